@@ -1,0 +1,98 @@
+"""Who may do what: the permission matrix of docs/permissions.md, in code.
+
+Two questions are answered here and nowhere else: may this user use a capability at all, and
+which facilities are within their mandate. Views and the API ask both; a facility outside the
+mandate is answered with 404 so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.db.models import Q
+
+from accounts.models import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Capability(StrEnum):
+    VIEW_OVERVIEW = "view_overview"
+    VIEW_FACILITY_LIST = "view_facility_list"
+    VIEW_FACILITY = "view_facility"
+    VIEW_REGISTRY_HISTORY = "view_registry_history"
+    EDIT_REGISTRY = "edit_registry"
+    RECORD_POPULATION = "record_population"
+    IMPORT_REGISTRY = "import_registry"
+    EXPORT_REGISTRY = "export_registry"
+    VIEW_LEDGER = "view_ledger"
+    MANAGE_API_TOKENS = "manage_api_tokens"
+
+
+# (organisation kind, role) -> capabilities. A pair not listed has none.
+_OVERSIGHT_READ = {
+    Capability.VIEW_OVERVIEW,
+    Capability.VIEW_FACILITY_LIST,
+    Capability.VIEW_FACILITY,
+    Capability.VIEW_REGISTRY_HISTORY,
+    Capability.EXPORT_REGISTRY,
+    Capability.VIEW_LEDGER,
+    Capability.MANAGE_API_TOKENS,
+}
+_REGISTRY_EDITOR = _OVERSIGHT_READ | {
+    Capability.EDIT_REGISTRY,
+    Capability.RECORD_POPULATION,
+    Capability.IMPORT_REGISTRY,
+}
+MATRIX: dict[tuple[str, str], frozenset[Capability]] = {
+    (OrganisationKind.NPM, Role.MONITOR): frozenset(_REGISTRY_EDITOR),
+    (OrganisationKind.NPM, Role.ANALYST): frozenset(_REGISTRY_EDITOR),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset(_OVERSIGHT_READ),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset(_OVERSIGHT_READ),
+    (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset(_OVERSIGHT_READ),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset(_OVERSIGHT_READ),
+    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset(_OVERSIGHT_READ),
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset(
+        {Capability.VIEW_FACILITY, Capability.RECORD_POPULATION, Capability.MANAGE_API_TOKENS}
+    ),
+}
+
+# The facility types in the Children's Rights Commissioner's mandate: wherever children are
+# held or live with a detained parent.
+CHILDRENS_OMBUDSMAN_TYPES = frozenset({
+    "colony_juvenile", "colony_women", "pretrial", "police_tdc", "special_school", "crisis_centre",
+})
+
+
+def capabilities(user: User) -> frozenset[Capability]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(Capability)
+    if user.organisation_id is None:
+        return frozenset()
+    return MATRIX.get((user.organisation.kind, user.role), frozenset())
+
+
+def can(user: User, capability: Capability) -> bool:
+    return capability in capabilities(user)
+
+
+def facility_scope(user: User) -> Q | None:
+    """A filter on Facility for the user's mandate; None means no facility at all."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Q()
+    if user.role == Role.FACILITY_OFFICER:
+        return Q(pk=user.facility_id) if user.facility_id else None
+    organisation = user.organisation
+    if organisation is None or not organisation.is_oversight:
+        return None
+    if organisation.kind == OrganisationKind.CHILDRENS_OMBUDSMAN:
+        return Q(type__in=CHILDRENS_OMBUDSMAN_TYPES)
+    if organisation.kind == OrganisationKind.PUBLIC_MONITORING_COMMISSION and organisation.region_id:
+        return Q(region_id=organisation.region_id)
+    return Q()

@@ -1,0 +1,71 @@
+"""Personas every test can use, set up the same way for every app.
+
+npm_monitor, ombudsman_monitor, prosecutor, pmc_member (Almaty region only), analyst (NPM),
+facility_officer (of `colony`), outsider (an operator's user with no role in oversight).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from accounts.models import OrganisationKind, Role
+from lib.factories import FacilityFactory, OrganisationFactory, RegionFactory, UserFactory
+
+
+@dataclass
+class Personas:
+    region: object
+    other_region: object
+    colony: object
+    other_colony: object
+    special_school: object
+    npm_monitor: object
+    ombudsman_monitor: object
+    prosecutor: object
+    pmc_member: object
+    analyst: object
+    facility_officer: object
+    outsider: object
+
+    def all(self) -> dict[str, object]:
+        return {
+            name: getattr(self, name)
+            for name in ("npm_monitor", "ombudsman_monitor", "prosecutor", "pmc_member", "analyst",
+                         "facility_officer", "outsider")
+        }
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    almaty = RegionFactory(code="KZ-75", name_en="Almaty", name_ru="Алматы", name_kk="Алматы")
+    karaganda = RegionFactory(code="KZ-35", name_en="Karaganda Region", name_ru="Карагандинская область",
+                              name_kk="Қарағанды облысы")
+    colony = FacilityFactory(code="LA-155/1", region=almaty, type="colony_medium")
+    other_colony = FacilityFactory(code="AK-159/2", region=karaganda, type="colony_maximum")
+    special_school = FacilityFactory(code="SEI-01", region=karaganda, type="special_school",
+                                     design_capacity=60, operational_capacity=60)
+
+    npm = OrganisationFactory(code="npm", kind=OrganisationKind.NPM, name_en="National Preventive Mechanism")
+    ombudsman = OrganisationFactory(code="childrens-ombudsman", kind=OrganisationKind.CHILDRENS_OMBUDSMAN)
+    prosecutors = OrganisationFactory(code="prosecutor", kind=OrganisationKind.PROSECUTOR)
+    pmc = OrganisationFactory(code="pmc-almaty", kind=OrganisationKind.PUBLIC_MONITORING_COMMISSION,
+                              region=almaty)
+    operator = colony.operator
+
+    return Personas(
+        region=almaty,
+        other_region=karaganda,
+        colony=colony,
+        other_colony=other_colony,
+        special_school=special_school,
+        npm_monitor=UserFactory(username="aigerim.npm", organisation=npm, role=Role.MONITOR),
+        ombudsman_monitor=UserFactory(username="dana.ombudsman", organisation=ombudsman, role=Role.MONITOR),
+        prosecutor=UserFactory(username="yerlan.prosecutor", organisation=prosecutors, role=Role.MONITOR),
+        pmc_member=UserFactory(username="saule.pmc", organisation=pmc, role=Role.MONITOR),
+        analyst=UserFactory(username="marat.analyst", organisation=npm, role=Role.ANALYST),
+        facility_officer=UserFactory(username="officer.la155", organisation=operator,
+                                     role=Role.FACILITY_OFFICER, facility=colony),
+        outsider=UserFactory(username="outsider", organisation=operator, role=Role.MONITOR),
+    )

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from custodywatch.api import api
+from facilities.views.pages import home
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("ledger/", include("ledger.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("accounts.urls")),
+    path("", include("facilities.urls")),
+]
