@@ -13,6 +13,8 @@ import pytest
 from accounts.models import OrganisationKind, Role
 from lib.factories import FacilityFactory, OrganisationFactory, RegionFactory, UserFactory
 
+pytest_plugins = ["lib.testing.browser"]
+
 
 @dataclass
 class Personas:

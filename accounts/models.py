@@ -87,6 +87,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.label} ({self.user})"
+
     @staticmethod
     def new_raw_token() -> str:
         return "cw_" + secrets.token_urlsafe(32)

@@ -192,6 +192,9 @@ class UnitOccupancy(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["snapshot", "unit"], name="one_occupancy_per_unit")]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id}: {self.occupants}"
+
 
 class ChangeAction(models.TextChoices):
     CREATE = "create", _("created")
@@ -216,3 +219,6 @@ class RegistryChange(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["model", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.model}#{self.object_id} {self.action}"

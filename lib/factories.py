@@ -10,7 +10,7 @@ import factory
 from accounts.models import Organisation, OrganisationKind, Role, User
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
 
-TEST_PASSWORD = "correct horse battery staple"
+TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (test personas only)
 
 
 class RegionFactory(factory.django.DjangoModelFactory):
@@ -86,6 +86,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()

@@ -20,10 +20,10 @@ class LocalizedNameMixin(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         language = (get_language() or "en")[:2]
         return getattr(self, f"name_{language}", "") or self.name_en
-
-    def __str__(self) -> str:
-        return self.name

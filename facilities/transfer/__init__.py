@@ -1,0 +1,1 @@
+"""Import and export of the registry as spreadsheets (CSV and XLSX)."""

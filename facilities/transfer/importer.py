@@ -1,0 +1,515 @@
+"""Import of the registry from a spreadsheet: validate every row, then apply all or nothing.
+
+`import_file` reads the file (formats.py), parses every cell against the dataset's columns
+(columns.py), checks references and the models' own validation for every row, and collects every
+problem as (sheet, line, column, value, reason) in the active language. Only a file without a
+single problem is applied, in one transaction, through facilities.services, so each change
+leaves its audit record and a re-imported unchanged row leaves none.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, OrganisationKind
+from accounts.permissions import facility_scope
+from facilities import services
+from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, Unit, UnitOccupancy
+from facilities.transfer import formats
+from facilities.transfer.cells import Problem, Row, normalise_name, parse_table
+from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPULATION, UNITS, Dataset
+from facilities.transfer.formats import FileRejected, Limits, Table
+
+CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportReport:
+    problems: list[Problem] = field(default_factory=list)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# --- entry point -------------------------------------------------------------------------------
+
+def import_file(
+    *, data: bytes, filename: str, by: Any, dataset: str = "", dry_run: bool = False, limits: Limits | None = None
+) -> ImportReport:
+    """Validate the whole file and, if nothing is wrong and not `dry_run`, apply it atomically.
+
+    `by` is the user the changes are recorded against and whose mandate bounds them (None: the
+    system, e.g. a management command run without --user, with no mandate limit).
+    """
+    limits = limits or Limits.from_settings()
+    report = ImportReport()
+    if dataset and dataset not in DATASETS:
+        report.problems.append(_file_problem(_("Unknown dataset “%(name)s”.") % {"name": dataset}))
+        return report
+    if len(data) > limits.max_bytes:
+        report.problems.append(_file_problem(_too_large_message(limits.max_bytes)))
+        return report
+    try:
+        tables = _read(data, filename, dataset, limits, report)
+    except FileRejected as exc:
+        report.problems.append(Problem(exc.sheet, exc.line, "", "", exc.message))
+        return report
+    if not any(table.rows for _name, table in tables):
+        report.problems.append(_file_problem(_("The file has a header but no data rows.")
+                                             if any(t.header for _n, t in tables) else _("The file is empty.")))
+        return report
+
+    plan = _Plan(actor=by)
+    by_dataset = {name: table for name, table in tables}
+    for name in APPLY_ORDER:
+        if name in by_dataset:
+            rows = parse_table(DATASETS[name], by_dataset[name], limits, report.problems)
+            if rows is not None:
+                _VALIDATORS[name](plan, rows, report.problems)
+    report.outcomes = plan.outcomes()
+    if report.problems:
+        _sort_problems(report.problems, tables)
+        return report
+    if not dry_run:
+        _apply(plan, report)
+    return report
+
+
+def _sort_problems(problems: list[Problem], tables: list[tuple[str, Table]]) -> None:
+    """In reading order: file-wide problems, then by sheet, line and column."""
+    sheets = {table.sheet: (rank, DATASETS[name].header) for rank, (name, table) in enumerate(tables, start=1)}
+
+    def key(problem: Problem) -> tuple[int, int, int]:
+        rank, header = sheets.get(problem.sheet, (0, []))
+        column = header.index(problem.column) if problem.column in header else len(header)
+        return (rank, problem.line or 0, column)
+
+    problems.sort(key=key)
+
+
+def _too_large_message(max_bytes: int) -> str:
+    return _("The file is larger than %(max)s MB.") % {"max": f"{max_bytes / (1024 * 1024):g}"}
+
+
+def too_large_problem(max_bytes: int) -> Problem:
+    return _file_problem(_too_large_message(max_bytes))
+
+
+def _file_problem(reason: str) -> Problem:
+    return Problem("", None, "", "", reason)
+
+
+def _read(
+    data: bytes, filename: str, dataset: str, limits: Limits, report: ImportReport
+) -> list[tuple[str, Table]]:
+    if formats.check_kind(data, filename) == "csv":
+        table = formats.read_csv(data, limits)
+        if not table.header:
+            raise FileRejected(_("The file is empty."))
+        name = dataset or _detect_dataset(table)
+        table.sheet = name
+        return [(name, table)]
+
+    def wanted(title: str) -> bool:
+        return normalise_name(title) in DATASETS and (not dataset or normalise_name(title) == dataset)
+
+    titles, tables = formats.read_xlsx(data, limits, wanted)
+    if dataset and not tables and len(titles) == 1:
+        # A one-sheet workbook ("Sheet1") with the dataset chosen on the form: that sheet is it.
+        _titles, tables = formats.read_xlsx(data, limits, lambda title: True)
+    if not dataset:
+        for title in titles:
+            if normalise_name(title) not in DATASETS:
+                report.problems.append(Problem(
+                    title, None, "", "",
+                    _("This sheet is not a dataset; name sheets %(names)s, or remove it.")
+                    % {"names": ", ".join(DATASETS)},
+                ))
+    if not tables:
+        raise FileRejected(_("The workbook has no sheet named %(names)s.")
+                           % {"names": dataset or ", ".join(DATASETS)})
+    result: list[tuple[str, Table]] = []
+    seen: set[str] = set()
+    for table in tables:
+        name = dataset or normalise_name(table.sheet)
+        if name in seen:
+            report.problems.append(Problem(table.sheet, None, "", "",
+                                           _("The workbook has two sheets for this dataset.")))
+            continue
+        seen.add(name)
+        result.append((name, table))
+    return result
+
+
+def _detect_dataset(table: Table) -> str:
+    names = {normalise_name(cell) for cell in table.header}
+    candidates = [d.name for d in DATASETS.values() if set(d.key) <= names]
+    if len(candidates) != 1:
+        raise FileRejected(_(
+            "Cannot tell which dataset this CSV file holds from its header; choose the dataset."
+        ))
+    return candidates[0]
+
+
+# --- validation --------------------------------------------------------------------------------
+
+@dataclass
+class _Step:
+    """One change to make: the service to call and what to call it with."""
+
+    dataset: str
+    row: Row
+    action: ChangeAction
+    target: Any = None  # the existing record for an update
+    fields: dict[str, Any] = field(default_factory=dict)
+    facility_code: str = ""
+
+
+@dataclass
+class _Plan:
+    actor: Any
+    steps: list[_Step] = field(default_factory=list)
+    unchanged: dict[str, int] = field(default_factory=dict)
+    # Facilities the file refers to: existing ones (in the mandate) and those it creates.
+    facilities: dict[str, Facility] = field(default_factory=dict)
+    creates_facility: set[str] = field(default_factory=set)
+    outside_mandate: set[str] = field(default_factory=set)
+
+    def outcomes(self) -> dict[str, Outcome]:
+        result: dict[str, Outcome] = {}
+        for step in self.steps:
+            outcome = result.setdefault(step.dataset, Outcome())
+            if step.action == ChangeAction.CREATE:
+                outcome.created += 1
+            else:
+                outcome.updated += 1
+        for name, count in self.unchanged.items():
+            result.setdefault(name, Outcome()).unchanged += count
+        return {name: result[name] for name in APPLY_ORDER if name in result}
+
+    def keep(self, dataset: str) -> None:
+        self.unchanged[dataset] = self.unchanged.get(dataset, 0) + 1
+
+    def load_facilities(self, codes: Iterable[str]) -> None:
+        """Fetch the existing facilities among `codes`, noting those outside the actor's mandate."""
+        wanted = sorted(set(codes) - set(self.facilities) - self.outside_mandate)
+        scope = Q() if self.actor is None else facility_scope(self.actor)
+        for chunk in _chunks(wanted):
+            found = {f.code: f for f in Facility.objects.filter(code__in=chunk)}
+            allowed = set() if scope is None else set(
+                Facility.objects.filter(scope, code__in=chunk).values_list("code", flat=True)
+            )
+            for code, facility in found.items():
+                if code in allowed:
+                    self.facilities[code] = facility
+                else:
+                    self.outside_mandate.add(code)
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _duplicates(rows: list[Row], dataset: Dataset, problems: list[Problem]) -> list[Row]:
+    """The rows whose key is complete and first seen; a repeated key is a problem."""
+    first_line: dict[tuple, int] = {}
+    unique = []
+    for row in rows:
+        if any(key in row.bad for key in dataset.key):
+            continue
+        key = tuple(row.values[name] for name in dataset.key)
+        if key in first_line:
+            row.problem(dataset.key[-1], _("Another row (line %(line)s) is for the same record.")
+                        % {"line": first_line[key]}, problems)
+            continue
+        first_line[key] = row.line
+        unique.append(row)
+    return unique
+
+
+def _model_problems(
+    instance: Any, row: Row, dataset: Dataset, exclude: list[str], problems: list[Problem]
+) -> None:
+    """Run the model's own validation, reporting each message against its column."""
+    skip = [*exclude, *(dataset.column(name).model_field for name in row.bad)]
+    try:
+        # Uniqueness is settled by the keys above, and the check constraints are mirrored in
+        # clean(); validating them here would cost queries per row.
+        instance.full_clean(exclude=skip, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        _report_validation_error(exc, row, dataset, problems)
+
+
+def _report_validation_error(exc: ValidationError, row: Row, dataset: Dataset, problems: list[Problem]) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.messages}
+    for field_name, messages in errors.items():
+        column = "" if field_name == NON_FIELD_ERRORS else dataset.column_for_field(field_name) or field_name
+        if column in row.bad:
+            continue
+        for message in messages:
+            row.problem(column, message, problems)
+
+
+def _missing_for_create(row: Row, dataset: Dataset, problems: list[Problem]) -> None:
+    for column in dataset.columns:
+        if column.required and column.name not in row.values and column.name not in row.bad:
+            row.problem(column.name, _("A new record needs this column."), problems)
+
+
+def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) -> None:
+    dataset = FACILITIES
+    rows = _duplicates(rows, dataset, problems)
+    plan.load_facilities(row.values["code"] for row in rows)
+    regions = {region.code: region for region in Region.objects.all()}
+    operator_codes = sorted({row.values["operator"] for row in rows if "operator" in row.values})
+    operators: dict[str, Organisation] = {}
+    for chunk in _chunks(operator_codes):
+        operators.update((o.code, o) for o in Organisation.objects.filter(code__in=chunk))
+    for row in rows:
+        code = row.values["code"]
+        if code in plan.outside_mandate:
+            row.problem("code", _("A facility with this code exists outside your mandate."), problems)
+            continue
+        existing = plan.facilities.get(code)
+        changes = _facility_fields(row, regions, operators, existing, problems)
+        if existing is None:
+            plan.creates_facility.add(code)
+            _missing_for_create(row, dataset, problems)
+            candidate = Facility(**changes)
+        else:
+            changes = {name: value for name, value in changes.items() if _differs(existing, name, value)}
+            if not changes:
+                plan.keep(dataset.name)
+                continue
+            candidate = copy.copy(existing)
+            for name, value in changes.items():
+                setattr(candidate, name, value)
+        _model_problems(candidate, row, dataset, ["region", "operator", "latest_snapshot"], problems)
+        action = ChangeAction.UPDATE if existing else ChangeAction.CREATE
+        plan.steps.append(_Step(dataset.name, row, action, existing, changes))
+
+
+def _facility_fields(
+    row: Row, regions: dict[str, Region], operators: dict[str, Organisation], existing: Facility | None,
+    problems: list[Problem],
+) -> dict[str, Any]:
+    fields = {}
+    for name, value in row.values.items():
+        if name == "region":
+            region = regions.get(value)
+            if region is None:
+                row.problem(name, _("No region has this code."), problems)
+                continue
+            value = region
+        elif name == "operator":
+            operator = operators.get(value)
+            keeps_current = existing is not None and operator is not None and operator.pk == existing.operator_id
+            if operator is None or (operator.kind != OrganisationKind.OPERATOR and not keeps_current):
+                row.problem(name, _("No operating organisation has this code."), problems)
+                continue
+            value = operator
+        fields[name] = value
+    return fields
+
+
+def _differs(instance: Any, name: str, value: Any) -> bool:
+    if hasattr(value, "pk"):
+        return getattr(instance, f"{name}_id") != value.pk
+    return getattr(instance, name) != value
+
+
+def _resolve_facility(plan: _Plan, row: Row, problems: list[Problem]) -> bool:
+    """Whether the row's facility exists in the mandate or is created by this file."""
+    code = row.values["facility_code"]
+    if code in plan.facilities or code in plan.creates_facility:
+        return True
+    if code in plan.outside_mandate:
+        row.problem("facility_code", _("This facility is outside your mandate."), problems)
+    else:
+        row.problem("facility_code", _("No facility has this code, in the registry or in this file."), problems)
+    return False
+
+
+def _referenced_facilities(plan: _Plan, rows: list[Row]) -> list[int]:
+    """Ids of the existing facilities the rows refer to (loading them into the plan)."""
+    codes = {row.values["facility_code"] for row in rows}
+    plan.load_facilities(codes)
+    return sorted(plan.facilities[code].pk for code in codes if code in plan.facilities)
+
+
+def _validate_units(plan: _Plan, rows: list[Row], problems: list[Problem]) -> None:
+    dataset = UNITS
+    rows = _duplicates(rows, dataset, problems)
+    facility_ids = _referenced_facilities(plan, rows)
+    existing: dict[tuple[int, str], Unit] = {}
+    for chunk in _chunks(facility_ids):
+        existing.update(((u.facility_id, u.code), u) for u in Unit.objects.filter(facility_id__in=chunk))
+    for row in rows:
+        if not _resolve_facility(plan, row, problems):
+            continue
+        code = row.values["facility_code"]
+        facility = plan.facilities.get(code)
+        fields = {dataset.column(name).model_field: value
+                  for name, value in row.values.items() if name != "facility_code"}
+        unit = existing.get((facility.pk, fields["code"])) if facility else None
+        if unit is None:
+            _missing_for_create(row, dataset, problems)
+            candidate = Unit(**fields)
+        else:
+            fields = {name: value for name, value in fields.items() if _differs(unit, name, value)}
+            if not fields:
+                plan.keep(dataset.name)
+                continue
+            candidate = copy.copy(unit)
+            for name, value in fields.items():
+                setattr(candidate, name, value)
+        _model_problems(candidate, row, dataset, ["facility"], problems)
+        action = ChangeAction.UPDATE if unit else ChangeAction.CREATE
+        plan.steps.append(_Step(dataset.name, row, action, unit, fields, code))
+
+
+def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) -> None:
+    dataset = POPULATION
+    rows = _duplicates(rows, dataset, problems)
+    facility_ids = _referenced_facilities(plan, rows)
+    dates = sorted({row.values["date"] for row in rows})
+    # The dates narrow the query for the usual monthly file; a long history is fetched whole.
+    on_dates = {"date__in": dates} if len(dates) <= CHUNK else {}
+    existing: dict[tuple[int, dt.date], PopulationSnapshot] = {}
+    for chunk in _chunks(facility_ids):
+        existing.update(((s.facility_id, s.date), s)
+                        for s in PopulationSnapshot.objects.filter(facility_id__in=chunk, **on_dates))
+    changed: list[tuple[Row, _Step, PopulationSnapshot]] = []
+    for row in rows:
+        if not _resolve_facility(plan, row, problems):
+            continue
+        code = row.values["facility_code"]
+        facility = plan.facilities.get(code)
+        counts = {name: value for name, value in row.values.items() if name not in dataset.key}
+        snapshot = existing.get((facility.pk, row.values["date"])) if facility else None
+        if snapshot is None:
+            _missing_for_create(row, dataset, problems)
+            candidate = PopulationSnapshot(date=row.values["date"])
+            for name in services.SNAPSHOT_COUNT_FIELDS:
+                setattr(candidate, name, counts.get(name, 0))
+        else:
+            if not any(_differs(snapshot, name, value) for name, value in counts.items()):
+                plan.keep(dataset.name)
+                continue
+            candidate = copy.copy(snapshot)
+            for name, value in counts.items():
+                setattr(candidate, name, value)
+        _model_problems(candidate, row, dataset, ["facility"], problems)
+        # The service replaces every count, so an update carries the existing ones not in the file.
+        full_counts = {name: getattr(candidate, name) for name in services.SNAPSHOT_COUNT_FIELDS}
+        step = _Step(dataset.name, row, ChangeAction.UPDATE if snapshot else ChangeAction.CREATE, snapshot,
+                     {"date": row.values["date"], **full_counts}, code)
+        plan.steps.append(step)
+        if snapshot is not None:
+            changed.append((row, step, snapshot))
+    _check_occupancy(changed, problems)
+
+
+def _check_occupancy(changed: list[tuple[Row, _Step, PopulationSnapshot]], problems: list[Problem]) -> None:
+    """A corrected total must still hold the people recorded in the units on that date."""
+    ids = [snapshot.pk for _row, _step, snapshot in changed]
+    occupied: dict[int, int] = {}
+    for chunk in _chunks(ids):
+        occupied.update(
+            UnitOccupancy.objects.filter(snapshot_id__in=chunk).values("snapshot_id")
+            .annotate(people=Sum("occupants")).values_list("snapshot_id", "people")
+        )
+    for row, step, snapshot in changed:
+        people = occupied.get(snapshot.pk, 0)
+        if people > step.fields["total"] and "total" not in row.bad:
+            row.problem("total", _("The units hold %(people)s people on this date, more than this total.")
+                        % {"people": people}, problems)
+
+
+_VALIDATORS = {
+    "facilities": _validate_facilities,
+    "units": _validate_units,
+    "population": _validate_population,
+}
+
+
+# --- applying ----------------------------------------------------------------------------------
+
+def _apply(plan: _Plan, report: ImportReport) -> None:
+    """Make every change in one transaction; any failure undoes them all and becomes a problem."""
+    occupancy = _occupancy_of(plan)
+    step: _Step | None = None
+    try:
+        with transaction.atomic():
+            for step in plan.steps:
+                _apply_step(plan, step, occupancy)
+    except ValidationError as exc:
+        # Checked beforehand, so only a concurrent change gets here.
+        _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)
+        if not report.problems:
+            step.row.problem("", _("The row could not be saved; no change was made."), report.problems)
+        return
+    except DatabaseError:
+        message = _("The row could not be saved; no change was made. Try again.")
+        if step is None:
+            report.problems.append(_file_problem(message))
+        else:
+            step.row.problem("", message, report.problems)
+        return
+    report.applied = True
+
+
+def _occupancy_of(plan: _Plan) -> dict[int, dict[Unit, int]]:
+    """Unit occupancies of the snapshots being corrected, so the correction keeps them."""
+    ids = [s.target.pk for s in plan.steps if s.dataset == "population" and s.target is not None]
+    result: dict[int, dict[Unit, int]] = {}
+    for chunk in _chunks(ids):
+        for occupancy in UnitOccupancy.objects.filter(snapshot_id__in=chunk).select_related("unit"):
+            result.setdefault(occupancy.snapshot_id, {})[occupancy.unit] = occupancy.occupants
+    return result
+
+
+def _apply_step(plan: _Plan, step: _Step, occupancy: dict[int, dict[Unit, int]]) -> None:
+    actor = plan.actor
+    if step.dataset == "facilities":
+        if step.action == ChangeAction.CREATE:
+            facility = services.create_facility(by=actor, **step.fields)
+        else:
+            facility = services.update_facility(facility=step.target, by=actor, **step.fields)
+        plan.facilities[facility.code] = facility
+    elif step.dataset == "units":
+        if step.action == ChangeAction.CREATE:
+            services.add_unit(facility=plan.facilities[step.facility_code], by=actor, **step.fields)
+        else:
+            services.update_unit(unit=step.target, by=actor, **step.fields)
+    else:
+        fields = dict(step.fields)
+        services.record_population_snapshot(
+            facility=plan.facilities[step.facility_code], by=actor, date=fields.pop("date"),
+            occupancy=occupancy.get(step.target.pk) if step.target is not None else None, **fields,
+        )

@@ -1,0 +1,137 @@
+"""Import and export of the registry as spreadsheets."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.permissions import Capability, can
+from facilities.selectors import facilities_for
+from facilities.transfer import exporter, importer
+from facilities.transfer.columns import APPLY_ORDER, DATASETS
+from facilities.transfer.forms import ImportForm
+
+# The error table shows this many problems; the count says how many more there are.
+SHOWN_PROBLEMS = 1000
+
+
+class _UploadLimit(FileUploadHandler):
+    """Stops taking an upload once it passes the import limit, instead of spooling it to disk."""
+
+    def __init__(self, request: HttpRequest, limit: int) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        if start + len(raw_data) > self.limit:
+            self.exceeded = True
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+
+# The upload limit must be in place before anything reads the request body, and the CSRF check
+# reads it: so the check runs inside, once the limit is set.
+@csrf_exempt
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_registry(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Capability.IMPORT_REGISTRY):
+        raise PermissionDenied
+    limit = None
+    if request.method == "POST":
+        limit = _UploadLimit(request, settings.IMPORT_MAX_BYTES)
+        request.upload_handlers.insert(0, limit)
+    return _import_page(request, limit)
+
+
+@csrf_protect
+def _import_page(request: HttpRequest, limit: _UploadLimit | None) -> HttpResponse:
+    report = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if limit is not None and limit.exceeded:
+            report = importer.ImportReport(problems=[importer.too_large_problem(settings.IMPORT_MAX_BYTES)])
+        elif form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = importer.import_file(
+                data=upload.read(settings.IMPORT_MAX_BYTES + 1),
+                filename=upload.name or "",
+                dataset=form.cleaned_data["dataset"],
+                dry_run=form.cleaned_data["dry_run"],
+                by=request.user,
+            )
+        elif request.htmx:
+            # The htmx answer replaces only the result, so the form's errors go there.
+            report = importer.ImportReport(problems=[
+                importer.Problem("", None, str(form[name].label if name in form.fields else ""), "", message)
+                for name, messages in form.errors.items() for message in messages
+            ])
+    else:
+        form = ImportForm()
+    context: dict[str, Any] = {
+        "form": form,
+        "report": report,
+        "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
+        "datasets": [DATASETS[name] for name in APPLY_ORDER],
+        "can_export": can(request.user, Capability.EXPORT_REGISTRY),
+        "max_megabytes": f"{settings.IMPORT_MAX_BYTES / (1024 * 1024):g}",
+        "max_rows": settings.IMPORT_MAX_ROWS,
+    }
+    if report is not None:
+        context["problems"] = report.problems[:SHOWN_PROBLEMS]
+        context["problems_hidden"] = max(0, len(report.problems) - SHOWN_PROBLEMS)
+        context["summary"] = [(DATASETS[name].label, outcome) for name, outcome in report.outcomes.items()]
+    template = "facilities/import.html"
+    if request.htmx and request.method == "POST":
+        template += "#result"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def export_registry(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, Capability.EXPORT_REGISTRY):
+        raise PermissionDenied
+    dataset = request.GET.get("dataset", "")
+    fmt = request.GET.get("format", exporter.ExportFormat.XLSX)
+    names = ", ".join(DATASETS)
+    if dataset and dataset not in DATASETS:
+        return _bad_request(_("Unknown dataset; choose one of: %(names)s.") % {"names": names})
+    try:
+        fmt = exporter.ExportFormat(fmt)
+    except ValueError:
+        return _bad_request(_("Unknown format; choose csv or xlsx."))
+    if fmt == exporter.ExportFormat.CSV and not dataset:
+        return _bad_request(_("A CSV file holds one dataset; choose one of: %(names)s.") % {"names": names})
+    facilities = facilities_for(request.user)
+    if fmt == exporter.ExportFormat.CSV:
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            exporter.csv_lines(dataset, facilities), content_type=exporter.CONTENT_TYPES[fmt]
+        )
+    else:
+        buffer = io.BytesIO()
+        exporter.write_xlsx(buffer, [dataset] if dataset else APPLY_ORDER, facilities)
+        response = HttpResponse(buffer.getvalue(), content_type=exporter.CONTENT_TYPES[fmt])
+    name = exporter.filename(dataset or None, fmt, timezone.localdate())
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _bad_request(message: str) -> HttpResponse:
+    return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
