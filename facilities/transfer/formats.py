@@ -273,7 +273,9 @@ def read_xlsx(data: bytes, limits: Limits, select: Callable[[str], bool]) -> tup
     except FileRejected:
         raise
     except Exception:
-        raise FileRejected(_("The XLSX workbook is damaged or not a workbook openpyxl can read.")) from None
+        # A bad file surfaces from openpyxl as any of a dozen types (KeyError, ValueError, XML
+        # parse errors, zipfile errors...); to the user they all mean the same.
+        raise FileRejected(_("The XLSX workbook is damaged or cannot be read.")) from None
     finally:
         if workbook is not None:
             workbook.close()

@@ -79,10 +79,17 @@ VULNERABLE_GROUPS = (
 def overview(request: HttpRequest) -> HttpResponse:
     _require(request, Capability.VIEW_OVERVIEW)
     facilities = selectors.facilities_for(request.user)
-    figures = selectors.overview_figures(facilities)
+    # Crisis centres shelter people who may leave: they are shown apart, so their residents
+    # do not swell the figures of people deprived of liberty.
+    detention = facilities.exclude(type=FacilityType.CRISIS_CENTRE)
+    figures = selectors.overview_figures(detention)
+    crisis = selectors.overview_figures(facilities.filter(type=FacilityType.CRISIS_CENTRE))
+    facilities = detention
     list_url = reverse("facilities:list")
     context = {
         "figures": figures,
+        "crisis": crisis,
+        "crisis_url": f"{list_url}?{urlencode({'type': FacilityType.CRISIS_CENTRE})}",
         "occupancy": occupancy_rate(figures["total"], figures["reporting_capacity"]),
         "type_chart": _type_chart(selectors.totals_by_type(facilities), list_url),
         "region_chart": _region_chart(selectors.totals_by_region(facilities), list_url),
