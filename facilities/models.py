@@ -139,6 +139,9 @@ class PopulationSnapshot(models.Model):
     mothers_with_children = models.PositiveIntegerField(_("mothers with children living with them"), default=0)
     children_with_mothers = models.PositiveIntegerField(_("children living with their mothers"), default=0)
     minors = models.PositiveIntegerField(_("minors"), default=0)
+    below_age_of_responsibility = models.PositiveIntegerField(
+        _("children below the age of criminal responsibility"), default=0
+    )
     disabled = models.PositiveIntegerField(_("people with disabilities"), default=0)
     foreigners = models.PositiveIntegerField(_("foreigners"), default=0)
     in_education = models.PositiveIntegerField(_("in general education"), default=0)
@@ -158,6 +161,9 @@ class PopulationSnapshot(models.Model):
             models.CheckConstraint(
                 condition=Q(mothers_with_children__lte=F("women")), name="mothers_within_women"
             ),
+            models.CheckConstraint(
+                condition=Q(below_age_of_responsibility__lte=F("minors")), name="below_age_within_minors"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +182,8 @@ class PopulationSnapshot(models.Model):
         for field in ("pregnant_women", "mothers_with_children"):
             if (getattr(self, field) or 0) > (self.women or 0):
                 errors[field] = _("cannot exceed the number of women")
+        if (self.below_age_of_responsibility or 0) > (self.minors or 0):
+            errors["below_age_of_responsibility"] = _("cannot exceed the number of minors")
         if self.children_with_mothers and not self.mothers_with_children:
             errors["children_with_mothers"] = _("children can live here only with their mothers")
         if errors:

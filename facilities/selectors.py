@@ -86,7 +86,7 @@ def registry_history(facility: Facility, limit: int = 50) -> list[RegistryChange
 
 LATEST_SUM_FIELDS = (
     "total", "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
-    "disabled", "foreigners", "in_education", "in_vocational_training",
+    "below_age_of_responsibility", "disabled", "foreigners", "in_education", "in_vocational_training",
 )
 
 

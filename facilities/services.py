@@ -27,7 +27,7 @@ FACILITY_FIELDS = (
 UNIT_FIELDS = ("code", "name", "kind", "capacity", "living_space_m2")
 SNAPSHOT_COUNT_FIELDS = (
     "total", "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
-    "disabled", "foreigners", "in_education", "in_vocational_training",
+    "below_age_of_responsibility", "disabled", "foreigners", "in_education", "in_vocational_training",
 )
 
 

@@ -171,6 +171,7 @@ class SnapshotOut(Schema):
     mothers_with_children: int
     children_with_mothers: int
     minors: int
+    below_age_of_responsibility: int
     disabled: int
     foreigners: int
     in_education: int
@@ -268,6 +269,7 @@ class SnapshotIn(InputSchema):
     mothers_with_children: Count = 0
     children_with_mothers: Count = 0
     minors: Count = 0
+    below_age_of_responsibility: Count = 0
     disabled: Count = 0
     foreigners: Count = 0
     in_education: Count = 0

@@ -71,7 +71,7 @@ JUVENILE_COLONY_REGIONS = ("KZ-19", "KZ-35", "KZ-55")
 
 COUNT_FIELDS = (
     "total", "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
-    "disabled", "foreigners", "in_education", "in_vocational_training",
+    "below_age_of_responsibility", "disabled", "foreigners", "in_education", "in_vocational_training",
 )
 
 # Names of facility kinds: (kk, ru, en). Penal institutions are named by code, like the real ones.
@@ -110,6 +110,7 @@ class SnapshotSpec:
     mothers_with_children: int = 0
     children_with_mothers: int = 0
     minors: int = 0
+    below_age_of_responsibility: int = 0
     disabled: int = 0
     foreigners: int = 0
     in_education: int = 0
@@ -498,7 +499,7 @@ class _Builder:
             fixed: dict[str, int] = {}
             places = facility.design_capacity
             if i == BELOW_AGE_SCHOOL:
-                # The registry has no field for age; the group's name records what matters.
+                c["below_age_of_responsibility"] = BELOW_AGE_CHILDREN
                 units.append(UnitSpec(
                     BELOW_AGE_UNIT_CODE,
                     "Group of children under 14, below the age of criminal responsibility",
@@ -654,6 +655,7 @@ def _scaled(latest: dict[str, int], total: int) -> dict[str, int]:
             counts[name] = min(total, round(latest[name] * total / base)) if base else 0
     counts["pregnant_women"] = min(counts["pregnant_women"], counts["women"])
     counts["mothers_with_children"] = min(counts["mothers_with_children"], counts["women"])
+    counts["below_age_of_responsibility"] = min(counts["below_age_of_responsibility"], counts["minors"])
     if not counts["mothers_with_children"]:
         counts["children_with_mothers"] = 0
     return counts

@@ -129,6 +129,8 @@ def test_seven_special_schools_hold_176_children_8_of_them_below_the_age_of_resp
     assert below_age[0].latest_occupancy[BELOW_AGE_UNIT_CODE] == BELOW_AGE_CHILDREN == 8
     (unit,) = [u for u in below_age[0].units if u.code == BELOW_AGE_UNIT_CODE]
     assert "below the age of criminal responsibility" in unit.name
+    assert below_age[0].latest.below_age_of_responsibility == BELOW_AGE_CHILDREN
+    assert sum(f.latest.below_age_of_responsibility for f in country.facilities) == BELOW_AGE_CHILDREN
 
 
 def test_about_2500_people_are_in_education_or_vocational_training(country):

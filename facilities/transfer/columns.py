@@ -125,6 +125,7 @@ POPULATION = Dataset(
         _count("mothers_with_children", _("Mothers with children living with them.")),
         _count("children_with_mothers", _("Children living with their mothers.")),
         _count("minors", _("Minors.")),
+        _count("below_age_of_responsibility", _("Children below the age of criminal responsibility.")),
         _count("disabled", _("People with disabilities.")),
         _count("foreigners", _("Foreigners.")),
         _count("in_education", _("In general education.")),

@@ -262,7 +262,8 @@ def _sorted(results: QuerySet[Facility], sort: str) -> QuerySet[Facility]:
 # --- Facility profile -------------------------------------------------------------------------
 
 BREAKDOWN_FIELDS = (
-    "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors", "disabled",
+    "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
+    "below_age_of_responsibility", "disabled",
     "foreigners", "in_education", "in_vocational_training",
 )
 
