@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from facilities.audit import commit_changes
 from facilities.models import (
     ChangeAction,
     Facility,
@@ -48,7 +49,7 @@ def _snapshot_of(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 def _record_change(
     *, actor: Any, action: str, instance: Any, facility: Facility | None, before: dict | None, after: dict
 ) -> RegistryChange:
-    return RegistryChange.objects.create(
+    change = RegistryChange.objects.create(
         actor=actor,
         action=action,
         model=instance._meta.label_lower,
@@ -57,6 +58,8 @@ def _record_change(
         before=before,
         after=after,
     )
+    commit_changes([change])
+    return change
 
 
 def _validate(instance: Any, *, exclude: list[str] | None = None, constraints: bool = True) -> None:

@@ -309,8 +309,7 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Se
     for p in proof:
         if sn == 0:
             raise ProofError(
-                f"inclusion proof for leaf {index} in a tree of size {size} is too long "
-                f"({len(proof)} elements)"
+                f"inclusion proof for leaf {index} in a tree of size {size} is too long ({len(proof)} elements)"
             )
         if fn & 1 or fn == sn:
             r = _sha256(b"\x01" + p + r).digest()
@@ -324,8 +323,7 @@ def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int, proof: Se
         sn >>= 1
     if sn != 0:
         raise ProofError(
-            f"inclusion proof for leaf {index} in a tree of size {size} is too short "
-            f"({len(proof)} elements)"
+            f"inclusion proof for leaf {index} in a tree of size {size} is too short ({len(proof)} elements)"
         )
     return r
 

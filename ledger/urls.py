@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from ledger import views
 
 app_name = "ledger"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("search/", views.search, name="search"),
+    path("entries/<int:index>/proof/", views.proof, name="proof"),
+    path("tiles/checkpoint", views.tiles_checkpoint, name="tiles-checkpoint"),
+    path("tiles/tile/<path:path>", views.tile, name="tile"),
+]

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Organisation, User
+from facilities.audit import commit_changes
 from facilities.demo.generator import DEMO_SEED, DemoCountry, generate
 from facilities.demo.organisations import NPM_CODE
 from facilities.demo.personas import PersonaSpec
@@ -142,7 +143,7 @@ class _Loader:
         )
         self.on_step("occupancy")
 
-        RegistryChange.objects.bulk_create(
+        changes = RegistryChange.objects.bulk_create(
             [
                 RegistryChange(
                     actor=None, action=ChangeAction.CREATE, model=facility._meta.label_lower,
@@ -152,6 +153,7 @@ class _Loader:
             ],
             batch_size=BATCH_SIZE,
         )
+        commit_changes(changes)
         self.on_step("history")
 
         existing = self._users(organisations, {f.code: f for f in facilities})

@@ -1,0 +1,230 @@
+"""Sequencing: concurrent writers, the batching sequencer, and crash safety of acknowledgements."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection, connections, transaction
+
+from ledger import merkle, selectors
+from ledger.encoding import EntryError
+from ledger.models import Entry
+from ledger.sequencer import Sequencer, append_entry, close_default_sequencer
+from ledger.services import append_entries
+from ledger.tests.conftest import segment, segments
+
+pytestmark = pytest.mark.usefixtures("ledger_settings")
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKER = [sys.executable, "-m", "ledger.tests.worker"]
+
+
+def _worker_env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _run_threads(target, count: int) -> list[BaseException]:
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            target(n)
+        except BaseException as e:
+            errors.append(e)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+def _in_memory_sqlite() -> bool:
+    return connection.vendor == "sqlite" and connection.is_in_memory_db()
+
+
+def test_concurrent_writers_never_get_the_same_index(ledger_transactional_db):
+    if _in_memory_sqlite():
+        pytest.skip("shared-cache in-memory SQLite fails at once with 'table is locked'; see the file-database test")
+    results: dict[int, list[int]] = {}
+
+    def writer(n: int) -> None:
+        mine = []
+        for round_ in range(15):
+            with transaction.atomic():
+                mine += append_entries(entries=segments(1000 * n + 10 * round_, 3))
+        results[n] = mine
+
+    assert _run_threads(writer, 6) == []
+    indices = [i for mine in results.values() for i in mine]
+    assert len(indices) == len(set(indices)) == 6 * 15 * 3
+    assert sorted(indices) == list(range(len(indices)))
+    assert selectors.audit_storage().end == len(indices)
+
+
+def test_concurrent_writers_on_a_sqlite_file_never_get_the_same_index(tmp_path):
+    race = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [*WORKER, "race", f"sqlite:///{tmp_path / 'race.sqlite3'}", str(tmp_path / "keys")],
+        capture_output=True, text=True, env=_worker_env(), cwd=ROOT, timeout=120,
+    )
+    assert race.stdout.strip() == f"ok {6 * 15 * 3}", race.stdout + race.stderr
+
+
+def test_an_entry_rolls_back_with_the_callers_transaction(ledger_transactional_db):
+    append_entries(entries=segments(0, 2))
+
+    def failing_change() -> None:
+        with transaction.atomic():
+            append_entries(entries=segments(2, 3))
+            raise RuntimeError("the change being logged failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
+    assert append_entries(entries=segments(5, 1)) == [2]
+    assert selectors.audit_storage().end == 3
+
+
+def test_the_sequencer_batches_concurrent_submissions_and_acknowledges_after_commit(ledger_transactional_db):
+    sequencer = Sequencer(max_batch=64, max_delay=0.02)
+    pending = {}
+
+    def producer(n: int) -> None:
+        for i in range(150):
+            entry = segment(10_000 * n + i)
+            pending[(n, i)] = (entry, sequencer.submit(entry))
+
+    try:
+        assert _run_threads(producer, 4) == []
+        indices = {key: p.wait(timeout=30) for key, (_entry, p) in pending.items()}
+    finally:
+        sequencer.close(timeout=30)
+    assert sorted(indices.values()) == list(range(600))
+    stored = dict(Entry.objects.values_list("index", "leaf_hash"))
+    for key, (entry, _p) in pending.items():
+        assert bytes(stored[indices[key]]) == entry.leaf_hash
+    # One transaction per batch: far fewer commits (each batch shares one created_at) than entries.
+    batches = Entry.objects.values("created_at").distinct().count()
+    assert 600 / 64 <= batches < 150
+    assert selectors.audit_storage().root == selectors.root(size=600)
+
+
+def test_a_pending_entry_has_no_index_until_its_batch_commits(ledger_transactional_db):
+    sequencer = Sequencer(max_batch=4096, max_delay=30)
+    try:
+        pending = sequencer.submit(segment(1))
+        time.sleep(0.05)
+        assert not pending.done()
+        assert pending.index is None
+        assert not Entry.objects.exists()
+        with pytest.raises(TimeoutError):
+            pending.wait(timeout=0.01)
+        sequencer.flush(timeout=10)
+        assert pending.index == 0
+        assert pending.wait() == 0
+        assert Entry.objects.get(index=0).leaf_hash == pending.leaf_hash
+    finally:
+        sequencer.close(timeout=10)
+
+
+def test_a_full_batch_is_committed_without_waiting_for_the_delay(ledger_transactional_db):
+    sequencer = Sequencer(max_batch=10, max_delay=60)
+    try:
+        pending = [sequencer.submit(segment(i)) for i in range(10)]
+        assert [p.wait(timeout=10) for p in pending] == list(range(10))
+    finally:
+        sequencer.close(timeout=10)
+
+
+def test_append_entry_refuses_a_bad_entry_at_once():
+    with pytest.raises(EntryError):
+        append_entry(kind="complaint:receipt", payload={"complainant_name": "x"})
+
+
+def test_append_entry_goes_through_the_process_sequencer(ledger_transactional_db):
+    try:
+        pending = append_entry(kind="camera:no_signal", payload={"camera": "cam-7", "since": "2026-11-22T05:00:00Z"})
+        index = pending.wait(timeout=10)
+    finally:
+        close_default_sequencer(timeout=10)
+    assert Entry.objects.get(index=index).kind == "camera:no_signal"
+
+
+# --- Crash safety ---------------------------------------------------------------------------------
+
+
+def _crash_database_url(tmp_path: Path) -> tuple[str, object]:
+    """A database of its own for the worker process; returns its URL and a cleanup callable."""
+    if connection.vendor != "postgresql":
+        return f"sqlite:///{tmp_path / 'crash.sqlite3'}", lambda: None
+    import psycopg
+
+    params = connection.get_connection_params()
+    name = f"{connection.settings_dict['NAME']}_crash_{uuid.uuid4().hex[:8]}"
+    admin = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
+    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    host = admin.get("host", "")
+    query = f"?host={host}&port={admin.get('port', 5432)}" if host.startswith("/") else ""
+    netloc = f"{admin.get('user', 'postgres')}@{'' if query else host}"
+    return f"postgres://{netloc}/{name}{query}", drop
+
+
+def _collect_acks_then_kill(producer: subprocess.Popen, acks: Path, wanted: int) -> int:
+    """Copy acknowledgements to ``acks`` until ``wanted`` arrived, SIGKILL the producer, keep the rest."""
+    count = 0
+    with acks.open("w") as out:
+        assert producer.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 60
+        while count < wanted and time.monotonic() < deadline:
+            line = producer.stdout.readline()
+            if not line.endswith("\n"):
+                break
+            out.write(line)
+            count += 1
+        producer.send_signal(signal.SIGKILL)
+        # Whatever it printed before dying was acknowledged too.
+        for line in producer.stdout:
+            if line.endswith("\n"):
+                out.write(line)
+                count += 1
+    producer.wait(10)
+    return count
+
+
+def test_killing_the_sequencer_mid_stream_loses_no_acknowledged_entry(tmp_path):
+    url, cleanup = _crash_database_url(tmp_path)
+    keys = str(tmp_path / "keys")
+    acks = tmp_path / "acks.txt"
+    try:
+        with subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            [*WORKER, "produce", url, keys], stdout=subprocess.PIPE, text=True, env=_worker_env(), cwd=ROOT
+        ) as producer:
+            count = _collect_acks_then_kill(producer, acks, 3000)
+        assert count >= 3000
+        check = subprocess.run(  # noqa: S603
+            [*WORKER, "check", url, keys, str(acks)], capture_output=True, text=True, env=_worker_env(),
+            cwd=ROOT, timeout=120,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+        ok, size, root = check.stdout.split()
+        assert ok == "ok"
+        assert int(size) >= count
+        assert len(bytes.fromhex(root)) == merkle.HASH_SIZE
+    finally:
+        cleanup()

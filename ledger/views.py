@@ -1,0 +1,101 @@
+"""The ledger's pages and its published files (tlog-tiles, proof bundles).
+
+Everything here is for logged-in users whose role includes viewing the ledger
+(``Capability.VIEW_LEDGER``); anonymous requests are sent to the login page.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from accounts.permissions import Capability, can
+from ledger import publication, selectors
+from ledger.forms import EntrySearchForm
+from ledger.tiles import TileError, parse_tile_path
+
+IMMUTABLE = "private, max-age=31536000, immutable"
+# The checkpoint changes as the log grows: tlog-tiles asks that it not be cached beyond seconds.
+SHORT_LIVED = "private, max-age=5"
+
+
+def _require_ledger_access(request: HttpRequest) -> None:
+    if not can(request.user, Capability.VIEW_LEDGER):
+        raise PermissionDenied
+
+
+@require_GET
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """The latest checkpoint, its witnesses, the log size and a search by entry hash."""
+    _require_ledger_access(request)
+    overview = publication.overview()
+    return render(request, "ledger/index.html", {"overview": overview, "form": EntrySearchForm()})
+
+
+@require_GET
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """Look an entry up by leaf hash; htmx gets the result fragment, others the whole page."""
+    _require_ledger_access(request)
+    form = EntrySearchForm(request.GET)
+    entry = selectors.entry_by_leaf_hash(form.cleaned_data["hash"]) if form.is_valid() else None
+    published = publication.published_checkpoint()
+    provable = entry is not None and published is not None and entry.index < published.size
+    context = {"form": form, "searched": True, "entry": entry, "provable": provable}
+    if request.htmx:
+        return render(request, "ledger/index.html#search-result", context)
+    return render(request, "ledger/index.html", {**context, "overview": publication.overview()})
+
+
+@require_GET
+@login_required
+def proof(request: HttpRequest, index: int) -> HttpResponse:
+    """Download the offline tlog-proof bundle of entry ``index``."""
+    _require_ledger_access(request)
+    proven = publication.entry_proof(index=index)
+    if proven is None:
+        raise Http404(_("No published checkpoint covers this entry yet."))
+    response = HttpResponse(proven.bundle, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="custodywatch-entry-{index}.tlog-proof"'
+    return response
+
+
+@require_GET
+@login_required
+def tiles_checkpoint(request: HttpRequest) -> HttpResponse:
+    """``<prefix>/checkpoint``: the latest published checkpoint with its cosignatures."""
+    _require_ledger_access(request)
+    checkpoint = publication.published_checkpoint()
+    if checkpoint is None:
+        raise Http404(_("No checkpoint has been published yet."))
+    response = HttpResponse(publication.cosigned_note(checkpoint), content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = SHORT_LIVED
+    return response
+
+
+@require_GET
+@login_required
+def tile(request: HttpRequest, path: str) -> HttpResponse:
+    """``<prefix>/tile/<L>/<N>[.p/<W>]`` and ``<prefix>/tile/entries/<N>[.p/<W>]``, from the database."""
+    _require_ledger_access(request)
+    try:
+        level, index, width = parse_tile_path(f"tile/{path}")
+    except TileError:
+        raise Http404(_("No such tile.")) from None
+    checkpoint = publication.published_checkpoint()
+    size = checkpoint.size if checkpoint else 0
+    if level is None:
+        data = publication.entry_bundle(index, width, size=size)
+    else:
+        data = publication.hash_tile(level, index, width, size=size)
+    if data is None:
+        raise Http404(_("No such tile."))
+    response = HttpResponse(data, content_type="application/octet-stream")
+    # Tiles never change once they exist (a partial tile of a given width neither).
+    response["Cache-Control"] = IMMUTABLE
+    return response
