@@ -16,14 +16,13 @@ $(UV):
 venv: $(UV)
 	$(UV) sync --frozen --quiet
 
-run: venv
-	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py load_demo_country
+run: demo
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: venv
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_demo_country
+	DEBUG=1 $(PY) manage.py sign_checkpoint
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -32,11 +31,11 @@ lint: venv
 test: venv lint test-sqlite test-postgres
 
 test-sqlite: venv
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL, minus the browser tests (they exercise templates, not the database).
 test-postgres: venv
-	scripts/with-postgres $(VENV)/bin/pytest -q -m "not browser" $(PYTEST_ARGS)
+	scripts/with-postgres $(VENV)/bin/pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/run_all.py

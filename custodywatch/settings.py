@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from lib.env import env_bool, env_int, env_list, env_str
+from lib.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -142,6 +142,10 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 # development) and the log's origin line.
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", default="custodywatch.example/ledger")
 LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(BASE_DIR / "var" / "keys")))
+# Witnesses that cosign checkpoints: a JSON list of {"name", "url", "vkey"} (or a file of it), and
+# how many must cosign before a checkpoint counts as published (default: a majority).
+LEDGER_WITNESSES = env_json("LEDGER_WITNESSES", default=[])
+LEDGER_WITNESS_QUORUM = env_int("LEDGER_WITNESS_QUORUM", None)
 
 LOGGING = {
     "version": 1,

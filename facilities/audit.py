@@ -74,3 +74,22 @@ def unverifiable_changes(changes: Iterable[RegistryChange]) -> list[tuple[Regist
         elif logged.get("record_sha256") != change_commitment(change):
             problems.append((change, f"the record differs from what ledger entry {change.ledger_index} committed"))
     return problems
+
+
+def audit_registry_history() -> list[str]:
+    """Every disagreement between the registry's change records and the ledger, in plain words.
+
+    Finds records rewritten after they were logged, records never logged, and logged changes
+    whose record has since been deleted.
+    """
+    changes = list(RegistryChange.objects.order_by("pk"))
+    problems = [f"change {change.pk} ({change.model} {change.object_id}): {reason}"
+                for change, reason in unverifiable_changes(changes)]
+    known = {change.pk for change in changes}
+    for entry in Entry.objects.filter(kind=ENTRY_KIND).order_by("index").iterator():
+        logged = decode_entry(bytes(entry.data))
+        if logged["change"] not in known:
+            problems.append(
+                f"ledger entry {entry.index} logs change {logged['change']}, which is gone from the registry"
+            )
+    return problems

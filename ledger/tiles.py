@@ -297,17 +297,23 @@ class DirectoryTileReader(TileReader):
 class HttpTileReader(TileReader):
     """Reads a tile tree from an HTTP(S) prefix with urllib."""
 
-    def __init__(self, prefix: str, timeout: float = 30.0, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(
+        self, prefix: str, timeout: float = 30.0, max_bytes: int = 64 * 1024 * 1024, token: str | None = None
+    ) -> None:
         if urllib.parse.urlsplit(prefix).scheme not in ("http", "https"):
             raise TileError(f"{prefix!r} is not an http(s) URL")
         self.prefix = prefix.rstrip("/") + "/"
         self.location = self.prefix
         self.timeout = timeout
         self.max_bytes = max_bytes
+        self.headers = {"Accept-Encoding": "identity"}
+        if token:
+            # A log published only to accredited readers asks for their bearer token.
+            self.headers["Authorization"] = f"Bearer {token}"
 
     def read(self, path: str) -> bytes:
         url = self.prefix + path
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "identity"})  # noqa: S310
+        request = urllib.request.Request(url, headers=self.headers)  # noqa: S310
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 data = response.read(self.max_bytes + 1)
@@ -323,10 +329,10 @@ class HttpTileReader(TileReader):
         return data
 
 
-def open_tile_reader(location: str) -> TileReader:
+def open_tile_reader(location: str, token: str | None = None) -> TileReader:
     """Return an HTTP reader for ``http(s)://`` locations and a directory reader otherwise."""
     if location.startswith(("http://", "https://")):
-        return HttpTileReader(location)
+        return HttpTileReader(location, token=token)
     if not Path(location).is_dir():
         raise TileError(f"{location} is neither an http(s) URL nor a directory")
     return DirectoryTileReader(location)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import urllib.parse
 import urllib.request
@@ -125,8 +126,9 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 
 def _reader(location: str) -> TileReader:
+    # The token comes from the environment, never the command line, where `ps` would show it.
     try:
-        return open_tile_reader(location)
+        return open_tile_reader(location, token=os.environ.get("CUSTODYWATCH_TOKEN") or None)
     except TileError as e:
         raise UsageError(str(e)) from None
 

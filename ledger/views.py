@@ -1,10 +1,15 @@
 """The ledger's pages and its published files (tlog-tiles, proof bundles).
 
 Everything here is for logged-in users whose role includes viewing the ledger
-(``Capability.VIEW_LEDGER``); anonymous requests are sent to the login page.
+(``Capability.VIEW_LEDGER``); anonymous requests are sent to the login page, except for the
+published files, which machine clients fetch with an API token.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,6 +18,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.auth import user_for_token
 from accounts.permissions import Capability, can
 from ledger import publication, selectors
 from ledger.forms import EntrySearchForm
@@ -26,6 +32,37 @@ SHORT_LIVED = "private, max-age=5"
 def _require_ledger_access(request: HttpRequest) -> None:
     if not can(request.user, Capability.VIEW_LEDGER):
         raise PermissionDenied
+
+
+def accredited_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """For the published files: a session or an API bearer token of a user who may view the ledger.
+
+    Machine clients (the offline verifier, a witness operator's mirror) get 401 rather than a
+    redirect to the log-in page.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        header = request.headers.get("Authorization", "")
+        if header:
+            scheme, _space, raw = header.partition(" ")
+            user = user_for_token(raw.strip()) if scheme.lower() == "bearer" else None
+            if user is None:
+                return _unauthorised()
+            request.user = user
+        elif not request.user.is_authenticated:
+            return _unauthorised()
+        _require_ledger_access(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _unauthorised() -> HttpResponse:
+    response = HttpResponse(_("Log in, or send an API token: Authorization: Bearer <token>."), status=401,
+                            content_type="text/plain; charset=utf-8")
+    response["WWW-Authenticate"] = 'Bearer realm="custodywatch"'
+    return response
 
 
 @require_GET
@@ -66,10 +103,9 @@ def proof(request: HttpRequest, index: int) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@accredited_reader
 def tiles_checkpoint(request: HttpRequest) -> HttpResponse:
     """``<prefix>/checkpoint``: the latest published checkpoint with its cosignatures."""
-    _require_ledger_access(request)
     checkpoint = publication.published_checkpoint()
     if checkpoint is None:
         raise Http404(_("No checkpoint has been published yet."))
@@ -79,10 +115,9 @@ def tiles_checkpoint(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@login_required
+@accredited_reader
 def tile(request: HttpRequest, path: str) -> HttpResponse:
     """``<prefix>/tile/<L>/<N>[.p/<W>]`` and ``<prefix>/tile/entries/<N>[.p/<W>]``, from the database."""
-    _require_ledger_access(request)
     try:
         level, index, width = parse_tile_path(f"tile/{path}")
     except TileError:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -35,7 +37,7 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), not {raw!r}.")
 
 
-def env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int | None) -> int | None:
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -50,3 +52,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_json(name: str, default: Any) -> Any:
+    """A JSON value from NAME or the file named by NAME_FILE."""
+    if name not in os.environ and f"{name}_FILE" not in os.environ:
+        return default
+    raw = env_str(name)
+    try:
+        return json.loads(raw)
+    except ValueError as e:
+        raise ImproperlyConfigured(f"{name} must be JSON: {e}") from None

@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.services import issue_api_token
 from ledger import merkle
 from ledger.models import Checkpoint, SigningKey
 from ledger.note import CosignatureSigner
@@ -90,11 +91,38 @@ def test_entries_appended_after_the_published_checkpoint_are_not_served(monitor_
 
 def test_tiles_need_a_logged_in_user_allowed_to_view_the_ledger(client, personas, published):
     response = client.get("/ledger/tiles/tile/0/000")
-    assert response.status_code == 302
-    assert reverse("accounts:login") in response["Location"]
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
     client.force_login(personas.outsider)
     assert client.get("/ledger/tiles/tile/0/000").status_code == 403
     assert client.get(reverse("ledger:tiles-checkpoint")).status_code == 403
+
+
+def test_machine_clients_read_tiles_with_an_api_token(client, personas, published):
+    _, token = issue_api_token(user=personas.prosecutor, label="verifier", by=personas.prosecutor)
+    bad = client.get("/ledger/tiles/tile/0/000", HTTP_AUTHORIZATION="Bearer cw_not-a-token")
+    good = client.get("/ledger/tiles/tile/0/000", HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert bad.status_code == 401
+    assert good.status_code == 200
+    assert len(good.content) == 256 * 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_verifier_audits_the_live_server_over_http_with_a_token(live_server, personas, published, monkeypatch):
+    _, token = issue_api_token(user=personas.prosecutor, label="verifier", by=personas.prosecutor)
+    vkey = SigningKey.objects.get().vkey
+    url = f"{live_server.url}/ledger/tiles/"
+
+    monkeypatch.delenv("CUSTODYWATCH_TOKEN", raising=False)
+    refused = _verify("audit", "--log", url, "--log-key", vkey)
+    monkeypatch.setenv("CUSTODYWATCH_TOKEN", token)
+    audit = _verify("audit", "--log", url, "--log-key", vkey)
+
+    assert refused.returncode != 0
+    assert "401" in refused.stdout + refused.stderr
+    assert audit.returncode == 0, audit.stdout + audit.stderr
+    assert "VERIFIED" in audit.stdout
 
 
 def test_export_writes_the_same_files_and_the_independent_verifier_audits_them(published, tmp_path):
