@@ -70,13 +70,15 @@ TEMPLATES = [
     },
 ]
 
+VAR_DIR = BASE_DIR / "var"  # the embedded database, development keys and exports live here
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'custodywatch.sqlite3'}"),
+        env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'custodywatch.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    VAR_DIR.mkdir(exist_ok=True)
     # WAL lets readers work while the ledger sequencer writes; IMMEDIATE takes the write lock up
     # front so concurrent writers queue instead of failing with "database is locked".
     DATABASES["default"]["OPTIONS"] = {
@@ -131,7 +133,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = VAR_DIR / "static"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -141,7 +143,7 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 # The ledger: where signing keys live (a directory of Ed25519 seeds, created on first use in
 # development) and the log's origin line.
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", default="custodywatch.example/ledger")
-LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(BASE_DIR / "var" / "keys")))
+LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(VAR_DIR / "keys")))
 # Witnesses that cosign checkpoints: a JSON list of {"name", "url", "vkey"} (or a file of it), and
 # how many must cosign before a checkpoint counts as published (default: a majority).
 LEDGER_WITNESSES = env_json("LEDGER_WITNESSES", default=[])
