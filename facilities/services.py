@@ -69,65 +69,59 @@ def _validate(instance: Any, *, exclude: list[str] | None = None, constraints: b
 @transaction.atomic
 def create_facility(*, by: Any, **fields: Any) -> Facility:
     """Register a facility; raises ValidationError naming each bad field."""
-    _reject_unknown(fields, FACILITY_FIELDS)
-    facility = Facility(**fields)
-    _validate(facility, exclude=["latest_snapshot"])
-    facility.save()
-    _record_change(
-        actor=by, action=ChangeAction.CREATE, instance=facility, facility=facility,
-        before=None, after=_snapshot_of(facility, FACILITY_FIELDS),
-    )
-    return facility
+    return _create(Facility(), fields, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
 
 
 @transaction.atomic
 def update_facility(*, facility: Facility, by: Any, **changes: Any) -> Facility:
     """Change a facility's registry fields; a no-op change leaves no record."""
-    _reject_unknown(changes, FACILITY_FIELDS)
-    facility = Facility.objects.select_for_update().get(pk=facility.pk)
-    before = _snapshot_of(facility, FACILITY_FIELDS)
-    for name, value in changes.items():
-        setattr(facility, name, value)
-    after = _snapshot_of(facility, FACILITY_FIELDS)
-    if after == before:
-        return facility
-    _validate(facility, exclude=["latest_snapshot"])
-    facility.save()
-    _record_change(
-        actor=by, action=ChangeAction.UPDATE, instance=facility, facility=facility, before=before, after=after
-    )
-    return facility
+    locked = Facility.objects.select_for_update().get(pk=facility.pk)
+    return _update(locked, changes, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
 
 
 @transaction.atomic
 def add_unit(*, facility: Facility, by: Any, **fields: Any) -> Unit:
-    _reject_unknown(fields, UNIT_FIELDS)
-    unit = Unit(facility=facility, **fields)
-    _validate(unit)
-    unit.save()
-    _record_change(
-        actor=by, action=ChangeAction.CREATE, instance=unit, facility=facility,
-        before=None, after=_snapshot_of(unit, UNIT_FIELDS),
-    )
-    return unit
+    """Add a living unit to a facility; its code must be new within the facility."""
+    return _create(Unit(facility=facility), fields, allowed=UNIT_FIELDS, by=by)
 
 
 @transaction.atomic
 def update_unit(*, unit: Unit, by: Any, **changes: Any) -> Unit:
-    _reject_unknown(changes, UNIT_FIELDS)
-    unit = Unit.objects.select_for_update().get(pk=unit.pk)
-    before = _snapshot_of(unit, UNIT_FIELDS)
+    """Change a unit's places, living space or description; a no-op change leaves no record."""
+    locked = Unit.objects.select_related("facility").select_for_update(of=("self",)).get(pk=unit.pk)
+    return _update(locked, changes, allowed=UNIT_FIELDS, by=by)
+
+
+def _facility_of(instance: Facility | Unit) -> Facility:
+    return instance if isinstance(instance, Facility) else instance.facility
+
+
+def _create(instance: Any, fields: Mapping[str, Any], *, allowed: tuple[str, ...], by: Any,
+            exclude: list[str] | None = None) -> Any:
+    _reject_unknown(fields, allowed)
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    _validate(instance, exclude=exclude)
+    instance.save()
+    _record_change(actor=by, action=ChangeAction.CREATE, instance=instance, facility=_facility_of(instance),
+                   before=None, after=_snapshot_of(instance, allowed))
+    return instance
+
+
+def _update(instance: Any, changes: Mapping[str, Any], *, allowed: tuple[str, ...], by: Any,
+            exclude: list[str] | None = None) -> Any:
+    _reject_unknown(changes, allowed)
+    before = _snapshot_of(instance, allowed)
     for name, value in changes.items():
-        setattr(unit, name, value)
-    after = _snapshot_of(unit, UNIT_FIELDS)
+        setattr(instance, name, value)
+    after = _snapshot_of(instance, allowed)
     if after == before:
-        return unit
-    _validate(unit)
-    unit.save()
-    _record_change(
-        actor=by, action=ChangeAction.UPDATE, instance=unit, facility=unit.facility, before=before, after=after
-    )
-    return unit
+        return instance
+    _validate(instance, exclude=exclude)
+    instance.save()
+    _record_change(actor=by, action=ChangeAction.UPDATE, instance=instance, facility=_facility_of(instance),
+                   before=before, after=after)
+    return instance
 
 
 @transaction.atomic
