@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from ledger import conf, selectors
 from ledger.errors import LedgerIntegrityError
@@ -64,6 +64,11 @@ class LedgerOverview:
     def cosigned(self) -> int:
         return sum(1 for w in self.witnesses if w.cosigned_at)
 
+    @property
+    def published_size(self) -> int:
+        """Entries with an index below this have a proof in the published checkpoint."""
+        return self.published.size if self.published else 0
+
 
 def overview() -> LedgerOverview:
     """The ledger page's figures, in a handful of queries."""
@@ -94,8 +99,7 @@ def publication_status(checkpoint: Checkpoint) -> PublicationStatus:
     return PublicationStatus.AWAITING_WITNESSES
 
 
-def published_checkpoint() -> Checkpoint | None:
-    """The largest checkpoint whose cosignatures meet the witness quorum, or None."""
+def _published_candidates() -> QuerySet[Checkpoint]:
     configured = conf.witnesses()
     quorum = conf.witness_quorum(configured)
     candidates = selectors.checkpoints().order_by("-size", "-pk")
@@ -104,7 +108,18 @@ def published_checkpoint() -> Checkpoint | None:
         candidates = candidates.annotate(
             witnessed=Count("cosignatures", filter=Q(cosignatures__witness__in=names))
         ).filter(witnessed__gte=quorum)
-    return candidates.first()
+    return candidates
+
+
+def published_checkpoint() -> Checkpoint | None:
+    """The largest checkpoint whose cosignatures meet the witness quorum, or None."""
+    return _published_candidates().first()
+
+
+def published_size() -> int:
+    """The size of the published checkpoint (0 if none), in one query: entries below it are provable."""
+    size = _published_candidates().prefetch_related(None).values_list("size", flat=True).first()
+    return size or 0
 
 
 def cosigned_note(checkpoint: Checkpoint) -> str:

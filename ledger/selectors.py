@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -16,7 +17,7 @@ from django.db.models import QuerySet
 from ledger import merkle
 from ledger.errors import LedgerIntegrityError
 from ledger.merkle import Subtree
-from ledger.models import Checkpoint, Entry, SubtreeHash
+from ledger.models import Checkpoint, Entry, EntryKind, SubtreeHash
 
 
 def log_size() -> int:
@@ -142,6 +143,43 @@ def entry_by_leaf_hash(leaf_hash: bytes) -> Entry | None:
 
 def entry_by_index(index: int) -> Entry | None:
     return Entry.objects.filter(index=index).first()
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What a list of entries shows of one: its index, kind, time and leaf hash (not its data)."""
+
+    index: int
+    kind: str
+    created_at: datetime
+    leaf_hash: bytes
+
+    @property
+    def kind_label(self) -> str:
+        return EntryKind(self.kind).label if self.kind in EntryKind.values else self.kind
+
+    @property
+    def leaf_hash_hex(self) -> str:
+        return self.leaf_hash.hex()
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """Entries newest first; ``older`` is the ``before`` of the next page, None on the last one."""
+
+    entries: list[EntrySummary]
+    older: int | None
+
+
+def entry_page(*, before: int | None = None, size: int = 20) -> EntryPage:
+    """Up to ``size`` entries with an index below ``before`` (the newest if None), in one query."""
+    entries = Entry.objects.order_by("-index")
+    if before is not None:
+        entries = entries.filter(index__lt=before)
+    rows = list(entries.values_list("index", "kind", "created_at", "leaf_hash")[: size + 1])
+    summaries = [EntrySummary(index, kind, at, bytes(h)) for index, kind, at, h in rows[:size]]
+    older = summaries[-1].index if len(rows) > size else None
+    return EntryPage(summaries, older)
 
 
 def entries_in_range(start: int, end: int) -> QuerySet[Entry]:

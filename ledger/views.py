@@ -65,13 +65,50 @@ def _unauthorised() -> HttpResponse:
     return response
 
 
+RECENT_ENTRIES = 20
+
+
+def _before(request: HttpRequest) -> int | None:
+    """The ``before`` paging parameter: an entry index; anything else shows the newest entries."""
+    value = request.GET.get("before", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
+
+
+def _fragment(request: HttpRequest) -> bool:
+    """An htmx request for part of the page (a history restore wants the whole page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The whole ledger page: the overview, the recent entries (from ``?before=``) and the search."""
+    overview = publication.overview()
+    before = _before(request)
+    context = {
+        "overview": overview,
+        "entries": selectors.entry_page(before=before, size=RECENT_ENTRIES),
+        "published_size": overview.published_size,
+        "paged": before is not None,
+        **context,
+    }
+    return render(request, "ledger/index.html", context)
+
+
 @require_GET
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    """The latest checkpoint, its witnesses, the log size and a search by entry hash."""
+    """The latest checkpoint, its witnesses, the log size, the recent entries and a search by entry hash.
+
+    htmx asking for ``?before=<index>`` gets only the rows of the next older entries.
+    """
     _require_ledger_access(request)
-    overview = publication.overview()
-    return render(request, "ledger/index.html", {"overview": overview, "form": EntrySearchForm()})
+    before = _before(request)
+    if _fragment(request) and before is not None:
+        context = {
+            "entries": selectors.entry_page(before=before, size=RECENT_ENTRIES),
+            "published_size": publication.published_size(),
+        }
+        return render(request, "ledger/index.html#entry-rows", context)
+    return _page(request, {"form": EntrySearchForm()})
 
 
 @require_GET
@@ -81,12 +118,11 @@ def search(request: HttpRequest) -> HttpResponse:
     _require_ledger_access(request)
     form = EntrySearchForm(request.GET)
     entry = selectors.entry_by_leaf_hash(form.cleaned_data["hash"]) if form.is_valid() else None
-    published = publication.published_checkpoint()
-    provable = entry is not None and published is not None and entry.index < published.size
-    context = {"form": form, "searched": True, "entry": entry, "provable": provable}
-    if request.htmx:
+    context = {"form": form, "searched": True, "entry": entry}
+    if _fragment(request):
+        context["published_size"] = publication.published_size()
         return render(request, "ledger/index.html#search-result", context)
-    return render(request, "ledger/index.html", {**context, "overview": publication.overview()})
+    return _page(request, context)
 
 
 @require_GET

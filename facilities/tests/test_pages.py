@@ -12,7 +12,18 @@ from django.urls import reverse
 
 from accounts.models import OrganisationKind, Role
 from facilities import selectors, services
-from facilities.models import Facility, FacilityType, PopulationSnapshot, Unit, UnitKind, UnitOccupancy
+from facilities.models import (
+    Facility,
+    FacilityType,
+    PopulationSnapshot,
+    RegistryChange,
+    Unit,
+    UnitKind,
+    UnitOccupancy,
+)
+from ledger.models import SigningKey
+from ledger.proof import verify_proof_bundle
+from ledger.services import sign_checkpoint
 from lib.factories import (
     TEST_PASSWORD,
     FacilityFactory,
@@ -466,6 +477,59 @@ def test_the_history_shows_who_changed_what_from_what_to_what(client, registry):
     assert "Unit occupancy" in html
 
 
+@pytest.fixture
+def ledger_keys(settings, tmp_path, monkeypatch):
+    """A private signing key directory and no witnesses, so a checkpoint can be signed and published."""
+    monkeypatch.delenv("LEDGER_SIGNING_KEY", raising=False)
+    monkeypatch.delenv("LEDGER_SIGNING_KEY_FILE", raising=False)
+    settings.LEDGER_KEY_DIR = tmp_path / "keys"
+    settings.LEDGER_WITNESSES = []
+    settings.LEDGER_WITNESS_QUORUM = None
+
+
+@pytest.mark.django_db
+def test_each_change_links_its_offline_proof_once_a_published_checkpoint_covers_it(client, registry, ledger_keys):
+    personas, _ = registry
+    sign_checkpoint()
+    services.update_facility(facility=personas.colony, by=personas.npm_monitor, operational_capacity=450)
+    covered, latest = (RegistryChange.objects.filter(facility=personas.colony).earliest("pk"),
+                       RegistryChange.objects.filter(facility=personas.colony).latest("pk"))
+    login(client, personas.prosecutor)
+
+    html = client.get(reverse("facilities:history", args=[personas.colony.pk])).content.decode()
+
+    assert f"Ledger entry {covered.ledger_index}" in html
+    assert reverse("ledger:proof", args=[covered.ledger_index]) in html
+    assert f"Ledger entry {latest.ledger_index}" in html
+    assert reverse("ledger:proof", args=[latest.ledger_index]) not in html
+    assert html.count("not yet in a published checkpoint") == 1
+
+
+@pytest.mark.django_db
+def test_before_any_checkpoint_no_change_has_a_proof_yet(client, registry, ledger_keys):
+    personas, _ = registry
+    login(client, personas.npm_monitor)
+
+    html = client.get(reverse("facilities:history", args=[personas.colony.pk])).content.decode()
+
+    assert "/proof/" not in html
+    assert html.count("not yet in a published checkpoint") == RegistryChange.objects.filter(
+        facility=personas.colony).count()
+
+
+@pytest.mark.django_db
+def test_the_proof_linked_from_the_history_verifies_against_the_log_key(client, registry, ledger_keys):
+    personas, _ = registry
+    sign_checkpoint()
+    change = RegistryChange.objects.filter(facility=personas.colony).earliest("pk")
+    login(client, personas.npm_monitor)
+
+    response = client.get(reverse("ledger:proof", args=[change.ledger_index]))
+
+    verified = verify_proof_bundle(response.content, [SigningKey.objects.get().vkey])
+    assert verified.bundle.index == change.ledger_index
+
+
 # --- Query counts -------------------------------------------------------------------------------
 
 
@@ -503,8 +567,9 @@ def large_registry(personas):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["overview", "list", "list_filtered", "list_page_2", "detail", "history"])
-def test_no_page_needs_more_than_fifteen_queries(client, personas, large_registry, page,
+def test_no_page_needs_more_than_fifteen_queries(client, personas, large_registry, page, ledger_keys,
                                                  django_assert_max_num_queries):
+    sign_checkpoint()
     login(client, personas.npm_monitor)
     facility = large_registry[0]
     url, query = {

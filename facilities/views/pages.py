@@ -29,6 +29,7 @@ from facilities.models import (
     Unit,
     UnitKind,
 )
+from ledger import publication
 from lib.charts import (
     Bar,
     Point,
@@ -365,7 +366,12 @@ def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
     regions, operators = selectors.registry_value_names(region_ids - {None}, operator_ids - {None})
     names = {"region": regions, "operator": operators}
     entries = [_describe_change(change, names) for change in changes]
-    return render(request, "facilities/facility_history.html", {"facility": facility, "page": page, "entries": entries})
+    # Changes logged below this ledger size have an offline proof in the published checkpoint.
+    published_size = publication.published_size() if any(c.ledger_index is not None for c in changes) else 0
+    return render(request, "facilities/facility_history.html", {
+        "facility": facility, "page": page, "entries": entries, "published_size": published_size,
+        "proof_links": can(request.user, Capability.VIEW_LEDGER),
+    })
 
 
 def _describe_change(change: RegistryChange, names: dict[str, dict[int, Any]]) -> ChangeEntry:

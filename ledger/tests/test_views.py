@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from django.urls import reverse
@@ -55,7 +56,25 @@ def test_the_ledger_page_shows_the_log_size_and_the_latest_checkpoint(monitor, l
     assert "2 not yet in a checkpoint" in page
     assert base64.b64encode(bytes(log.root)).decode() in page
     assert log.signing_key.key_id in page
-    assert "Published: witness quorum met" in page
+
+
+def test_with_no_witnesses_configured_the_page_says_so_rather_than_claim_a_quorum(monitor, log):
+    page = monitor.get(reverse("ledger:index")).content.decode()
+
+    assert "Signed; no witnesses configured" in page
+    assert "Published: witness quorum met" not in page
+    assert "Signed, awaiting witnesses" not in page
+
+
+def test_with_witnesses_but_no_quorum_required_the_page_says_none_is_required(monitor, log, settings):
+    signer = CosignatureSigner.generate("witness.test/w1")
+    settings.LEDGER_WITNESSES = [{"name": "w1", "url": "http://127.0.0.1:9", "vkey": signer.vkey}]
+    settings.LEDGER_WITNESS_QUORUM = 0
+
+    page = monitor.get(reverse("ledger:index")).content.decode()
+
+    assert "Signed; no witness cosignatures required" in page
+    assert "Published: witness quorum met" not in page
 
 
 def test_the_ledger_page_lists_witnesses_and_whether_the_quorum_is_met(monitor, log, settings):
@@ -93,6 +112,83 @@ def test_the_ledger_page_needs_the_view_ledger_capability(client, personas):
     assert client.get(reverse("ledger:proof", args=[1])).status_code == 403
 
 
+# --- Recent entries ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def long_log():
+    """45 entries, the first 30 in the published checkpoint."""
+    append_entries(entries=segments(0, 30))
+    sign_checkpoint()
+    append_entries(entries=segments(30, 15))
+
+
+def _row_indices(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr>\s*<td class="num">(\d+)</td>', html)]
+
+
+def test_the_ledger_page_lists_the_twenty_latest_entries_newest_first(monitor, long_log,
+                                                                       django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        page = monitor.get(reverse("ledger:index")).content.decode()
+
+    assert "Recent entries" in page
+    assert _row_indices(page) == list(range(44, 24, -1))
+    assert "Video segment manifest" in page
+    assert f'title="{_hex(44)}"' in page
+
+
+def test_recent_entries_link_a_proof_only_when_the_published_checkpoint_covers_them(monitor, long_log):
+    page = monitor.get(reverse("ledger:index")).content.decode()
+
+    assert reverse("ledger:proof", args=[29]) in page
+    assert reverse("ledger:proof", args=[30]) not in page
+    assert page.count("not yet covered") == 15
+
+
+def test_older_entries_come_to_htmx_as_rows_with_a_button_for_the_next_ones(monitor, long_log):
+    url = reverse("ledger:index")
+
+    second = monitor.get(url, {"before": 25}, headers={"HX-Request": "true"}).content.decode()
+    third = monitor.get(url, {"before": 5}, headers={"HX-Request": "true"}).content.decode()
+
+    assert "<html" not in second
+    assert _row_indices(second) == list(range(24, 4, -1))
+    assert "?before=5" in second
+    assert _row_indices(third) == [4, 3, 2, 1, 0]
+    assert "before=" not in third
+
+
+def test_older_entries_without_htmx_are_a_whole_page(monitor, long_log):
+    page = monitor.get(reverse("ledger:index"), {"before": 25}).content.decode()
+
+    assert "<html" in page
+    assert _row_indices(page) == list(range(24, 4, -1))
+    assert "Back to the newest entries" in page
+
+
+@pytest.mark.parametrize("before", ["soon", "-3", "1e3", "9" * 40])
+def test_a_malformed_page_position_shows_the_newest_entries(monitor, long_log, before):
+    response = monitor.get(reverse("ledger:index"), {"before": before})
+
+    assert response.status_code == 200
+    assert _row_indices(response.content.decode())[0] == 44
+
+
+def test_an_empty_log_says_it_has_no_entries(monitor):
+    page = monitor.get(reverse("ledger:index")).content.decode()
+
+    assert "The log has no entries yet." in page
+
+
+def test_older_entries_need_the_view_ledger_capability(client, personas, long_log):
+    client.force_login(personas.outsider)
+
+    response = client.get(reverse("ledger:index"), {"before": 25}, headers={"HX-Request": "true"})
+
+    assert response.status_code == 403
+
+
 # --- Search ---------------------------------------------------------------------------------------
 
 
@@ -104,6 +200,14 @@ def test_search_by_entry_hash_answers_htmx_with_the_result_fragment(monitor, log
     assert "Video segment manifest" in fragment
     assert "segment" in fragment
     assert reverse("ledger:proof", args=[4]) in fragment
+
+
+def test_an_htmx_history_restore_of_a_search_gets_the_whole_page(monitor, log):
+    headers = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    page = monitor.get(reverse("ledger:search"), {"hash": _hex(4)}, headers=headers).content.decode()
+
+    assert "<html" in page
+    assert reverse("ledger:proof", args=[4]) in page
 
 
 def test_search_without_htmx_renders_the_whole_page(monitor, log):
