@@ -35,6 +35,7 @@ def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["SECURE_COOKIES"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
 
     import django
 
