@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.services import issue_api_token
 from accounts.testing import ApiClient
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
+from lib.factories import UnitFactory
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
 VALUES = {"yes", "no", "own facility", "404", "—"}
@@ -203,6 +204,74 @@ def check_export(world: World, cell: str) -> None:
         assert_refused(response, world)
 
 
+def _registry_form(facility: Facility, **changes: Any) -> dict[str, Any]:
+    data = {
+        "code": facility.code, "name_kk": facility.name_kk, "name_ru": facility.name_ru, "name_en": facility.name_en,
+        "type": facility.type, "region": facility.region.code, "operator": facility.operator.code,
+        "address": facility.address, "design_capacity": facility.design_capacity,
+        "operational_capacity": facility.operational_capacity, "maximum_capacity": facility.maximum_capacity or "",
+        "is_active": "on" if facility.is_active else "",
+    }
+    data.update(changes)
+    return data
+
+
+UNIT_FORM = {"code": "MX-1", "name": "Matrix unit", "kind": "cell", "capacity": "4", "living_space_m2": "16"}
+
+
+def check_edit_registry(world: World, cell: str) -> None:
+    browser = world.browser()
+    inside = world.inside
+    unit = UnitFactory(facility=inside, code="MX-0")
+    pages = [
+        reverse("facilities:create"), reverse("facilities:edit", args=[inside.pk]),
+        reverse("facilities:unit-add", args=[inside.pk]), reverse("facilities:unit-edit", args=[inside.pk, unit.pk]),
+    ]
+    new = _registry_form(inside, code="NEW-1", name_en="New", name_ru="Новый", name_kk="Жаңа")
+    changes_before = RegistryChange.objects.count()
+    opened = [browser.get(url) for url in pages]
+    saved = [browser.post(pages[0], new), browser.post(pages[1], _registry_form(inside, address="Changed address 1")),
+             browser.post(pages[2], UNIT_FORM), browser.post(pages[3], {**UNIT_FORM, "code": "MX-0"})]
+    if cell == "yes":
+        assert [r.status_code for r in opened] == [200] * 4
+        assert world.marker(sorted(world.mandate)[0]) in body(opened[1])
+        assert [r.status_code for r in saved] == [302] * 4, [r.status_code for r in saved]
+        assert RegistryChange.objects.count() == changes_before + 4
+        for key in world.outside_keys:
+            outside = reverse("facilities:edit", args=[world.facility(key).pk])
+            assert_refused(browser.get(outside), world, statuses=(404,))
+    else:
+        assert cell == "no"
+        for response in (*opened, *saved):
+            assert_refused(response, world, statuses=(403,))
+        assert RegistryChange.objects.count() == changes_before
+        assert not Facility.objects.filter(code="NEW-1").exists()
+        assert not inside.units.filter(code="MX-1").exists()
+
+
+def check_record_population(world: World, cell: str) -> None:
+    browser = world.browser()
+    count = {"date": "2026-01-01", "total": "5"}
+    url = reverse("facilities:population", args=[world.inside.pk])
+    if cell in ("yes", "own facility"):
+        opened = browser.get(url)
+        assert_shows(opened, world, sorted(world.mandate)[0])
+        assert browser.post(url, count).status_code == 302
+        assert PopulationSnapshot.objects.filter(facility=world.inside).exists()
+        for key in world.outside_keys:
+            outside = reverse("facilities:population", args=[world.facility(key).pk])
+            assert_refused(browser.get(outside), world, statuses=(404,))
+            assert_refused(browser.post(outside, count), world, statuses=(404,))
+            assert not PopulationSnapshot.objects.filter(facility=world.facility(key)).exists()
+        if cell == "own facility":
+            assert world.inside == world.user.facility
+    else:
+        assert cell == "no"
+        assert_refused(browser.get(url), world, statuses=(403,))
+        assert_refused(browser.post(url, count), world, statuses=(403,))
+        assert not PopulationSnapshot.objects.exists()
+
+
 def check_api_read(world: World, cell: str) -> None:
     api = world.api()
     if cell in ("yes", "own facility"):
@@ -281,6 +350,8 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Registry history": check_history,
     "Import": check_simple_page("facilities:import"),
     "Export": check_export,
+    "Edit registry": check_edit_registry,
+    "Record population": check_record_population,
     "Ledger page": check_simple_page("ledger:index"),
     "API read facility": check_api_read,
     "API create/update facility": check_api_write_facility,

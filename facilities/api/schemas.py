@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -20,45 +19,18 @@ from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
 from facilities.models import FacilityType, UnitKind
+from facilities.text_rules import (
+    MAX_AREA_M2,
+    MAX_PEOPLE,
+    institution_code,
+    plain_text,
+    required_text,
+    visible_text,
+)
 
-# No place of detention holds a million people; larger numbers are typing errors or attacks.
-MAX_PEOPLE = 1_000_000
-MAX_AREA_M2 = Decimal("9999999.9")  # Unit.living_space_m2: max_digits=8, decimal_places=1
 MAX_UNITS_PER_SNAPSHOT = 2_000
 # The largest primary key any of our databases can hold.
 MAX_ID = 2**63 - 1
-_FORMULA_START = ("=", "+", "-", "@")
-_CODE = re.compile(r"[^\W_][\w./ №-]*", re.UNICODE)
-
-
-def _no_invisible(value: str) -> str:
-    # Categories C*: control, format (bidi overrides, zero-width), surrogates, private use, unassigned.
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError(_("Control or invisible characters are not allowed."))
-    return unicodedata.normalize("NFC", value).strip()
-
-
-def _plain_text(value: str) -> str:
-    value = _no_invisible(value)
-    if "<" in value or ">" in value:
-        raise ValueError(_("Angle brackets (< >) are not allowed."))
-    if value.startswith(_FORMULA_START):
-        raise ValueError(_("Cannot start with =, +, - or @ (a spreadsheet would read it as a formula)."))
-    return value
-
-
-def _required_text(value: str) -> str:
-    value = _plain_text(value)
-    if not value:
-        raise ValueError(_("This field cannot be empty."))
-    return value
-
-
-def _code(value: str) -> str:
-    value = _no_invisible(value)
-    if not _CODE.fullmatch(value):
-        raise ValueError(_("Use letters, digits, spaces and . / - _ № only, starting with a letter or digit."))
-    return value
 
 
 def _iso_date(value: Any) -> Any:
@@ -78,11 +50,11 @@ def _not_future(value: dt.date) -> dt.date:
 
 
 def _text(max_length: int) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(_required_text)]
+    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(required_text)]
 
 
 def _code_of(max_length: int) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(_code)]
+    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(institution_code)]
 
 
 Name = _text(255)
@@ -94,10 +66,10 @@ Count = Annotated[StrictInt, Field(ge=0, le=MAX_PEOPLE)]
 Area = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, max_digits=8, decimal_places=1, allow_inf_nan=False)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 PastDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
-Address = Annotated[str, Field(max_length=255, strict=True), AfterValidator(_plain_text)]
-Search = Annotated[str, Field(max_length=100), AfterValidator(_no_invisible)]
+Address = Annotated[str, Field(max_length=255, strict=True), AfterValidator(plain_text)]
+Search = Annotated[str, Field(max_length=100), AfterValidator(visible_text)]
 # Names an existing unit, whatever rules its code was created under (e.g. by a spreadsheet import).
-UnitKey = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_no_invisible)]
+UnitKey = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(visible_text)]
 
 
 class InputSchema(Schema):
