@@ -17,12 +17,11 @@ venv: $(UV)
 	$(UV) sync --frozen --quiet
 
 run: demo
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	scripts/run-with-witnesses $(PY) manage.py runserver $(HOST):$(PORT)
 
 demo: venv
 	DEBUG=1 $(PY) manage.py migrate --no-input
 	DEBUG=1 $(PY) manage.py load_demo_country
-	DEBUG=1 $(PY) manage.py sign_checkpoint
 
 lint: venv
 	$(VENV)/bin/ruff check .

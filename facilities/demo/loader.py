@@ -192,8 +192,6 @@ class _Loader:
             user = User(
                 username=persona.username,
                 email=persona.email,
-                first_name="Demo",
-                last_name=persona.username,
                 organisation=organisations.get(persona.organisation_code or ""),
                 role=persona.role,
                 facility=facilities.get(persona.facility_code or ""),

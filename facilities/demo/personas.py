@@ -43,7 +43,7 @@ def personas(*, officer_facility_code: str) -> list[PersonaSpec]:
     """The demo users; the facility officer works at the given colony."""
     officer_username = "officer." + officer_facility_code.lower().replace("/", "-")
     return [
-        PersonaSpec("admin", "demo-admin-2026!", _("Superuser (Django admin)"), None, Role.MONITOR,
+        PersonaSpec("admin", "demo-admin-2026!", _("Superuser (Django admin)"), NPM_CODE, Role.MONITOR,
                     is_superuser=True),
         PersonaSpec("npm.monitor", "demo-npm-visit-2026!",
                     _("NPM monitor: every facility, edits the registry"), NPM_CODE, Role.MONITOR),

@@ -179,6 +179,7 @@ def _groups_chart(figures: dict[str, int]) -> dict[str, Any]:
 
 
 BANDS = (
+    # xgettext:no-python-format
     ("band_within_90", gettext_lazy("up to 90% of capacity"), "#1e6b34"),
     ("band_90_100", gettext_lazy("90% to 100%"), "#8a6d00"),
     ("band_100_120", gettext_lazy("100% to 120%: overcrowded"), "#d55e00"),
