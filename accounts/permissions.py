@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
 from accounts.models import OrganisationKind, Role
@@ -78,6 +79,12 @@ def capabilities(user: User) -> frozenset[Capability]:
 
 def can(user: User, capability: Capability) -> bool:
     return capability in capabilities(user)
+
+
+def require(user: User, capability: Capability) -> None:
+    """Refuse (403) a user who lacks the capability."""
+    if not can(user, capability):
+        raise PermissionDenied
 
 
 def facility_scope(user: User) -> Q | None:

@@ -12,14 +12,13 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.auth import user_for_token
-from accounts.permissions import Capability, can
+from accounts.permissions import Capability, require
 from ledger import publication, selectors
 from ledger.forms import EntrySearchForm
 from ledger.tiles import TileError, parse_tile_path
@@ -27,11 +26,6 @@ from ledger.tiles import TileError, parse_tile_path
 IMMUTABLE = "private, max-age=31536000, immutable"
 # The checkpoint changes as the log grows: tlog-tiles asks that it not be cached beyond seconds.
 SHORT_LIVED = "private, max-age=5"
-
-
-def _require_ledger_access(request: HttpRequest) -> None:
-    if not can(request.user, Capability.VIEW_LEDGER):
-        raise PermissionDenied
 
 
 def accredited_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -52,7 +46,7 @@ def accredited_reader(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             request.user = user
         elif not request.user.is_authenticated:
             return _unauthorised()
-        _require_ledger_access(request)
+        require(request.user, Capability.VIEW_LEDGER)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -100,7 +94,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
     htmx asking for ``?before=<index>`` gets only the rows of the next older entries.
     """
-    _require_ledger_access(request)
+    require(request.user, Capability.VIEW_LEDGER)
     before = _before(request)
     if _fragment(request) and before is not None:
         context = {
@@ -115,7 +109,7 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     """Look an entry up by leaf hash; htmx gets the result fragment, others the whole page."""
-    _require_ledger_access(request)
+    require(request.user, Capability.VIEW_LEDGER)
     form = EntrySearchForm(request.GET)
     entry = selectors.entry_by_leaf_hash(form.cleaned_data["hash"]) if form.is_valid() else None
     context = {"form": form, "searched": True, "entry": entry}
@@ -129,7 +123,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 def proof(request: HttpRequest, index: int) -> HttpResponse:
     """Download the offline tlog-proof bundle of entry ``index``."""
-    _require_ledger_access(request)
+    require(request.user, Capability.VIEW_LEDGER)
     proven = publication.entry_proof(index=index)
     if proven is None:
         raise Http404(_("No published checkpoint covers this entry yet."))

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,24 +25,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from accounts.permissions import Capability, can
+from accounts.permissions import Capability, require
 from facilities import selectors, services
 from facilities.forms import FacilityForm, PopulationForm, UnitForm, first_of_this_month, show_service_errors
 from facilities.models import Facility, PopulationSnapshot, Unit
+from facilities.views.access import facility_or_404
 
 T = TypeVar("T")
-
-
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
-
-
-def _facility_or_404(request: HttpRequest, pk: int) -> Facility:
-    try:
-        return selectors.facility_detail(request.user, pk)
-    except Facility.DoesNotExist:
-        raise Http404(_("No such facility.")) from None
 
 
 def _unit_or_404(facility: Facility, unit_pk: int) -> Unit:
@@ -90,7 +79,7 @@ def _form_data(request: HttpRequest) -> Any:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_facility(request: HttpRequest) -> HttpResponse:
-    _require(request, Capability.EDIT_REGISTRY)
+    require(request.user, Capability.EDIT_REGISTRY)
     form = FacilityForm(_form_data(request))
     if form.is_bound and form.is_valid():
         def write() -> Facility:
@@ -108,8 +97,8 @@ def create_facility(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_facility(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.EDIT_REGISTRY)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.EDIT_REGISTRY)
+    facility = facility_or_404(request, pk)
     form = FacilityForm(_form_data(request), facility=facility)
     if form.is_bound and form.is_valid():
         def write() -> Facility:
@@ -139,8 +128,8 @@ def _units_section(facility: Facility) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def add_unit(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.EDIT_REGISTRY)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.EDIT_REGISTRY)
+    facility = facility_or_404(request, pk)
     form = UnitForm(_form_data(request))
     if form.is_bound and form.is_valid():
         unit = _attempt(form, lambda: services.add_unit(facility=facility, by=request.user, **form.service_fields()))
@@ -153,8 +142,8 @@ def add_unit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
-    _require(request, Capability.EDIT_REGISTRY)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.EDIT_REGISTRY)
+    facility = facility_or_404(request, pk)
     unit = _unit_or_404(facility, unit_pk)
     form = UnitForm(_form_data(request), unit=unit)
     if form.is_bound and form.is_valid():
@@ -201,8 +190,8 @@ class _PopulationPage:
 @login_required
 @require_http_methods(["GET", "POST"])
 def record_population(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.RECORD_POPULATION)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.RECORD_POPULATION)
+    facility = facility_or_404(request, pk)
     if request.method == "GET" and request.htmx and request.htmx.target == "date-status":
         return _date_status(request, facility)
     units = selectors.units_of(facility)

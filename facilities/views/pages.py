@@ -7,10 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from accounts.permissions import Capability, can
+from accounts.permissions import Capability, can, require
 from facilities import selectors
 from facilities.indicators import compute, occupancy_rate
 from facilities.models import (
@@ -29,6 +29,7 @@ from facilities.models import (
     Unit,
     UnitKind,
 )
+from facilities.views.access import facility_or_404
 from ledger import publication
 from lib.charts import (
     Bar,
@@ -56,18 +57,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:no_access")
 
 
-def _require(request: HttpRequest, capability: Capability) -> None:
-    if not can(request.user, capability):
-        raise PermissionDenied
-
-
-def _facility_or_404(request: HttpRequest, pk: int) -> Facility:
-    try:
-        return selectors.facility_detail(request.user, pk)
-    except Facility.DoesNotExist:
-        raise Http404(_("No such facility.")) from None
-
-
 # --- Overview ---------------------------------------------------------------------------------
 
 VULNERABLE_GROUPS = (
@@ -78,7 +67,7 @@ VULNERABLE_GROUPS = (
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    _require(request, Capability.VIEW_OVERVIEW)
+    require(request.user, Capability.VIEW_OVERVIEW)
     facilities = selectors.facilities_for(request.user)
     # Crisis centres shelter people who may leave: they are shown apart, so their residents
     # do not swell the figures of people deprived of liberty.
@@ -240,7 +229,7 @@ class FacilityFilterForm(forms.Form):
 
 @login_required
 def facility_list(request: HttpRequest) -> HttpResponse:
-    _require(request, Capability.VIEW_FACILITY_LIST)
+    require(request.user, Capability.VIEW_FACILITY_LIST)
     facilities = selectors.facilities_for(request.user)
     regions, operators = selectors.facility_filter_choices(facilities)
     form = FacilityFilterForm(request.GET or None, regions=regions, operators=operators)
@@ -272,8 +261,8 @@ BREAKDOWN_FIELDS = (
 
 @login_required
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.VIEW_FACILITY)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.VIEW_FACILITY)
+    facility = facility_or_404(request, pk)
     snapshot = facility.latest_snapshot
     units = selectors.units_of(facility)
     result = compute(facility, snapshot, units, selectors.unit_occupancy(snapshot))
@@ -354,8 +343,8 @@ class ChangeEntry:
 
 @login_required
 def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, Capability.VIEW_REGISTRY_HISTORY)
-    facility = _facility_or_404(request, pk)
+    require(request.user, Capability.VIEW_REGISTRY_HISTORY)
+    facility = facility_or_404(request, pk)
     page = Paginator(selectors.registry_changes(facility), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     changes = list(page.object_list)
     region_ids, operator_ids = set(), set()

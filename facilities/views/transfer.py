@@ -7,7 +7,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.permissions import Capability, can
+from accounts.permissions import Capability, can, require
 from facilities.selectors import facilities_for
 from facilities.transfer import exporter, importer
 from facilities.transfer.columns import APPLY_ORDER, DATASETS
@@ -50,8 +49,7 @@ class _UploadLimit(FileUploadHandler):
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_registry(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, Capability.IMPORT_REGISTRY):
-        raise PermissionDenied
+    require(request.user, Capability.IMPORT_REGISTRY)
     limit = None
     if request.method == "POST":
         limit = _UploadLimit(request, settings.IMPORT_MAX_BYTES)
@@ -105,8 +103,7 @@ def _import_page(request: HttpRequest, limit: _UploadLimit | None) -> HttpRespon
 @login_required
 @require_GET
 def export_registry(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, Capability.EXPORT_REGISTRY):
-        raise PermissionDenied
+    require(request.user, Capability.EXPORT_REGISTRY)
     dataset = request.GET.get("dataset", "")
     fmt = request.GET.get("format", exporter.ExportFormat.XLSX)
     names = ", ".join(DATASETS)
