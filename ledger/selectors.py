@@ -141,6 +141,13 @@ def entry_by_leaf_hash(leaf_hash: bytes) -> Entry | None:
     return Entry.objects.filter(leaf_hash=leaf_hash).order_by("index").first()
 
 
+def entry_indices_by_leaf_hash(leaf_hash: bytes, *, since: int = 0) -> list[int]:
+    """The indices, from `since` on, of the entries whose leaf hash is `leaf_hash`."""
+    return list(
+        Entry.objects.filter(leaf_hash=leaf_hash, index__gte=since).order_by("index").values_list("index", flat=True)
+    )
+
+
 def entry_by_index(index: int) -> Entry | None:
     return Entry.objects.filter(index=index).first()
 

@@ -21,6 +21,7 @@ from collections.abc import Mapping
 
 from django.db import OperationalError, connections
 
+from ledger import selectors
 from ledger.encoding import NewEntry, encode_entry
 from ledger.services import append_entries
 
@@ -151,14 +152,19 @@ class Sequencer:
             return batch
 
     def _commit(self, batch: _Batch) -> None:
+        size_before = selectors.log_size()
         for attempt in range(1, _RETRIES + 1):
             try:
                 indices = append_entries(entries=batch.entries)
             except OperationalError as e:
-                # A lost connection or a lock timeout: nothing was committed, so retry.
+                # A lost connection or a lock timeout. Usually nothing was committed; but a
+                # connection lost during COMMIT may hide a commit that happened, so look first.
                 logger.warning("ledger batch of %d failed (attempt %d): %s", len(batch.entries), attempt, e)
                 connections["default"].close()
-                if attempt == _RETRIES:
+                start = _committed_start(batch.entries, since=size_before)
+                if start is not None:
+                    batch.start = start
+                elif attempt == _RETRIES:
                     batch.error = e
                 else:
                     time.sleep(0.05 * attempt)
@@ -177,6 +183,18 @@ class Sequencer:
                 self._commit(batch)
         finally:
             connections.close_all()
+
+
+def _committed_start(entries: list[NewEntry], *, since: int) -> int | None:
+    """Where `entries` stand in the log as one run at or after index `since`, if they do."""
+    try:
+        candidates = selectors.entry_indices_by_leaf_hash(entries[0].leaf_hash, since=since)
+        for start in candidates:
+            if selectors.leaf_hashes_in_range(start, start + len(entries)) == [e.leaf_hash for e in entries]:
+                return start
+    except OperationalError:
+        return None
+    return None
 
 
 _default: Sequencer | None = None

@@ -228,3 +228,18 @@ def test_killing_the_sequencer_mid_stream_loses_no_acknowledged_entry(tmp_path):
         assert len(bytes.fromhex(root)) == merkle.HASH_SIZE
     finally:
         cleanup()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_commit_was_hidden_by_a_lost_connection_is_found_not_logged_twice():
+    from ledger.sequencer import _committed_start
+
+    append_entries(entries=segments(0, 5))
+    batch = segments(100, 3)
+    size_before = 5
+    assert _committed_start(batch, since=size_before) is None
+
+    append_entries(entries=batch)  # the commit that the lost connection hid
+
+    assert _committed_start(batch, since=size_before) == 5
+    assert _committed_start(segments(200, 3), since=size_before) is None
