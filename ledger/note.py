@@ -19,6 +19,7 @@ import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -281,21 +282,8 @@ def parse_verifier_key(vkey: str) -> Verifier:
     check_key_name(name)
     key_id = _parse_key_id(key_id_text, "verifier")
     raw = decode_base64(payload, f"verifier key {name!r}")
-    if not raw:
-        raise NoteError(f"verifier key {name!r} has no key material")
-    cls: type[Verifier]
-    if raw[0] == ALG_ED25519:
-        cls = Verifier
-    elif raw[0] == ALG_COSIGNATURE_V1:
-        cls = CosignatureVerifier
-    else:
-        raise NoteError(f"verifier key {name!r} has unsupported signature type 0x{raw[0]:02x}")
-    verifier = cls(name, raw[1:])
-    if verifier.key_id != key_id:
-        raise NoteError(
-            f"verifier key {name!r} declares key id {key_id.hex()} but its key gives {verifier.key_id.hex()}"
-        )
-    return verifier
+    classes = {ALG_ED25519: Verifier, ALG_COSIGNATURE_V1: CosignatureVerifier}
+    return _key_from_material(raw, name, key_id, classes, f"verifier key {name!r}")
 
 
 class Signer:
@@ -387,19 +375,21 @@ def parse_signer_key(skey: str) -> Signer:
     check_key_name(name)
     key_id = _parse_key_id(key_id_text, "signer")
     raw = decode_base64(payload, "signer key")
+    classes = {ALG_ED25519: Signer, ALG_COSIGNATURE_V1: CosignatureSigner}
+    return _key_from_material(raw, name, key_id, classes, "signer key")
+
+
+def _key_from_material(raw: bytes, name: str, key_id: bytes, classes: dict[int, type], what: str) -> Any:
+    """Build the key of the type its first byte names, and check it has the key id it declares."""
     if not raw:
-        raise NoteError("signer key has no key material")
-    cls: type[Signer]
-    if raw[0] == ALG_ED25519:
-        cls = Signer
-    elif raw[0] == ALG_COSIGNATURE_V1:
-        cls = CosignatureSigner
-    else:
-        raise NoteError(f"signer key has unsupported signature type 0x{raw[0]:02x}")
-    signer = cls(name, raw[1:])
-    if signer.key_id != key_id:
-        raise NoteError(f"signer key declares key id {key_id.hex()} but its key gives {signer.key_id.hex()}")
-    return signer
+        raise NoteError(f"{what} has no key material")
+    cls = classes.get(raw[0])
+    if cls is None:
+        raise NoteError(f"{what} has unsupported signature type 0x{raw[0]:02x}")
+    key = cls(name, raw[1:])
+    if key.key_id != key_id:
+        raise NoteError(f"{what} declares key id {key_id.hex()} but its key gives {key.key_id.hex()}")
+    return key
 
 
 # ---------------------------------------------------------------------------------------------
