@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ledger.audit import audit_tiles
-from ledger.merkle import MerkleTree, root_from_leaf_hashes
-from ledger.tiles import DirectoryTileReader, write_tiles
+from custodywatch_log.audit import audit_tiles
+from custodywatch_log.merkle import MerkleTree, root_from_leaf_hashes
+from custodywatch_log.tiles import DirectoryTileReader, write_tiles
 
 ENTRY_SIZE = 150  # a canonical entry: a few hashes, ids and timestamps
 

@@ -209,7 +209,8 @@ def part_proofs(url: str, entries: int, key_dir: str, samples: int) -> dict[str,
     _setup(url, key_dir)
     from django.db import connection, transaction
 
-    from ledger import merkle, selectors
+    from custodywatch_log import merkle
+    from ledger import selectors
 
     if connection.vendor == "sqlite":
         # A fresh file written in one go: a rollback journal stays small where WAL would copy every page.

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ledger.note import CosignatureVerifier, NoteError, Verifier
-from ledger.policy import Policy, PolicyError
+from custodywatch_log.note import CosignatureVerifier, NoteError, Verifier
+from custodywatch_log.policy import Policy, PolicyError
 
 
 @dataclass(frozen=True)

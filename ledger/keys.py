@@ -20,12 +20,12 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ledger.checkpoint import Checkpoint as CheckpointBody
-from ledger.checkpoint import CheckpointError
-from ledger.durable import atomic_write
+from custodywatch_log.checkpoint import Checkpoint as CheckpointBody
+from custodywatch_log.checkpoint import CheckpointError
+from custodywatch_log.durable import atomic_write
+from custodywatch_log.note import NoteError, Signer, parse_note
 from ledger.errors import SigningKeyError
 from ledger.models import SigningKey
-from ledger.note import NoteError, Signer, parse_note
 from lib.env import env_str
 
 KEY_ENV = "LEDGER_SIGNING_KEY"

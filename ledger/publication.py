@@ -18,11 +18,8 @@ from pathlib import Path
 
 from django.db.models import Count, Q, QuerySet
 
-from ledger import conf, selectors
-from ledger.errors import LedgerIntegrityError
-from ledger.models import Checkpoint, PublicationStatus
-from ledger.proof import ProofBundle
-from ledger.tiles import (
+from custodywatch_log.proof import ProofBundle
+from custodywatch_log.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileRef,
@@ -30,6 +27,9 @@ from ledger.tiles import (
     encode_hash_tile,
     tiles_for_size,
 )
+from ledger import conf, selectors
+from ledger.errors import LedgerIntegrityError
+from ledger.models import Checkpoint, PublicationStatus
 
 
 @dataclass(frozen=True)

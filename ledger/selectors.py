@@ -1,6 +1,6 @@
 """Reads from the ledger: tree size, stored hashes, roots and proofs, checkpoints and entries.
 
-Roots and proofs follow the plans of ``ledger.merkle``: every proof element is a fold of a few
+Roots and proofs follow the plans of ``custodywatch_log.merkle``: every proof element is a fold of a few
 complete subtrees, and all the subtree hashes one proof needs are fetched in a single query
 (level 0 from ``Entry.leaf_hash``, higher levels from ``SubtreeHash``).
 """
@@ -14,9 +14,9 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import QuerySet
 
-from ledger import merkle
+from custodywatch_log import merkle
+from custodywatch_log.merkle import Subtree
 from ledger.errors import LedgerIntegrityError
-from ledger.merkle import Subtree
 from ledger.models import Checkpoint, Entry, EntryKind, SubtreeHash
 
 

@@ -23,14 +23,15 @@ from datetime import UTC, datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
-from ledger import conf, keys, merkle, selectors
-from ledger.checkpoint import Checkpoint as CheckpointBody
+from custodywatch_log import merkle
+from custodywatch_log.checkpoint import Checkpoint as CheckpointBody
+from custodywatch_log.note import CosignatureVerifier, NoteError, Signer, parse_note, verify_note
+from custodywatch_log.witness_protocol import Conflict, WitnessClient, WitnessError, WitnessRejected, WitnessUnavailable
+from ledger import conf, keys, selectors
 from ledger.conf import WitnessConfig
 from ledger.encoding import MAX_ENTRY_BYTES, EntryError, NewEntry, encode_entry
 from ledger.errors import LedgerForkError, LedgerIntegrityError, SigningKeyError
 from ledger.models import Checkpoint, Cosignature, Entry, EntryKind, SigningKey, SubtreeHash
-from ledger.note import CosignatureVerifier, NoteError, Signer, parse_note, verify_note
-from ledger.witness_protocol import Conflict, WitnessClient, WitnessError, WitnessRejected, WitnessUnavailable
 
 logger = logging.getLogger(__name__)
 

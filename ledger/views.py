@@ -19,9 +19,9 @@ from django.views.decorators.http import require_GET
 
 from accounts.auth import user_for_token
 from accounts.permissions import Capability, require
+from custodywatch_log.tiles import TileError, parse_tile_path
 from ledger import publication, selectors
 from ledger.forms import EntrySearchForm
-from ledger.tiles import TileError, parse_tile_path
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 # The checkpoint changes as the log grows: tlog-tiles asks that it not be cached beyond seconds.

@@ -11,6 +11,7 @@ from django.template import loader
 from django.urls import reverse
 
 from accounts.models import OrganisationKind, Role
+from custodywatch_log.proof import verify_proof_bundle
 from facilities import selectors, services
 from facilities.models import (
     Facility,
@@ -22,7 +23,6 @@ from facilities.models import (
     UnitOccupancy,
 )
 from ledger.models import SigningKey
-from ledger.proof import verify_proof_bundle
 from ledger.services import sign_checkpoint
 from lib.factories import (
     TEST_PASSWORD,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from custodywatch_log.proof import verify_proof_bundle
 from ledger.models import SigningKey
-from ledger.proof import verify_proof_bundle
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segment, segments
 from lib.factories import TEST_PASSWORD

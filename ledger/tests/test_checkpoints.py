@@ -10,18 +10,19 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from ledger import keys, merkle, selectors, services
-from ledger.checkpoint import open_checkpoint
+from custodywatch_log import merkle
+from custodywatch_log.checkpoint import open_checkpoint
+from custodywatch_log.note import CosignatureSigner, CosignatureVerifier, Signer, Verifier
+from custodywatch_log.policy import Policy, evaluate
+from custodywatch_log.witness import StateStore, WitnessService, start_server
+from ledger import keys, selectors, services
 from ledger.encoding import decode_entry
 from ledger.errors import LedgerForkError, LedgerIntegrityError, SigningKeyError
 from ledger.models import Checkpoint, Cosignature, Entry, EntryKind, PublicationStatus, SigningKey, SubtreeHash
-from ledger.note import CosignatureSigner, CosignatureVerifier, Signer, Verifier
-from ledger.policy import Policy, evaluate
 from ledger.publication import cosigned_note, publication_status
 from ledger.services import append_entries, collect_cosignatures, rotate_signing_key, sign_checkpoint
 from ledger.testing import lift_append_only_triggers
 from ledger.tests.conftest import segments
-from ledger.witness import StateStore, WitnessService, start_server
 
 pytestmark = [pytest.mark.usefixtures("ledger_settings"), pytest.mark.django_db]
 

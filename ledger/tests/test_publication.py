@@ -12,13 +12,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from accounts.services import issue_api_token
-from ledger import merkle
+from custodywatch_log import merkle
+from custodywatch_log.note import CosignatureSigner
+from custodywatch_log.proof import verify_proof_bundle
+from custodywatch_log.tiles import write_tiles
 from ledger.models import Checkpoint, SigningKey
-from ledger.note import CosignatureSigner
-from ledger.proof import verify_proof_bundle
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segment, segments
-from ledger.tiles import write_tiles
 
 pytestmark = [pytest.mark.usefixtures("ledger_settings"), pytest.mark.django_db]
 
@@ -49,7 +49,7 @@ def _reference_tiles(tmp_path: Path, checkpoint: Checkpoint) -> Path:
 
 def _verify(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "ledger.verify", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "custodywatch_log.verify", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
 
 

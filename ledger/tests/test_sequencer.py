@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from django.db import connection, connections, transaction
 
-from ledger import merkle, selectors
+from custodywatch_log import merkle
+from ledger import selectors
 from ledger.encoding import EntryError
 from ledger.models import Entry
 from ledger.sequencer import Sequencer, append_entry, close_default_sequencer

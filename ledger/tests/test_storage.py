@@ -9,7 +9,8 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from ledger import merkle, selectors
+from custodywatch_log import merkle
+from ledger import selectors
 from ledger.encoding import KIND_RE, EntryError, NewEntry, decode_entry, encode_entry
 from ledger.errors import LedgerIntegrityError
 from ledger.models import Checkpoint, Cosignature, Entry, EntryKind, SigningKey, SubtreeHash

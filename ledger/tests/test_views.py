@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 
 from accounts.testing import ApiClient, error_fields
-from ledger import merkle
+from custodywatch_log import merkle
+from custodywatch_log.note import CosignatureSigner
+from custodywatch_log.proof import verify_proof_bundle
 from ledger.models import Cosignature, SigningKey
-from ledger.note import CosignatureSigner
-from ledger.proof import verify_proof_bundle
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segment, segments
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import LOG_SEED, ORIGIN, WITNESS_SEEDS, make_entries
 
-from ledger.checkpoint import Checkpoint
-from ledger.merkle import EMPTY_ROOT, MerkleTree
-from ledger.note import CosignatureSigner, Signer, add_signature_lines, verify_note
-from ledger.tests.core.support import LOG_SEED, ORIGIN, WITNESS_SEEDS, make_entries
-from ledger.witness import (
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.merkle import EMPTY_ROOT, MerkleTree
+from custodywatch_log.note import CosignatureSigner, Signer, add_signature_lines, verify_note
+from custodywatch_log.witness import (
     Conflict,
     StateStore,
     WitnessClient,
@@ -25,7 +25,7 @@ from ledger.witness import (
     main,
     start_server,
 )
-from ledger.witness_protocol import RequestError, format_add_checkpoint_request, parse_add_checkpoint_request
+from custodywatch_log.witness_protocol import RequestError, format_add_checkpoint_request, parse_add_checkpoint_request
 
 ENTRIES = make_entries(300)
 TREE = MerkleTree.from_entries(ENTRIES)
@@ -219,7 +219,7 @@ def _fuzz_service(factory) -> WitnessService:
 @settings(max_examples=200, deadline=None, database=None)
 @given(st.lists(_pieces, max_size=10).map(b"".join))
 def test_fuzzed_witness_responses_raise_only_witness_unavailable(payload):
-    from ledger.witness import WitnessUnavailable
+    from custodywatch_log.witness import WitnessUnavailable
 
     note = Checkpoint(ORIGIN, 0, EMPTY_ROOT).sign(Signer(ORIGIN, LOG_SEED))
     verifier = CosignatureSigner("fuzz.test", WITNESS_SEEDS[0]).verifier

@@ -16,8 +16,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
-from ledger.merkle import HASH_SIZE, Subtree, root_from_leaf_hashes, root_subtrees
-from ledger.tiles import (
+from custodywatch_log.merkle import HASH_SIZE, Subtree, root_from_leaf_hashes, root_subtrees
+from custodywatch_log.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     TileError,

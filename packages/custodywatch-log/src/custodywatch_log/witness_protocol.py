@@ -1,7 +1,7 @@
 """The C2SP tlog-witness ``add-checkpoint`` wire format and an HTTP client for it (urllib).
 
 Pure Python; no Django. The log side calls ``WitnessClient.add_checkpoint``; the witness server
-(``ledger.witness``) parses requests with ``parse_add_checkpoint_request``.
+(``custodywatch_log.witness``) parses requests with ``parse_add_checkpoint_request``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ledger.merkle import HASH_SIZE
-from ledger.note import CosignatureVerifier, NoteError, decode_base64, parse_note, verify_note
+from custodywatch_log.merkle import HASH_SIZE
+from custodywatch_log.note import CosignatureVerifier, NoteError, decode_base64, parse_note, verify_note
 
 __all__ = [
     "MAX_PROOF_LINES",

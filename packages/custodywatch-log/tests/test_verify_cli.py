@@ -9,13 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import build_tiled_log, make_entries
 
-from ledger.checkpoint import Checkpoint
-from ledger.merkle import MerkleTree, leaf_hash
-from ledger.note import Signer
-from ledger.proof import ProofBundle
-from ledger.tests.core.support import build_tiled_log, make_entries
-from ledger.verify import main
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.merkle import MerkleTree, leaf_hash
+from custodywatch_log.note import Signer
+from custodywatch_log.proof import ProofBundle
+from custodywatch_log.verify import main
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -91,7 +91,7 @@ def test_consistency_remembers_and_refuses_to_go_backwards_or_fork(tmp_path, cap
     entries[10] = b"rewritten"
     tree = MerkleTree.from_entries(entries)
     note = Checkpoint(log_signer.name, 900, tree.root()).sign(log_signer)
-    from ledger.tiles import write_tiles
+    from custodywatch_log.tiles import write_tiles
 
     write_tiles(directory, entries, note, hashes=tree.subtrees)
     status, out = check()
@@ -148,8 +148,8 @@ def test_bad_invocations_exit_2_with_a_message(args, capsys):
 
 _NO_DJANGO_RUNNER = """
 import sys
-from ledger.verify import main
-from ledger import witness  # noqa: F401 - the witness must be Django-free too
+from custodywatch_log.verify import main
+from custodywatch_log import witness  # noqa: F401 - the witness must be Django-free too
 status = main(sys.argv[1:])
 loaded = sorted(m for m in sys.modules if m == "django" or m.startswith("django."))
 print("DJANGO_MODULES", loaded, file=sys.stderr)
@@ -172,5 +172,5 @@ def test_the_verifier_imports_no_django(tiled_log):
             cwd=REPO, env=env, capture_output=True, text=True, check=False,
         )  # fmt: skip
         assert result.returncode == 0, result.stdout + result.stderr
-        assert "ledger.verify" in result.stderr
+        assert "custodywatch_log.verify" in result.stderr
         assert " django" not in result.stderr

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support import LOG_SEED, ORIGIN, WITNESS_SEEDS, TiledLog, build_tiled_log
 
-from ledger.note import CosignatureSigner, Signer
-from ledger.tests.core.support import LOG_SEED, ORIGIN, WITNESS_SEEDS, TiledLog, build_tiled_log
+from custodywatch_log.note import CosignatureSigner, Signer
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint, CheckpointError, open_checkpoint
-from ledger.merkle import EMPTY_ROOT
-from ledger.note import NoteError, Signer
+from custodywatch_log.checkpoint import Checkpoint, CheckpointError, open_checkpoint
+from custodywatch_log.merkle import EMPTY_ROOT
+from custodywatch_log.note import NoteError, Signer
 
 SPEC_BODY = "example.com/behind-the-sofa\n20852163\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n"
 

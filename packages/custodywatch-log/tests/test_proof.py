@@ -8,12 +8,12 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import make_entries
 
-from ledger.checkpoint import Checkpoint
-from ledger.merkle import MerkleTree, leaf_hash
-from ledger.policy import Policy
-from ledger.proof import HEADER, ProofBundle, ProofBundleError, verify_proof_bundle
-from ledger.tests.core.support import make_entries
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.merkle import MerkleTree, leaf_hash
+from custodywatch_log.policy import Policy
+from custodywatch_log.proof import HEADER, ProofBundle, ProofBundleError, verify_proof_bundle
 
 ENTRIES = make_entries(50)
 TREE = MerkleTree.from_entries(ENTRIES)

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ledger.audit import TileHashes, audit_tiles
-from ledger.checkpoint import CheckpointError
-from ledger.durable import atomic_write
-from ledger.merkle import (
+from custodywatch_log.audit import TileHashes, audit_tiles
+from custodywatch_log.checkpoint import CheckpointError
+from custodywatch_log.durable import atomic_write
+from custodywatch_log.merkle import (
     HASH_SIZE,
     ProofError,
     assemble,
@@ -40,10 +40,10 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ledger.note import CosignatureVerifier, NoteError, Verifier
-from ledger.policy import Policy, PolicyError, QuorumResult, evaluate, parse_policy
-from ledger.proof import ProofBundleError, verify_proof_bundle
-from ledger.tiles import (
+from custodywatch_log.note import CosignatureVerifier, NoteError, Verifier
+from custodywatch_log.policy import Policy, PolicyError, QuorumResult, evaluate, parse_policy
+from custodywatch_log.proof import ProofBundleError, verify_proof_bundle
+from custodywatch_log.tiles import (
     TILE_WIDTH,
     TileError,
     TileReader,

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from support import vectors_dir
 
-from ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency, verify_inclusion
-from ledger.tests.core.support import vectors_dir
+from custodywatch_log.merkle import EMPTY_ROOT, ProofError, verify_consistency, verify_inclusion
 
 VECTORS = vectors_dir()
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from ledger.checkpoint import Checkpoint
-from ledger.merkle import MerkleTree
-from ledger.note import CosignatureSigner, Signer
-from ledger.tiles import write_tiles
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.merkle import MerkleTree
+from custodywatch_log.note import CosignatureSigner, Signer
+from custodywatch_log.tiles import write_tiles
 
 ORIGIN = "custodywatch.test/ledger"
 

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
+from support import make_entries
 
-from ledger import merkle
-from ledger.merkle import (
+from custodywatch_log import merkle
+from custodywatch_log.merkle import (
     EMPTY_ROOT,
     MerkleTree,
     ProofError,
@@ -20,7 +21,6 @@ from ledger.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from ledger.tests.core.support import make_entries
 
 MAX_SIZE = 70
 ENTRIES = make_entries(MAX_SIZE)

@@ -8,8 +8,9 @@ import contextlib
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import LOG_SEED, ORIGIN
 
-from ledger.note import (
+from custodywatch_log.note import (
     CosignatureSigner,
     CosignatureVerifier,
     NoteError,
@@ -26,7 +27,6 @@ from ledger.note import (
     sign_note,
     verify_note,
 )
-from ledger.tests.core.support import LOG_SEED, ORIGIN
 
 SPEC_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 SPEC_PUBLIC_KEY = base64.b64decode("AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k")[1:]

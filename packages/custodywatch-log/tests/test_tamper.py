@@ -10,13 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from support import LOG_SEED, ORIGIN, WITNESS_SEEDS, TiledLog, build_tiled_log
 
-from ledger.checkpoint import Checkpoint
-from ledger.note import CosignatureSigner, Signer
-from ledger.policy import Policy
-from ledger.tests.core.support import LOG_SEED, ORIGIN, WITNESS_SEEDS, TiledLog, build_tiled_log
-from ledger.tiles import DirectoryTileReader, decode_entry_bundle, encode_entry_bundle
-from ledger.verify import audit_log, main
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.note import CosignatureSigner, Signer
+from custodywatch_log.policy import Policy
+from custodywatch_log.tiles import DirectoryTileReader, decode_entry_bundle, encode_entry_bundle
+from custodywatch_log.verify import audit_log, main
 
 SIZE = 700  # two full tiles and a partial one at level 0, a partial tile at level 1
 MUTATIONS = 500

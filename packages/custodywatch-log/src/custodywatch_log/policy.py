@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from ledger.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
-from ledger.note import CosignatureVerifier, NoteError, Verifier
+from custodywatch_log.checkpoint import Checkpoint, SignedCheckpoint, open_checkpoint
+from custodywatch_log.note import CosignatureVerifier, NoteError, Verifier
 
 __all__ = ["Group", "Policy", "PolicyError", "QuorumResult", "Witness", "evaluate", "parse_policy"]
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.checkpoint import Checkpoint
-from ledger.merkle import EMPTY_ROOT
-from ledger.note import CosignatureSigner, NoteError
-from ledger.policy import Policy, PolicyError, evaluate, parse_policy
+from custodywatch_log.checkpoint import Checkpoint
+from custodywatch_log.merkle import EMPTY_ROOT
+from custodywatch_log.note import CosignatureSigner, NoteError
+from custodywatch_log.policy import Policy, PolicyError, evaluate, parse_policy
 
 
 def _cosigners(prefix: str, n: int) -> list[CosignatureSigner]:

@@ -12,10 +12,10 @@ import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ledger.checkpoint import Checkpoint, CheckpointError
-from ledger.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
-from ledger.note import NoteError, Verifier, decode_base64, parse_note
-from ledger.policy import Policy, QuorumResult, evaluate
+from custodywatch_log.checkpoint import Checkpoint, CheckpointError
+from custodywatch_log.merkle import HASH_SIZE, ProofError, leaf_hash, verify_inclusion
+from custodywatch_log.note import NoteError, Verifier, decode_base64, parse_note
+from custodywatch_log.policy import Policy, QuorumResult, evaluate
 
 __all__ = ["HEADER", "ProofBundle", "ProofBundleError", "VerifiedBundle", "verify_proof_bundle"]
 

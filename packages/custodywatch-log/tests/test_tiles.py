@@ -10,11 +10,11 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import make_entries
 
-from ledger.audit import TileHashes, audit_tiles
-from ledger.merkle import MerkleTree
-from ledger.tests.core.support import make_entries
-from ledger.tiles import (
+from custodywatch_log.audit import TileHashes, audit_tiles
+from custodywatch_log.merkle import MerkleTree
+from custodywatch_log.tiles import (
     DirectoryTileReader,
     HttpTileReader,
     TileError,
@@ -164,8 +164,8 @@ def test_the_http_reader_reads_a_served_tile_tree(http_log):
 @settings(max_examples=300, deadline=None, database=None)
 @given(st.binary(max_size=300), st.integers(1, 10))
 def test_the_audit_bundle_decoder_agrees_with_the_reference_decoder(data, width):
-    from ledger.audit import _hash_bundle
-    from ledger.merkle import leaf_hash
+    from custodywatch_log.audit import _hash_bundle
+    from custodywatch_log.merkle import leaf_hash
 
     try:
         expected = [leaf_hash(e) for e in decode_entry_bundle(data)]

@@ -1,9 +1,9 @@
 """A standalone C2SP tlog-witness server that other bodies can run without CustodyWatch's Django app.
 
-Run ``python -m ledger.witness generate-key --name witness.example/w1`` once, keep the first line
+Run ``python -m custodywatch_log.witness generate-key --name witness.example/w1`` once, keep the first line
 (the secret key) in a file, publish the second (the vkey), then::
 
-    python -m ledger.witness --key-file w1.key --log-key <log vkey> --state-dir /var/lib/w1 --port 8080
+    python -m custodywatch_log.witness --key-file w1.key --log-key <log vkey> --state-dir /var/lib/w1 --port 8080
 
 It serves ``POST /add-checkpoint`` (status codes as in tlog-witness) and
 ``GET /<sha256(origin) hex>/checkpoint``. State is one JSON file per log, written to a temporary
@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ledger.checkpoint import Checkpoint, CheckpointError
-from ledger.durable import atomic_write
-from ledger.merkle import EMPTY_ROOT, ProofError, verify_consistency
-from ledger.note import (
+from custodywatch_log.checkpoint import Checkpoint, CheckpointError
+from custodywatch_log.durable import atomic_write
+from custodywatch_log.merkle import EMPTY_ROOT, ProofError, verify_consistency
+from custodywatch_log.note import (
     CosignatureSigner,
     NoteError,
     UnverifiedNoteError,
@@ -37,7 +37,7 @@ from ledger.note import (
     parse_note,
     verify_note,
 )
-from ledger.witness_protocol import (
+from custodywatch_log.witness_protocol import (
     MAX_REQUEST_BYTES,
     SIZE_CONTENT_TYPE,
     Conflict,
@@ -274,7 +274,7 @@ def start_server(
 
 def _generate_key(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ledger.witness generate-key",
+        prog="python -m custodywatch_log.witness generate-key",
         description="Print a new witness secret key (line 1) and its public vkey (line 2).",
     )
     parser.add_argument("--name", required=True, help="witness key name, e.g. witness.example.org/w1")
@@ -296,9 +296,9 @@ def _generate_key(argv: Sequence[str]) -> int:
 
 def _serve(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m ledger.witness",
+        prog="python -m custodywatch_log.witness",
         description="Run a C2SP tlog-witness (add-checkpoint) for the given logs.",
-        epilog="Use 'python -m ledger.witness generate-key --name NAME' to create a key.",
+        epilog="Use 'python -m custodywatch_log.witness generate-key --name NAME' to create a key.",
     )
     parser.add_argument("--key-file", required=True, help="file holding the witness secret key")
     parser.add_argument("--log-key", action="append", required=True, help="vkey of a log to witness")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.merkle import HASH_SIZE, MerkleTree, Subtree
+from custodywatch_log.merkle import HASH_SIZE, MerkleTree, Subtree
 
 __all__ = [
     "TILE_HEIGHT",

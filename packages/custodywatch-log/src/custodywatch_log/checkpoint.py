@@ -10,8 +10,8 @@ import base64
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger.merkle import HASH_SIZE
-from ledger.note import NoteError, Signer, VerifiedNote, Verifier, decode_base64, sign_note, verify_note
+from custodywatch_log.merkle import HASH_SIZE
+from custodywatch_log.note import NoteError, Signer, VerifiedNote, Verifier, decode_base64, sign_note, verify_note
 
 __all__ = ["MAX_TREE_SIZE", "Checkpoint", "CheckpointError", "SignedCheckpoint", "open_checkpoint"]
 
