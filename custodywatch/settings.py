@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 from lib.env import env_bool, env_int, env_json, env_list, env_str
 
@@ -125,15 +124,20 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = "en"
+# Each language is named in itself (the switcher's convention), so the names are not translated.
 LANGUAGES = [
-    ("kk", _("Kazakh")),
-    ("ru", _("Russian")),
-    ("en", _("English")),
+    ("kk", "Қазақша"),
+    ("ru", "Русский"),
+    ("en", "English"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
+# Kazakh and Russian number and date conventions (Django ships none for Kazakh): day before month,
+# 24-hour clock, decimal comma, digits grouped with a no-break space.
+FORMAT_MODULE_PATH = ["custodywatch.formats"]
+USE_THOUSAND_SEPARATOR = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -16,10 +16,11 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 INK = "#1b2430"
 MUTED = "#5b6675"
@@ -41,6 +42,16 @@ def format_number(value: float) -> str:
     if isinstance(value, float) and not value.is_integer():
         return number_format(value, 1, force_grouping=True)
     return number_format(int(value), 0, force_grouping=True)
+
+
+def format_percent(share: float, digits: int = 0) -> str:
+    """0.834 -> "83%" (with a decimal comma in Kazakh and Russian when `digits` > 0)."""
+    return f"{number_format(round(share * 100, digits), digits, force_grouping=True)}%"
+
+
+def format_day(day: dt.date) -> str:
+    """A date in the active language's words, never ambiguous like 11/12/2026."""
+    return date_format(day, "DATE_FORMAT")
 
 
 @dataclass(frozen=True)
@@ -275,7 +286,7 @@ def line_chart(
         on_top.append(f'<text x="0" y="{y(tick) - 3}" font-size="11" fill="{MUTED}"{HALO}>{escape(fmt(tick))}</text>')
         tick += step
     years = [dt.date(year, 1, 1) for year in range(first.year, last.year + 1) if first <= dt.date(year, 1, 1)]
-    labels = [(day, str(day.year)) for day in years] or [(first, first.isoformat()), (last, last.isoformat())]
+    labels = [(day, str(day.year)) for day in years] or [(first, format_day(first)), (last, format_day(last))]
     for day, label in labels[: 1 if span == 0 else None]:
         at = x(day)
         anchor = "middle" if span == 0 else "start" if at < 6 else "end" if at > 94 else "middle"
@@ -305,7 +316,7 @@ def line_chart(
     for p in points:
         parts.append(
             f'<circle cx="{_pct(x(p.date))}" cy="{y(p.value)}" r="{4 if p is points[-1] else 2.5}" fill="{ACCENT}">'
-            f"<title>{p.date.isoformat()}: {escape(fmt(p.value))}</title></circle>"
+            f"<title>{escape(format_day(p.date))}: {escape(fmt(p.value))}</title></circle>"
         )
     parts.extend(on_top)
     parts.append(
@@ -319,13 +330,16 @@ def line_chart(
 def _describe_series(points: Sequence[Point], fmt: Formatter, reference: float | None, reference_label: str) -> str:
     low = min(points, key=lambda p: p.value)
     high = max(points, key=lambda p: p.value)
-    text = _(
+    text = ngettext(
+        "%(count)s value from %(first)s to %(last)s; latest %(latest)s on %(last)s; "
+        "lowest %(low)s on %(low_date)s; highest %(high)s on %(high_date)s.",
         "%(count)s values from %(first)s to %(last)s; latest %(latest)s on %(last)s; "
-        "lowest %(low)s on %(low_date)s; highest %(high)s on %(high_date)s."
+        "lowest %(low)s on %(low_date)s; highest %(high)s on %(high_date)s.",
+        len(points),
     ) % {
-        "count": len(points), "first": points[0].date.isoformat(), "last": points[-1].date.isoformat(),
-        "latest": fmt(points[-1].value), "low": fmt(low.value), "low_date": low.date.isoformat(),
-        "high": fmt(high.value), "high_date": high.date.isoformat(),
+        "count": format_number(len(points)), "first": format_day(points[0].date),
+        "last": format_day(points[-1].date), "latest": fmt(points[-1].value), "low": fmt(low.value),
+        "low_date": format_day(low.date), "high": fmt(high.value), "high_date": format_day(high.date),
     }
     if reference is not None:
         text += f" {reference_label or _('Reference')}: {fmt(reference)}."
@@ -347,7 +361,7 @@ def stacked_bar(
         return _empty(chart_id, title, empty_text)
     legend_top = 34
     height = legend_top + 20 * len(segments)
-    texts = [f"{s.label}: {fmt(s.value)} ({max(s.value, 0) / total:.0%})" for s in segments]
+    texts = [f"{s.label}: {fmt(s.value)} ({format_percent(max(s.value, 0) / total)})" for s in segments]
     parts = _open(chart_id, height, title, description or "; ".join(texts) + ".")
     offset = 0.0
     for i, (segment, text) in enumerate(zip(segments, texts, strict=True)):

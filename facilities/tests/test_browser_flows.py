@@ -35,7 +35,7 @@ def test_a_wrong_password_is_refused_with_a_message(page, personas):
 
 def test_switching_the_language_translates_the_interface(page, personas):
     log_in(page, "aigerim.npm", TEST_PASSWORD)
-    for language, name in (("ru", "Русский"), ("kk", "Қазақ")):
+    for language, name in (("ru", "Русский"), ("kk", "Қазақша")):
         with translation.override(language):
             heading = translation.gettext("Places of detention: the overall picture")
             facilities = translation.gettext("Facilities")

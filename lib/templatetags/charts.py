@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import template
 
+from lib.charts import format_percent
+
 register = template.Library()
 
 
@@ -12,7 +14,7 @@ def percent(value: float | None, digits: int = 0) -> str:
     """0.834 -> "83%"; None (no data) -> "—"."""
     if value is None or value == "":
         return "—"
-    return f"{float(value):.{int(digits)}%}"
+    return format_percent(float(value), int(digits))
 
 
 @register.filter

@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.safestring import SafeString
 
 from lib.charts import Bar, Point, Segment, bar_chart, line_chart, linked_bar_chart, nice_scale, stacked_bar
+from lib.templatetags.charts import percent
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -114,6 +115,15 @@ class TestBarChart:
 
         assert "12\xa0345" in texts(root)
 
+    def test_shares_use_a_decimal_comma_in_russian_and_kazakh(self):
+        for language in ("ru", "kk"):
+            with translation.override(language):
+                root = parse(stacked_bar([Segment("a", 1), Segment("b", 2)], title="t"))
+            assert "a: 1 (33%)" in texts(root)
+            with translation.override(language):
+                assert percent(1 / 3, 1) == "33,3%"
+        assert percent(1 / 3, 1) == "33.3%"
+
 
 class TestLinkedBarChart:
     def test_lays_a_named_link_over_each_row_beside_the_image(self):
@@ -165,9 +175,21 @@ class TestLineChart:
 
         assert {"2024", "2025"} <= set(texts(root))
         description = root.find(f"{SVG}desc").text
-        assert "2024-01-01" in description
-        assert "2025-12-01" in description
+        assert "Jan. 1, 2024" in description
+        assert "Dec. 1, 2025" in description
         assert "24 values" in description
+
+    def test_dates_and_numbers_in_the_description_follow_the_active_language(self):
+        points = monthly([1200, 1500], start=dt.date(2026, 10, 1))
+        with translation.override("ru"):
+            russian = parse(line_chart(points, title="t")).find(f"{SVG}desc").text
+        with translation.override("kk"):
+            kazakh = parse(line_chart(points, title="t")).find(f"{SVG}desc").text
+
+        assert "1 ноября 2026 г." in russian  # noqa: RUF001
+        assert "1\xa0500" in russian
+        assert "2026 жылғы 1 қараша" in kazakh
+        assert "1\xa0500" in kazakh
 
     def test_points_are_sorted_by_date(self):
         points = [Point(dt.date(2026, 3, 1), 30), Point(dt.date(2026, 1, 1), 10)]
@@ -182,7 +204,7 @@ class TestLineChart:
         root = parse(line_chart([Point(dt.date(2026, 10, 1), 5)], title="t", reference=10))
 
         assert [c.get("cx") for c in root.iter(f"{SVG}circle")] == ["50.00%"]
-        assert "2026-10-01" in texts(root)
+        assert "Oct. 1, 2026" in texts(root)
 
     def test_zero_values_and_no_reference(self):
         root = parse(line_chart(monthly([0, 0, 0]), title="t"))
