@@ -23,6 +23,7 @@ from accounts.models import Organisation, OrganisationKind
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
 from facilities.services import SNAPSHOT_COUNT_FIELDS
 from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE, institution_code, plain_text, required_text
+from lib.charts import format_number
 
 # A check of the API's text rules (facilities.api.schemas): returns the cleaned text or raises ValueError.
 TextCheck = Callable[[str], str]
@@ -238,7 +239,7 @@ class PopulationForm(RegistryForm):
             field = forms.IntegerField(
                 label=f"{unit.code} {unit.name}", min_value=0, max_value=MAX_PEOPLE, required=False,
                 help_text=ngettext("%(places)s place, %(space)s m²", "%(places)s places, %(space)s m²", unit.capacity)
-                % {"places": unit.capacity, "space": unit.living_space_m2},
+                % {"places": format_number(unit.capacity), "space": format_number(unit.living_space_m2)},
             )
             field.unit = unit
             self.fields[self.unit_field_name(unit)] = field

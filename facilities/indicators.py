@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Unit, UnitKind
+from lib.charts import format_number, format_percent
 
 CPT_MIN_SHARED_M2 = Decimal(4)
 CPT_MIN_SINGLE_M2 = Decimal(6)
@@ -106,12 +107,13 @@ def _no_data(key: str) -> Indicator:
 def _occupancy(facility: Facility, snapshot: PopulationSnapshot | None, rate: float | None) -> Indicator:
     if snapshot is None or rate is None:
         return _no_data("occupancy")
-    value = f"{rate:.0%}"
+    value = format_percent(rate)
     if rate > 1:
         reason = _("%(held)s held for %(capacity)s places: overcrowded.") % {
-            "held": snapshot.total, "capacity": facility.capacity}
+            "held": format_number(snapshot.total), "capacity": format_number(facility.capacity)}
         return Indicator("occupancy", value, False, reason)
-    reason = _("%(held)s held for %(capacity)s places.") % {"held": snapshot.total, "capacity": facility.capacity}
+    reason = _("%(held)s held for %(capacity)s places.") % {
+        "held": format_number(snapshot.total), "capacity": format_number(facility.capacity)}
     return Indicator("occupancy", value, True, reason)
 
 
@@ -129,12 +131,12 @@ def _living_space(unit_space: list[UnitSpace]) -> Indicator:
         return Indicator("living_space", "—", None, _("No unit occupancy recorded."))
     worst = min(occupied, key=lambda u: u.per_person_m2 - u.minimum_m2)
     failing = [u for u in occupied if not u.compliant]
-    value = _("%(m2)s m² (lowest)") % {"m2": worst.per_person_m2}
+    value = _("%(m2)s m² (lowest)") % {"m2": format_number(worst.per_person_m2)}
     if failing:
         reason = _("%(count)s of %(total)s units below the CPT minimum; lowest %(m2)s m² in %(unit)s "
                    "(minimum %(min)s m²).") % {
-            "count": len(failing), "total": len(occupied), "m2": worst.per_person_m2,
-            "unit": worst.unit.name, "min": worst.minimum_m2}
+            "count": len(failing), "total": len(occupied), "m2": format_number(worst.per_person_m2),
+            "unit": worst.unit.name, "min": format_number(worst.minimum_m2)}
         return Indicator("living_space", value, False, reason)
     return Indicator("living_space", value, True, _("Every occupied unit meets the CPT minimum."))
 
@@ -144,10 +146,10 @@ def _barracks(units: list[Unit], occupancy: dict[int, int], snapshot: Population
         return _no_data("barracks")
     in_barracks = sum(occupancy.get(u.pk, 0) for u in units if u.kind == UnitKind.BARRACKS)
     share = in_barracks / snapshot.total
-    value = f"{share:.0%}"
+    value = format_percent(share)
     if in_barracks:
         reason = _("%(count)s people live in large dormitories; the CPT asks for smaller living units.") % {
-            "count": in_barracks}
+            "count": format_number(in_barracks)}
         return Indicator("barracks", value, False, reason)
     return Indicator("barracks", value, True, _("Nobody is held in a barracks-type dormitory."))
 
@@ -157,7 +159,7 @@ def _minors_with_adults(facility: Facility, snapshot: PopulationSnapshot | None)
         return _no_data("minors_with_adults")
     if holds_minors_with_adults(facility, snapshot):
         reason = _("%(minors)s minors and %(adults)s adults held in the same facility.") % {
-            "minors": snapshot.minors, "adults": snapshot.adults}
+            "minors": format_number(snapshot.minors), "adults": format_number(snapshot.adults)}
         return Indicator("minors_with_adults", _("Yes"), False, reason)
     if facility.type in FacilityType.for_children() and snapshot.adults:
         reason = _("Adults held in an institution for children.")
@@ -173,5 +175,6 @@ def _mothers_without_unit(units: list[Unit], snapshot: PopulationSnapshot | None
     if any(u.kind == UnitKind.MOTHER_CHILD for u in units):
         return Indicator("mothers_without_unit", _("No"), True, _("A mother-and-child unit exists."))
     reason = _("%(mothers)s mothers live with %(children)s children without a mother-and-child unit.") % {
-        "mothers": snapshot.mothers_with_children, "children": snapshot.children_with_mothers}
+        "mothers": format_number(snapshot.mothers_with_children),
+        "children": format_number(snapshot.children_with_mothers)}
     return Indicator("mothers_without_unit", _("Yes"), False, reason)

@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils.formats import date_format, number_format
 from django.utils.html import escape, format_html
@@ -37,9 +38,10 @@ HALO = ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="
 BAR_ROW_HEIGHT = 40
 
 
-def format_number(value: float) -> str:
-    """A count or a measure in the active language's notation, with digit grouping."""
-    if isinstance(value, float) and not value.is_integer():
+def format_number(value: float | Decimal) -> str:
+    """A count or a measure (one decimal) in the active language's notation, with digit grouping:
+    39 161 and 2,4 in Kazakh and Russian, 39,161 and 2.4 in English."""
+    if not isinstance(value, int) and not float(value).is_integer():
         return number_format(value, 1, force_grouping=True)
     return number_format(int(value), 0, force_grouping=True)
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, require
@@ -30,6 +31,7 @@ from facilities import selectors, services
 from facilities.forms import FacilityForm, PopulationForm, UnitForm, first_of_this_month, show_service_errors
 from facilities.models import Facility, PopulationSnapshot, Unit
 from facilities.views.access import facility_or_404
+from lib.charts import format_number
 
 T = TypeVar("T")
 
@@ -263,8 +265,10 @@ def _report_population(request: HttpRequest, form: PopulationForm, before: dict[
     date = date_format(form.cleaned_data["date"], "DATE_FORMAT")
     counts = form.counts()
     if before is None:
-        messages.success(request, _("Population on %(date)s recorded: %(total)s people held.") % {
-            "date": date, "total": counts["total"]})
+        messages.success(request, ngettext(
+            "Population on %(date)s recorded: %(total)s person held.",
+            "Population on %(date)s recorded: %(total)s people held.", counts["total"],
+        ) % {"date": date, "total": format_number(counts["total"])})
         return
     changed = [str(form[name].label) for name in services.SNAPSHOT_COUNT_FIELDS if before[name] != counts[name]]
     if before["occupancy"] != {unit.pk: n for unit, n in form.unit_occupancy().items()}:

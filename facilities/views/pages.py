@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -370,7 +372,7 @@ def _describe_change(change: RegistryChange, names: dict[str, dict[int, Any]]) -
     if model is Unit:
         record = _("Unit %(code)s") % {"code": after.get("code") or before.get("code", "")}
     elif model is PopulationSnapshot:
-        record = _("Population on %(date)s") % {"date": after.get("date") or before.get("date", "")}
+        record = _("Population on %(date)s") % {"date": _day(after.get("date") or before.get("date", ""))}
     elif model is Facility:
         record = _("Registry record")
     else:
@@ -431,3 +433,11 @@ def _display(name: str, value: Any, names: dict[str, dict[int, Any]]) -> str:
     if isinstance(value, int):
         return format_number(value)
     return str(value)
+
+
+def _day(iso: str) -> str:
+    """An ISO date from a change record in the reader's language; anything else as it was stored."""
+    try:
+        return date_format(dt.date.fromisoformat(iso), "DATE_FORMAT")
+    except (TypeError, ValueError):
+        return iso
