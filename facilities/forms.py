@@ -237,7 +237,7 @@ class PopulationForm(RegistryForm):
         self.units = list(units)
         for unit in self.units:
             field = forms.IntegerField(
-                label=f"{unit.code} {unit.name}", min_value=0, max_value=MAX_PEOPLE, required=False,
+                label=f"{unit.code} {unit.local_name}", min_value=0, max_value=MAX_PEOPLE, required=False,
                 help_text=ngettext("%(places)s place, %(space)s m²", "%(places)s places, %(space)s m²", unit.capacity)
                 % {"places": format_number(unit.capacity), "space": format_number(unit.living_space_m2)},
             )

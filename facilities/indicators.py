@@ -136,7 +136,7 @@ def _living_space(unit_space: list[UnitSpace]) -> Indicator:
         reason = _("%(count)s of %(total)s units below the CPT minimum; lowest %(m2)s m² in %(unit)s "
                    "(minimum %(min)s m²).") % {
             "count": len(failing), "total": len(occupied), "m2": format_number(worst.per_person_m2),
-            "unit": worst.unit.name, "min": format_number(worst.minimum_m2)}
+            "unit": worst.unit.local_name, "min": format_number(worst.minimum_m2)}
         return Indicator("living_space", value, False, reason)
     return Indicator("living_space", value, True, _("Every occupied unit meets the CPT minimum."))
 

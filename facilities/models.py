@@ -4,9 +4,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from lib.localized import LocalizedNameMixin
+
+
+def _in_reader_language(instance: models.Model, base: str) -> str:
+    language = (get_language() or "en")[:2]
+    if language in ("kk", "ru"):
+        return getattr(instance, f"{base}_{language}") or getattr(instance, base)
+    return getattr(instance, base)
 
 
 class RegionKind(models.TextChoices):
@@ -60,6 +68,9 @@ class Facility(LocalizedNameMixin):
         "accounts.Organisation", on_delete=models.PROTECT, related_name="operated_facilities"
     )
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # The address as written in Kazakh and Russian, where known; `local_address` picks the reader's.
+    address_kk = models.CharField(max_length=255, blank=True, default="")
+    address_ru = models.CharField(max_length=255, blank=True, default="")
     design_capacity = models.PositiveIntegerField(_("design capacity"))
     operational_capacity = models.PositiveIntegerField(_("operational capacity"))
     maximum_capacity = models.PositiveIntegerField(_("maximum capacity"), null=True, blank=True)
@@ -71,9 +82,13 @@ class Facility(LocalizedNameMixin):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Derived from the code by the services that save a facility (facilities/search.py): the code
+    # folded for search in Latin or Cyrillic letters, and a key that sorts AK-159/6 before AK-159/11.
+    search_key = models.CharField(max_length=160, editable=False, default="")
+    sort_key = models.CharField(max_length=255, editable=False, default="", db_index=True)
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["sort_key", "code"]
         verbose_name_plural = "facilities"
         constraints = [
             models.CheckConstraint(
@@ -92,6 +107,11 @@ class Facility(LocalizedNameMixin):
         """The figure occupancy is measured against: operational capacity, else design capacity."""
         return self.operational_capacity or self.design_capacity
 
+    @property
+    def local_address(self) -> str:
+        """The address in the reader's language where it is recorded, else as registered."""
+        return _in_reader_language(self, "address")
+
 
 class UnitKind(models.TextChoices):
     BARRACKS = "barracks", _("Barracks / dormitory")
@@ -109,6 +129,9 @@ class Unit(models.Model):
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="units")
     code = models.CharField(_("unit code"), max_length=32)
     name = models.CharField(_("unit name"), max_length=255)
+    # The name in Kazakh and Russian, where known; `local_name` picks the reader's.
+    name_kk = models.CharField(max_length=255, blank=True, default="")
+    name_ru = models.CharField(max_length=255, blank=True, default="")
     kind = models.CharField(_("kind"), max_length=32, choices=UnitKind.choices)
     capacity = models.PositiveIntegerField(_("places"))
     living_space_m2 = models.DecimalField(_("living space, m²"), max_digits=8, decimal_places=1)
@@ -121,7 +144,12 @@ class Unit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.local_name}"
+
+    @property
+    def local_name(self) -> str:
+        """The unit's name in the reader's language where it is recorded, else as registered."""
+        return _in_reader_language(self, "name")
 
     @property
     def is_single_occupancy(self) -> bool:

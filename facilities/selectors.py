@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 
 from accounts.permissions import facility_scope
+from facilities import search
 from facilities.models import Facility, PopulationSnapshot, RegistryChange, Unit, UnitKind
 
 
@@ -39,7 +40,7 @@ def filter_facilities(queryset: QuerySet[Facility], f: FacilityFilter) -> QueryS
         queryset = queryset.filter(operator__code=f.operator)
     if f.q:
         queryset = queryset.filter(
-            Q(code__icontains=f.q) | Q(name_en__icontains=f.q) | Q(name_ru__icontains=f.q)
+            search.code_matches(f.q) | Q(name_en__icontains=f.q) | Q(name_ru__icontains=f.q)
             | Q(name_kk__icontains=f.q)
         )
     if f.overcrowded:

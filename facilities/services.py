@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from facilities import search
 from facilities.audit import commit_changes
 from facilities.models import (
     ChangeAction,
@@ -96,11 +97,25 @@ def _facility_of(instance: Facility | Unit) -> Facility:
     return instance if isinstance(instance, Facility) else instance.facility
 
 
+def _derive(instance: Any, changed: Mapping[str, Any]) -> None:
+    """Fields that follow from others: a facility's search and sort keys from its code; a
+    translation of a unit's name or a facility's address is dropped when the original changes,
+    so a reader never sees an outdated one."""
+    if isinstance(instance, Facility):
+        for name, value in search.keys_for(instance.code).items():
+            setattr(instance, name, value)
+    original = "address" if isinstance(instance, Facility) else "name" if isinstance(instance, Unit) else None
+    if original in changed:
+        for language in ("kk", "ru"):
+            setattr(instance, f"{original}_{language}", "")
+
+
 def _create(instance: Any, fields: Mapping[str, Any], *, allowed: tuple[str, ...], by: Any,
             exclude: list[str] | None = None) -> Any:
     _reject_unknown(fields, allowed)
     for name, value in fields.items():
         setattr(instance, name, value)
+    _derive(instance, {})
     _validate(instance, exclude=exclude)
     instance.save()
     _record_change(actor=by, action=ChangeAction.CREATE, instance=instance, facility=_facility_of(instance),
@@ -117,6 +132,7 @@ def _update(instance: Any, changes: Mapping[str, Any], *, allowed: tuple[str, ..
     after = _snapshot_of(instance, allowed)
     if after == before:
         return instance
+    _derive(instance, {name: value for name, value in after.items() if before.get(name) != value})
     _validate(instance, exclude=exclude)
     instance.save()
     _record_change(actor=by, action=ChangeAction.UPDATE, instance=instance, facility=_facility_of(instance),

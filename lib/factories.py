@@ -8,6 +8,7 @@ from decimal import Decimal
 import factory
 
 from accounts.models import Organisation, OrganisationKind, Role, User
+from facilities import search
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
 
 TEST_PASSWORD = "correct horse battery staple"  # noqa: S105 (test personas only)
@@ -51,6 +52,9 @@ class FacilityFactory(factory.django.DjangoModelFactory):
     )
     design_capacity = 500
     operational_capacity = 500
+    # What the registry services derive from the code (facilities/search.py).
+    search_key = factory.LazyAttribute(lambda o: search.search_key(o.code))
+    sort_key = factory.LazyAttribute(lambda o: search.sort_key(o.code))
 
 
 class UnitFactory(factory.django.DjangoModelFactory):

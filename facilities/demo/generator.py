@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from facilities.demo import names
 from facilities.demo import organisations as orgs
 from facilities.demo.geography import REGIONS, REGIONS_BY_CODE, RegionSpec
 from facilities.demo.organisations import OrganisationSpec
@@ -134,6 +135,8 @@ class FacilitySpec:
     operational_capacity: int = 0
     maximum_capacity: int | None = None
     units: list[UnitSpec] = field(default_factory=list)
+    address_kk: str = ""
+    address_ru: str = ""
     snapshots: list[SnapshotSpec] = field(default_factory=list)  # oldest first
     latest_occupancy: dict[str, int] = field(default_factory=dict)  # unit code -> people
 
@@ -264,8 +267,9 @@ class _Builder:
         self.numbers[region.code] = number
         return f"{region.penal_prefix}/{number}"
 
-    def _address(self, region: RegionSpec) -> str:
-        return f"{self.rng.randint(1, 250)} Demo Street, {region.name_en}"
+    def _address(self, region: RegionSpec) -> dict[str, str]:
+        written = names.address(self.rng.randint(1, 250), region)
+        return {"address": written.en, "address_kk": written.kk, "address_ru": written.ru}
 
     # Penal institutions ----------------------------------------------------------------------
 
@@ -288,7 +292,7 @@ class _Builder:
             facility = FacilitySpec(
                 code=code, type=kind, region_code=region.code, operator_code=orgs.PENAL_COMMITTEE_CODE,
                 name_kk=f"{code} {kk}", name_ru=f"{ru} {code}", name_en=f"{en} {code}",
-                address=self._address(region),
+                **self._address(region),
             )
             by_type.setdefault(kind, []).append(facility)
 
@@ -434,7 +438,7 @@ class _Builder:
                     name_kk=f"№ {n} уақытша ұстау изоляторы, {region.name_kk}",
                     name_ru=f"Изолятор временного содержания № {n}, {region.name_ru}",
                     name_en=f"Temporary detention centre No. {n}, {region.name_en}",
-                    address=self._address(region),
+                    **self._address(region),
                 )
                 design = rng.randint(10, 60)
                 if index in crowded:
@@ -465,7 +469,7 @@ class _Builder:
             name_kk=f"Арнаулы қабылдау орны, {region.name_kk}",
             name_ru=f"Специальный приёмник, {region.name_ru}",
             name_en=f"Special reception centre, {region.name_en}",
-            address=self._address(region),
+            **self._address(region),
         )
         design = rng.randint(30, 80)
         total = round(design * rng.uniform(0.3, 0.85))
@@ -489,7 +493,7 @@ class _Builder:
                 name_kk=f"№ {n} арнаулы білім беру ұйымы, {region.name_kk}",
                 name_ru=f"Специальная организация образования № {n}, {region.name_ru}",
                 name_en=f"Special educational institution No. {n}, {region.name_en}",
-                address=self._address(region),
+                **self._address(region),
             )
             c = dict.fromkeys(COUNT_FIELDS, 0)
             c.update(total=children, minors=children, in_education=children,
@@ -529,7 +533,7 @@ class _Builder:
                     name_kk=f"Әйелдер мен балаларға арналған № {n} дағдарыс орталығы, {region.name_kk}",
                     name_ru=f"Кризисный центр для женщин и детей № {n}, {region.name_ru}",
                     name_en=f"Crisis centre for women and children No. {n}, {region.name_en}",
-                    address=self._address(region),
+                    **self._address(region),
                 )
                 design = rng.randint(12, 40)
                 crowded = rng.random() < 0.06

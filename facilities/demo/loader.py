@@ -18,7 +18,9 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import Organisation, User
+from facilities import search
 from facilities.audit import commit_changes
+from facilities.demo import names
 from facilities.demo.generator import DEMO_SEED, DemoCountry, generate
 from facilities.demo.organisations import NPM_CODE
 from facilities.demo.personas import PersonaSpec
@@ -97,8 +99,9 @@ class _Loader:
                 Facility(
                     code=f.code, type=f.type, region=regions[f.region_code], operator=organisations[f.operator_code],
                     name_kk=f.name_kk, name_ru=f.name_ru, name_en=f.name_en, address=f.address,
+                    address_kk=f.address_kk, address_ru=f.address_ru,
                     design_capacity=f.design_capacity, operational_capacity=f.operational_capacity,
-                    maximum_capacity=f.maximum_capacity,
+                    maximum_capacity=f.maximum_capacity, **search.keys_for(f.code),
                 )
                 for f in country.facilities
             ],
@@ -108,7 +111,8 @@ class _Loader:
 
         units = Unit.objects.bulk_create(
             [
-                Unit(facility=facility, code=u.code, name=u.name, kind=u.kind, capacity=u.capacity,
+                Unit(facility=facility, code=u.code, name=u.name, name_kk=names.unit_names(u.name).kk,
+                     name_ru=names.unit_names(u.name).ru, kind=u.kind, capacity=u.capacity,
                      living_space_m2=u.living_space_m2)
                 for facility, spec in zip(facilities, country.facilities, strict=True)
                 for u in spec.units

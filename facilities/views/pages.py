@@ -188,7 +188,7 @@ def _bands_chart(figures: dict[str, int]) -> dict[str, Any]:
 # --- Facility list ----------------------------------------------------------------------------
 
 SORTS = {
-    "code": ("code",),
+    "code": ("sort_key", "code"),
     "name": ("name",),
     "occupancy": (F("occupancy").desc(nulls_last=True), "code"),
     "population": (F("latest_snapshot__total").desc(nulls_last=True), "code"),
