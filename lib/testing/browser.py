@@ -71,3 +71,56 @@ def serious_accessibility_violations(page) -> list[dict]:
     results = Axe().run(page)
     violations = results.response.get("violations", [])
     return [v for v in violations if v.get("impact") in {"serious", "critical"}]
+
+
+PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def phone(chromium, live_server) -> Iterator[object]:
+    """A page in a 390-pixel-wide phone viewport (an iPhone 12-14), touch and mobile layout."""
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": PHONE_WIDTH, "height": 844}, device_scale_factor=2,
+        is_mobile=True, has_touch=True,
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sideways_overflow(page) -> dict:
+    """How far the page scrolls sideways, and the elements that stick out of the viewport
+    (tables inside their own scrolling box and visually hidden text excepted)."""
+    return page.evaluate(
+        """() => {
+          const width = document.documentElement.clientWidth;
+          const culprits = [];
+          for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            if (r.width === 0 || r.right <= width + 1) continue;
+            if (el.closest('.table-wrap, .visually-hidden, .skip-link')) continue;
+            culprits.push(el.tagName.toLowerCase() + (el.className && typeof el.className === 'string'
+              ? '.' + el.className.trim().split(/\\s+/).join('.') : '') + ' → ' + Math.round(r.right));
+          }
+          return {scrollWidth: document.documentElement.scrollWidth, width, culprits: culprits.slice(0, 10)};
+        }"""
+    )
+
+
+def clipped_badges(page) -> list[str]:
+    """Badges whose text does not fit their box or whose box is cut off by an ancestor."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.badge')].filter(b => {
+            if (b.scrollWidth > b.clientWidth + 1) return true;
+            const r = b.getBoundingClientRect();
+            for (let p = b.parentElement; p; p = p.parentElement) {
+              const s = getComputedStyle(p);
+              if (s.overflowX === 'visible' && s.overflowY === 'visible') continue;
+              const q = p.getBoundingClientRect();
+              if (p.closest('.table-wrap') && p.classList.contains('table-wrap')) continue;
+              if (r.left < q.left - 1 || r.right > q.right + 1) return true;
+            }
+            return false;
+          }).map(b => b.textContent.trim())"""
+    )
