@@ -36,6 +36,7 @@ Formatter = Callable[[float], str]
 # A white outline behind text that may cross a line, so it stays legible.
 HALO = ' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" paint-order="stroke"'
 BAR_ROW_HEIGHT = 40
+LEGEND_LINE_CHARS = 44  # about what a 390-pixel phone shows at 12px in a card
 
 
 def format_number(value: float | Decimal) -> str:
@@ -362,8 +363,12 @@ def stacked_bar(
     if not segments or total <= 0:
         return _empty(chart_id, title, empty_text)
     legend_top = 34
-    height = legend_top + 20 * len(segments)
-    texts = [f"{s.label}: {fmt(s.value)} ({format_percent(max(s.value, 0) / total)})" for s in segments]
+    figures = [f"{fmt(s.value)} ({format_percent(max(s.value, 0) / total)})" for s in segments]
+    texts = [f"{s.label}: {figure}" for s, figure in zip(segments, figures, strict=True)]
+    # A long legend line would be cut off on a phone: its figures go on a line of their own.
+    wrapped = [len(text) > LEGEND_LINE_CHARS for text in texts]
+    tops = list(itertools.accumulate((34 if w else 20 for w in wrapped), initial=legend_top))
+    height = tops[-1]
     parts = _open(chart_id, height, title, description or "; ".join(texts) + ".")
     offset = 0.0
     for i, (segment, text) in enumerate(zip(segments, texts, strict=True)):
@@ -375,10 +380,12 @@ def stacked_bar(
                 f'stroke="#ffffff" stroke-width="1"><title>{escape(text)}</title></rect>'
             )
         offset += width
-        y = legend_top + 20 * i
+        y = tops[i]
+        shown = escape(text) if not wrapped[i] else (
+            f'<tspan>{escape(segment.label)}:</tspan><tspan x="18" dy="14"> {escape(figures[i])}</tspan>')
         parts.append(
             f'<rect x="0" y="{y - 10}" width="12" height="12" rx="2" fill="{colour}" aria-hidden="true"/>'
-            f'<text x="18" y="{y}" aria-hidden="true">{escape(text)}</text>'
+            f'<text x="18" y="{y}" aria-hidden="true">{shown}</text>'
         )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every interpolated text is escaped above)
