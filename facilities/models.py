@@ -31,13 +31,16 @@ class Region(LocalizedNameMixin):
 
 
 class FacilityType(models.TextChoices):
-    COLONY_MINIMUM = "colony_minimum", _("Minimum-security colony")
-    COLONY_MEDIUM = "colony_medium", _("Medium-security colony")
-    COLONY_MAXIMUM = "colony_maximum", _("Maximum-security colony")
-    COLONY_SPECIAL = "colony_special", _("Special-regime colony")
-    COLONY_SETTLEMENT = "colony_settlement", _("Settlement colony")
-    COLONY_JUVENILE = "colony_juvenile", _("Juvenile colony")
-    COLONY_WOMEN = "colony_women", _("Women's colony")
+    # Types of the Penal Enforcement Code of 2014 (article 89; see docs/glossary.md). The stored
+    # values keep the older names. Settlement colonies no longer exist as a type: the code made
+    # them minimum-security institutions, and the type stays only for records not yet moved.
+    COLONY_MINIMUM = "colony_minimum", _("Minimum-security institution")
+    COLONY_MEDIUM = "colony_medium", _("Medium-security institution")
+    COLONY_MAXIMUM = "colony_maximum", _("Maximum-security institution")
+    COLONY_SPECIAL = "colony_special", _("Extraordinary-security institution")
+    COLONY_SETTLEMENT = "colony_settlement", _("Minimum-security institution (former settlement colony)")
+    COLONY_JUVENILE = "colony_juvenile", _("Medium-security institution for minors")
+    COLONY_WOMEN = "colony_women", _("Institution for women")
     PRETRIAL = "pretrial", _("Pre-trial detention centre")
     POLICE_TDC = "police_tdc", _("Police temporary detention centre")
     SPECIAL_RECEPTION = "special_reception", _("Special reception centre")

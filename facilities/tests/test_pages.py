@@ -191,7 +191,7 @@ def test_overview_draws_its_charts_as_svg_with_links_to_the_list(client, registr
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 4
     assert f'href="{reverse("facilities:list")}?type=special_school"' in html
     assert f'href="{reverse("facilities:list")}?region=KZ-75"' in html
-    assert "Medium-security colony" in html
+    assert "Medium-security institution" in html
     assert "Karaganda Region" in html
 
 
@@ -412,7 +412,7 @@ def test_the_profile_shows_the_registry_figures_and_population_breakdown(client,
 
     assert personas.other_colony.operator.name in html
     assert "Karaganda Region" in html
-    assert "Maximum-security colony" in html
+    assert "Maximum-security institution" in html
     assert "Population on" in html
     assert "Mothers with children living with them" in html
 
