@@ -50,13 +50,15 @@ def _prepare(text: str) -> str:
 
 def search_key(code: str) -> str:
     """The stored search key of a code: look-alike letters as Latin, other Cyrillic transliterated."""
-    return _prepare(code).translate(LOOK_ALIKE).translate(TRANSLITERATION)[:SEARCH_KEY_LENGTH]
+    folded = _prepare(code).translate(LOOK_ALIKE).translate(TRANSLITERATION)
+    return unicodedata.normalize("NFKC", folded)[:SEARCH_KEY_LENGTH]
 
 
 def query_keys(query: str) -> set[str]:
     """The readings of a typed query to look for in search keys (empty if it has no letters or digits)."""
     prepared = _prepare(query)
-    readings = {prepared.translate(LOOK_ALIKE).translate(TRANSLITERATION), prepared.translate(TRANSLITERATION)}
+    readings = {unicodedata.normalize("NFKC", reading) for reading in (
+        prepared.translate(LOOK_ALIKE).translate(TRANSLITERATION), prepared.translate(TRANSLITERATION))}
     return {r for r in readings if any(c.isalnum() for c in r)}
 
 
