@@ -40,8 +40,8 @@ bench: venv
 	$(PY) bench/run_all.py
 
 messages: venv
-	DEBUG=1 $(PY) manage.py makemessages -l kk -l ru -l en --no-obsolete --ignore=.venv --ignore=bench
-	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l kk -l ru --no-obsolete --no-location --ignore=.venv --ignore=bench --ignore=packages
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=packages
 
 clean:
 	rm -rf $(VENV) var
