@@ -6,6 +6,9 @@ Month names in dates: Kazakh writes them in lower case inside a date ("2026 жы
 Django's Kazakh catalogue capitalises them, so the "alt. month" forms are overridden here.
 """
 
+# Django writes its apostrophes and quotation marks typographically; the msgids must match exactly.
+# ruff: noqa: RUF001
+
 from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 FORM_AND_LOG_IN_MESSAGES = (
