@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from decimal import Decimal
 
 import pytest
@@ -75,6 +76,10 @@ def check_fits(phone, name: str) -> None:
         phone.screenshot(path=f"{os.environ['SCREENSHOT_DIR']}/{name}.png", full_page=True)
     assert measured["scrollWidth"] <= PHONE_WIDTH, f"{name}: {measured}"
     assert clipped_badges(phone) == [], name
+    # Kazakh notation everywhere, charts included: a decimal comma, digits grouped with a space.
+    text = phone.evaluate("() => document.body.innerText + ' ' + [...document.querySelectorAll('svg')]"
+                          ".map(s => s.textContent).join(' ')")
+    assert re.findall(r"\d\.\d+\s?%|\d,\d{3}\b|\b[ap]\.m\.", text) == [], name
 
 
 def test_the_log_in_page_fits_a_phone_in_kazakh(phone, personas):

@@ -39,6 +39,7 @@ from lib.charts import (
     Segment,
     bar_chart,
     format_number,
+    format_percent,
     line_chart,
     linked_bar_chart,
     stacked_bar,
@@ -123,7 +124,7 @@ def _totals_rows(rows: list[dict[str, Any]], label: Any, href: Any) -> list[Char
 def _capacity_chart(rows: list[ChartRow], *, title: str) -> dict[str, Any]:
     bars = [
         Bar(row.label, row.population, target=row.capacity,
-            note=f"{row.occupancy:.0%}" if row.occupancy is not None else "", href=row.href)
+            note=format_percent(row.occupancy) if row.occupancy is not None else "", href=row.href)
         for row in rows
     ]
     svg = linked_bar_chart(
@@ -164,7 +165,8 @@ def _groups_chart(figures: dict[str, int]) -> dict[str, Any]:
         # Children living with their mothers are not among the people held, so no share of them.
         share = value / total if total and name != "children_with_mothers" else None
         rows.append((label[:1].upper() + label[1:], value, share))
-    bars = [Bar(label, value, note=f"{share:.1%}" if share is not None else "") for label, value, share in rows]
+    bars = [Bar(label, value, note=format_percent(share, 1) if share is not None else "")
+            for label, value, share in rows]
     svg = bar_chart(bars, title=_("Groups in a situation of vulnerability"), empty_text=_("No population data."))
     return {"svg": svg, "rows": rows, "title": _("Groups in a situation of vulnerability")}
 
