@@ -19,6 +19,13 @@ from lib.charts import format_number, format_percent
 NBSP = "\xa0"
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request in Kazakh or Russian leaves that language active in the thread; later tests expect the default."""
+    yield
+    translation.deactivate()
+
+
 @pytest.mark.parametrize(("language", "count", "area", "share"), [
     ("kk", f"39{NBSP}161", "2,4", "33,3%"),
     ("ru", f"39{NBSP}161", "2,4", "33,3%"),
