@@ -30,6 +30,8 @@ class Capability(StrEnum):
     EXPORT_REGISTRY = "export_registry"
     VIEW_LEDGER = "view_ledger"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    # Enrol, change and deactivate the people of one's own organisation (accounts.services).
+    MANAGE_USERS = "manage_users"
 
 
 # (organisation kind, role) -> capabilities. A pair not listed has none.
@@ -55,6 +57,9 @@ MATRIX: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset(_OVERSIGHT_READ),
     (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset(_OVERSIGHT_READ),
     (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset(_OVERSIGHT_READ),
+    # An administrator manages their body's people and reads no oversight data by that role.
+    **{(kind, Role.ADMINISTRATOR): frozenset({Capability.MANAGE_USERS, Capability.MANAGE_API_TOKENS})
+       for kind in sorted(OrganisationKind.oversight())},
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset(
         {Capability.VIEW_FACILITY, Capability.RECORD_POPULATION, Capability.MANAGE_API_TOKENS}
     ),
