@@ -100,6 +100,9 @@ def facility_scope(user: User) -> Q | None:
         return Q()
     if user.role == Role.FACILITY_OFFICER:
         return Q(pk=user.facility_id) if user.facility_id else None
+    if user.role == Role.ADMINISTRATOR:
+        # Managing a body's people gives no mandate over facilities.
+        return None
     organisation = user.organisation
     if organisation is None or not organisation.is_oversight:
         return None
