@@ -52,9 +52,19 @@ def user_name_besieged(username: str | None) -> bool:
     return failures.count() >= settings.LOGIN_USER_FAILURE_LIMIT
 
 
+def _refused_by_our_rules(request: Any, credentials: dict | None) -> bool:
+    ip_address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
+    return address_sprays(ip_address) or user_name_besieged(get_client_username(request, credentials))
+
+
 class LoginThrottleHandler(AxesDatabaseHandler):
     def is_locked(self, request: Any, credentials: dict | None = None) -> bool:
-        if super().is_locked(request, credentials):
-            return True
-        ip_address = getattr(request, "axes_ip_address", None) or get_client_ip_address(request)
-        return address_sprays(ip_address) or user_name_besieged(get_client_username(request, credentials))
+        return super().is_locked(request, credentials) or _refused_by_our_rules(request, credentials)
+
+    def user_login_failed(self, sender: Any, credentials: dict, request: Any = None, **kwargs: Any) -> None:
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        # Axes answers with its lockout page (429) only when its own count was reached; ours too.
+        if request is not None and not getattr(request, "axes_locked_out", False) \
+                and _refused_by_our_rules(request, credentials):
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
