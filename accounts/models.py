@@ -145,3 +145,14 @@ class AccountAuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def change_lines(self) -> list[tuple[str, str]]:
+        """(field, "before → after" or the value) for showing `changes` to a person."""
+        lines = []
+        for field, value in sorted(self.changes.items()):
+            if isinstance(value, list) and len(value) == 2:
+                before, after = ("—" if item in ("", None) else str(item) for item in value)
+                lines.append((field, f"{before} → {after}"))
+            else:
+                lines.append((field, str(value)))
+        return lines
