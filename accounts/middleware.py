@@ -9,10 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from accounts.steps import CHANGE_PASSWORD, ENROL, VERIFY, pending_step
+from accounts.steps import pending_step
 
-# Pages a person owing a step may still open: the steps themselves, logging out, the language.
-_STEP_NAMES = (VERIFY, ENROL, CHANGE_PASSWORD, "accounts:logout", "set_language")
+# Pages a person owing a step may open besides that step's own: logging out, the language.
+# Only the step owed now: a password alone must not reach the password change behind a second factor.
+_ALWAYS = ("accounts:logout", "set_language")
 
 
 class AccountStepsMiddleware:
@@ -21,7 +22,7 @@ class AccountStepsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         step = pending_step(request)
-        if step is not None and not self._exempt(request.path_info):
+        if step is not None and not self._exempt(request.path_info, step):
             if request.headers.get("HX-Request"):
                 response = HttpResponse(status=204)
                 response["HX-Redirect"] = reverse(step)
@@ -30,8 +31,8 @@ class AccountStepsMiddleware:
         return self.get_response(request)
 
     @staticmethod
-    def _exempt(path: str) -> bool:
+    def _exempt(path: str, step: str) -> bool:
         if path.startswith("/api/") or path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             # The API answers for itself (its session authentication refuses; tokens are not sessions).
             return True
-        return path in {reverse(name) for name in _STEP_NAMES}
+        return path in {reverse(name) for name in (step, *_ALWAYS)}

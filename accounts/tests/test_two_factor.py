@@ -120,3 +120,22 @@ def test_an_administrator_removes_a_lost_authenticator_and_the_member_enrols_aga
     client = Client()
     log_in(client, "aigerim.npm")
     assert client.get(reverse("facilities:overview")).url == reverse("accounts:two-factor-setup")
+
+
+@pytest.mark.django_db
+def test_a_password_alone_cannot_change_the_password_behind_a_second_factor(requiring):
+    TOTPDevice.objects.create(user=requiring.npm_monitor, name="phone", confirmed=True)
+    requiring.npm_monitor.must_change_password = True
+    requiring.npm_monitor.save()
+    client = Client()
+    log_in(client, "aigerim.npm")
+    for path in (reverse("accounts:password-change"), reverse("accounts:two-factor-setup"),
+                 reverse("accounts:account")):
+        response = client.get(path)
+        assert response.status_code == 302 and response.url == reverse("accounts:two-factor-verify"), path
+    changed = client.post(reverse("accounts:password-change"), {
+        "old_password": TEST_PASSWORD, "new_password1": "a new passphrase of mine", "new_password2":
+        "a new passphrase of mine"})
+    assert changed.status_code == 302
+    requiring.npm_monitor.refresh_from_db()
+    assert requiring.npm_monitor.check_password(TEST_PASSWORD)
