@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.sessions import move_deadline_on
 from accounts.steps import pending_step
 
 # Pages a person owing a step may open besides that step's own: logging out, the language.
@@ -28,6 +29,7 @@ class AccountStepsMiddleware:
                 response["HX-Redirect"] = reverse(step)
                 return response
             return redirect(step)
+        move_deadline_on(request)
         return self.get_response(request)
 
     @staticmethod

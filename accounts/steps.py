@@ -7,22 +7,13 @@ the page of the step; the API's session authentication refuses until nothing is 
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest
-from django_otp import user_has_device
+
+from accounts.sessions import has_device
 
 VERIFY = "accounts:two-factor-verify"
 ENROL = "accounts:two-factor-setup"
 CHANGE_PASSWORD = "accounts:password-change"  # noqa: S105 - a URL name, not a password
-
-
-def _has_device(request: HttpRequest, user: Any) -> bool:
-    # Asked several times in one request (middleware, API auth, templates): look it up once.
-    cached = getattr(request, "_cw_has_device", None)
-    if cached is None:
-        cached = request._cw_has_device = user_has_device(user, confirmed=True)
-    return cached
 
 
 def pending_step(request: HttpRequest) -> str | None:
@@ -32,7 +23,7 @@ def pending_step(request: HttpRequest) -> str | None:
         return None
     verified = getattr(user, "is_verified", lambda: False)()
     if not verified:
-        if _has_device(request, user):
+        if has_device(request, user):
             return VERIFY
         organisation = user.organisation
         if organisation is not None and organisation.requires_two_factor:

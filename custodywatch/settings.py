@@ -136,9 +136,11 @@ LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 20)
 # networks, e.g. "127.0.0.1,10.0.0.0/8"); then the nearest untrusted address in X-Forwarded-For.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
-# A working day of inactivity ends the session; every request moves the deadline on.
+# A working day of inactivity ends the session. Requests move the deadline on: the session is
+# re-saved when its last save is SESSION_REFRESH_SECONDS old (accounts.sessions), which is
+# SESSION_SAVE_EVERY_REQUEST without a database write on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 9 * 3600)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
 # API tokens expire; an administrator may choose a shorter or longer life up to the maximum.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)

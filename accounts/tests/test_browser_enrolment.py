@@ -72,11 +72,14 @@ def test_an_administrator_enrols_a_commission_member_and_a_facility_officer(page
     member_password = enrol(page, username="zhanna.pmc", organisation_pk=commission.pk, role="monitor")
     officer_password = enrol(page, username="officer.la155.b", organisation_pk=personas.colony.operator_id,
                              role="facility_officer", facility_pk=personas.colony.pk)
-    assert member_password and officer_password and member_password != officer_password
+    assert member_password
+    assert officer_password
+    assert member_password != officer_password
 
     page.goto(reverse("accounts:users"))
     listed = page.locator("#results").inner_text()
-    assert "zhanna.pmc" in listed and "officer.la155.b" in listed
+    assert "zhanna.pmc" in listed
+    assert "officer.la155.b" in listed
 
     member = first_log_in(chromium, live_server, "zhanna.pmc", member_password, language)
     assert member.url.endswith(reverse("facilities:overview"))

@@ -399,7 +399,9 @@ def check_manage_people(world: World, cell: str) -> None:
     if cell == "own organisation":
         assert [r.status_code for r in responses] == [200, 200, 200, 200, 302, 200, 302, 302]
         assert User.objects.filter(username="enrolled.matrix", organisation=world.user.organisation).exists()
-        assert colleague.first_name == "Changed" and not colleague.is_active and colleague.must_change_password
+        assert colleague.first_name == "Changed"
+        assert not colleague.is_active
+        assert colleague.must_change_password
         assert token.revoked_at is not None
         # created, updated, password reset, token revoked, deactivated
         assert AccountAuditRecord.objects.count() >= audit_before + 5
@@ -407,7 +409,9 @@ def check_manage_people(world: World, cell: str) -> None:
         assert cell == "no"
         assert [r.status_code for r in responses] == [403] * len(responses)
         assert not User.objects.filter(username="enrolled.matrix").exists()
-        assert colleague.is_active and colleague.first_name == "" and not colleague.must_change_password
+        assert colleague.is_active
+        assert colleague.first_name == ""
+        assert not colleague.must_change_password
         assert token.revoked_at is None
         assert AccountAuditRecord.objects.count() == audit_before
 
@@ -433,7 +437,8 @@ def check_people_elsewhere(world: World, cell: str) -> None:
     assert [r.status_code for r in responses[:-1]] == [expected] * (len(responses) - 1)
     assert responses[-1].status_code in (400, 403)
     stranger.refresh_from_db()
-    assert stranger.is_active and not stranger.must_change_password
+    assert stranger.is_active
+    assert not stranger.must_change_password
     assert stranger.organisation_id != world.user.organisation_id
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
     assert not User.objects.filter(username="planted.matrix").exists()

@@ -13,7 +13,7 @@ from lib.factories import TEST_PASSWORD, UserFactory
 LOGIN = "/login/"
 
 
-def attempt(client: Client, username: str, password: str = "wrong guess", **extra) -> int:
+def attempt(client: Client, username: str, password: str = "wrong guess", **extra) -> int:  # noqa: S107
     return client.post(LOGIN, {"username": username, "password": password}, **extra).status_code
 
 
@@ -99,7 +99,7 @@ def test_sessions_end_after_a_working_day_of_inactivity(settings):
     from custodywatch import settings as production
 
     assert 8 * 3600 <= production.SESSION_COOKIE_AGE <= 10 * 3600
-    assert production.SESSION_SAVE_EVERY_REQUEST
+    assert production.SESSION_REFRESH_SECONDS <= 600
 
 
 @pytest.mark.django_db
@@ -114,6 +114,32 @@ def test_every_request_moves_the_session_deadline_on(personas):
             assert client.get(reverse("facilities:overview")).status_code == 200
     with time_machine.travel("2026-12-01 09:00 +05:00", tick=False):
         assert client.get(reverse("facilities:overview")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_session_left_for_a_working_day_ends(personas):
+    import time_machine
+
+    client = Client()
+    with time_machine.travel("2026-11-30 09:00 +05:00", tick=False):
+        client.force_login(personas.npm_monitor)
+        assert client.get(reverse("facilities:overview")).status_code == 200
+    with time_machine.travel("2026-11-30 18:01 +05:00", tick=False):
+        assert client.get(reverse("facilities:overview")).status_code == 302
+
+
+@pytest.mark.django_db
+def test_requests_close_together_write_the_session_once(personas, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.force_login(personas.npm_monitor)
+    client.get(reverse("accounts:account"))
+    with CaptureQueriesContext(connection) as queries:
+        client.get(reverse("accounts:account"))
+    assert not [q for q in queries.captured_queries if "django_session" in q["sql"] and
+                q["sql"].startswith(("UPDATE", "INSERT"))]
 
 
 @pytest.mark.django_db

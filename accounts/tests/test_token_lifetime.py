@@ -95,7 +95,8 @@ def test_the_api_lists_expiry_and_last_use(personas):
     issued = client.post("/api/v1/tokens", {"label": "cli", "days": 10}, content_type="application/json")
     assert issued.status_code == 201
     body = issued.json()
-    assert body["expires_at"] and body["last_used_at"] is None
+    assert body["expires_at"]
+    assert body["last_used_at"] is None
     listed = client.get("/api/v1/tokens").json()
     assert listed[0]["expires_at"] == body["expires_at"]
     too_long = client.post("/api/v1/tokens", {"label": "cli", "days": 400}, content_type="application/json")

@@ -52,11 +52,13 @@ def test_a_member_of_a_body_that_requires_it_enrols_before_anything_else(requiri
         log_in(client, "aigerim.npm")
         for path in (reverse("facilities:overview"), reverse("accounts:account"), "/admin/"):
             response = client.get(path)
-            assert response.status_code == 302 and response.url == reverse("accounts:two-factor-setup"), path
+            assert response.status_code == 302, path
+            assert response.url == reverse("accounts:two-factor-setup"), path
         assert client.get("/api/v1/tokens").status_code in (401, 403)
         page = client.get(reverse("accounts:two-factor-setup"))
         content = page.content.decode()
-        assert "<svg" in content and "<script" not in content.split("<main", 1)[1]
+        assert "<svg" in content
+        assert "<script" not in content.split("<main", 1)[1]
         secret = secret_on_page(content)
         wrong = client.post(reverse("accounts:two-factor-setup"), {"code": "000000"})
         assert wrong.status_code == 400
@@ -132,7 +134,8 @@ def test_a_password_alone_cannot_change_the_password_behind_a_second_factor(requ
     for path in (reverse("accounts:password-change"), reverse("accounts:two-factor-setup"),
                  reverse("accounts:account")):
         response = client.get(path)
-        assert response.status_code == 302 and response.url == reverse("accounts:two-factor-verify"), path
+        assert response.status_code == 302, path
+        assert response.url == reverse("accounts:two-factor-verify"), path
     changed = client.post(reverse("accounts:password-change"), {
         "old_password": TEST_PASSWORD, "new_password1": "a new passphrase of mine", "new_password2":
         "a new passphrase of mine"})

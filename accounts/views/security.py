@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import selectors, services
 from accounts.forms import CodeForm, TokenForm, show_service_errors
 from accounts.permissions import Capability, can, require
+from accounts.sessions import note_device
 
 DEVICE_NAME = "authenticator"
 
@@ -57,6 +58,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
                 services.record_two_factor_enrolled(user=user, device_name=device.name)
             otp_login(request, device)
+            note_device(request, True)
             messages.success(request, _("Two-factor authentication is set up. You will be asked for a code "
                                         "at every log-in."))
             return redirect("home")
@@ -76,7 +78,9 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
     if not devices:
-        return redirect("accounts:two-factor-setup")
+        # Removed meanwhile (an administrator's doing, for a lost phone): nothing to verify.
+        note_device(request, False)
+        return redirect("home")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         for device in devices:
@@ -149,5 +153,6 @@ def account_token_revoke(request: HttpRequest, token_pk: int) -> HttpResponse:
 @require_POST
 def account_remove_two_factor(request: HttpRequest) -> HttpResponse:
     services.remove_two_factor(user=request.user, by=request.user)
+    note_device(request, False)
     messages.success(request, _("Your authenticator was removed."))
     return redirect("accounts:account")
