@@ -252,7 +252,7 @@ def create_user(*, username: str, organisation: Organisation | None, role: str, 
 def update_user(*, user: User, by: User | None, organisation: Organisation | None, role: str,
                 facility: Any = None, first_name: str = "", last_name: str = "", email: str = "") -> User:
     """Change a person's organisation, role, mandate or name."""
-    user = User.objects.select_for_update().select_related("organisation").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=user.pk)
     _require(may_manage_user(by, user), _("You may manage only the people of your own organisation."))
     _require(may_manage_organisation(by, organisation), _("You may move people only into your own organisation."))
     if by is not None and by.pk == user.pk and role != user.role:
@@ -376,7 +376,8 @@ def _revoke(*, token: ApiToken, by: User | None) -> None:
 def revoke_api_token(*, token: ApiToken, by: User | None) -> ApiToken:
     """Revoke a token from now on; revoking a revoked token changes nothing. The owner, a
     superuser or an administrator of the owner's organisation may."""
-    token = ApiToken.objects.select_for_update().select_related("user", "user__organisation").get(pk=token.pk)
+    token = ApiToken.objects.select_for_update(of=("self",)).select_related("user", "user__organisation").get(
+        pk=token.pk)
     _require(by is None or by.pk == token.user_id or may_manage_user(by, token.user),
              _("You may revoke only your own tokens."))
     if token.revoked_at is None:
