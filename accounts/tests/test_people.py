@@ -221,3 +221,19 @@ def test_superuser_enrols_in_any_organisation_and_registers_organisations(person
     with pytest.raises(PermissionDenied):
         services.create_organisation(code="rogue", kind=OrganisationKind.NPM, name_en="R", name_ru="Мошенники",
                                      name_kk="Алаяқтар", by=personas.oversight_admin)
+
+
+@pytest.mark.django_db
+def test_the_django_admin_shows_the_account_models_read_only(personas):
+    root = User.objects.create_superuser("root", password=TEST_PASSWORD)
+    token, _raw = services.issue_api_token(user=personas.npm_monitor, label="admin-listed", by=None)
+    client = logged_in(root)
+    for model in ("user", "organisation", "apitoken", "accountauditrecord"):
+        assert client.get(f"/admin/accounts/{model}/").status_code == 200, model
+        assert client.get(f"/admin/accounts/{model}/add/").status_code == 403, model
+    page = client.get(f"/admin/accounts/apitoken/{token.pk}/change/")
+    assert page.status_code == 200
+    assert token.token_hash not in page.content.decode()
+    revoked = client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
+    assert revoked.status_code == 302
+    assert AccountAuditRecord.objects.filter(token=token, action=AuditAction.TOKEN_REVOKED, actor=root).exists()
