@@ -101,3 +101,24 @@ def test_the_api_lists_expiry_and_last_use(personas):
     assert listed[0]["expires_at"] == body["expires_at"]
     too_long = client.post("/api/v1/tokens", {"label": "cli", "days": 400}, content_type="application/json")
     assert too_long.status_code in (400, 422)
+
+
+@pytest.mark.django_db
+def test_a_person_issues_a_token_on_their_account_page_and_sees_it_once(personas):
+    client = Client()
+    client.force_login(personas.analyst)
+    issued = client.post("/account/", {"label": "spreadsheet macro", "days": "30"})
+    assert issued.status_code == 200
+    token = ApiToken.objects.get(user=personas.analyst, label="spreadsheet macro")
+    raw = issued.context["issued"]["raw"]
+    assert raw in issued.content.decode()
+    assert issued["Cache-Control"] == "no-store"
+    assert raw not in client.get("/account/").content.decode()
+    assert call(raw) == 200
+    too_long = client.post("/account/", {"label": "forever", "days": "100000"})
+    assert too_long.status_code == 400
+    assert not ApiToken.objects.filter(label="forever").exists()
+    client.post(f"/account/tokens/{token.pk}/revoke/")
+    assert call(raw) == 401
+    assert AccountAuditRecord.objects.filter(token=token, action=AuditAction.TOKEN_REVOKED,
+                                             actor=personas.analyst).exists()
