@@ -52,8 +52,25 @@ class UserForm(forms.Form):
         if organisations.count() > 1:
             self.fields["organisation"].empty_label = "—"
         self.fields["facility"].queryset = Facility.objects.filter(operator__in=organisations).order_by("code")
+        chosen = self._chosen_organisation(organisations)
+        if chosen is not None:
+            # Offer what this organisation can give; the service decides again on saving.
+            roles = services.roles_for(chosen.kind)
+            if user is not None and user.role not in roles:
+                roles = [user.role, *roles]
+            self.fields["role"].choices = [(role, Role(role).label) for role in roles]
+            self.fields["facility"].queryset = Facility.objects.filter(operator=chosen).order_by("code")
         if user is not None:
             del self.fields["username"]
+
+    def _chosen_organisation(self, organisations: Any) -> Any:
+        raw = self.data.get("organisation") if self.is_bound else self.initial.get("organisation")
+        if raw in (None, ""):
+            return None
+        try:
+            return organisations.filter(pk=int(str(raw))).first()
+        except ValueError:
+            return None
 
     def clean_username(self) -> str:
         try:

@@ -15,10 +15,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 LANGUAGE_NAMES = {"kk": "Қазақ", "en": "English"}
 
 
+def choose_organisation(page, organisation_pk: int) -> None:
+    # The page fetches the roles and facilities this organisation can give and swaps them in.
+    with page.expect_response(lambda response: f"organisation={organisation_pk}" in response.url):
+        page.locator("#id_organisation").select_option(str(organisation_pk))
+    page.wait_for_timeout(100)
+
+
 def enrol(page, *, username: str, organisation_pk: int, role: str, facility_pk: int | None = None) -> str:
     page.goto(reverse("accounts:user-create"))
     page.locator("#id_username").fill(username)
-    page.locator("#id_organisation").select_option(str(organisation_pk))
+    choose_organisation(page, organisation_pk)
     page.locator("#id_role").select_option(role)
     if facility_pk is not None:
         page.locator("#id_facility").select_option(str(facility_pk))
@@ -62,7 +69,10 @@ def test_an_administrator_enrols_a_commission_member_and_a_facility_officer(page
 
     # A facility officer without a facility is refused, with the reason beside the field.
     page.locator("#id_username").fill("officer.nofacility")
-    page.locator("#id_organisation").select_option(str(personas.colony.operator_id))
+    choose_organisation(page, personas.colony.operator_id)
+    # An operator gives only the facility officer's role, and offers only its own facilities.
+    assert page.locator("#id_role option").count() == 1
+    assert personas.colony.code in page.locator("#id_facility").inner_text()
     page.locator("#id_role").select_option("facility_officer")
     page.locator("form.registry-form button.primary").click()
     assert page.locator("#form-errors").is_visible()

@@ -237,3 +237,18 @@ def test_the_django_admin_shows_the_account_models_read_only(personas):
     revoked = client.post("/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]})
     assert revoked.status_code == 302
     assert AccountAuditRecord.objects.filter(token=token, action=AuditAction.TOKEN_REVOKED, actor=root).exists()
+
+
+@pytest.mark.django_db
+def test_the_form_offers_the_roles_and_facilities_of_the_chosen_organisation(personas):
+    root = User.objects.create_superuser("root", password=TEST_PASSWORD)
+    client = logged_in(root)
+    operator = personas.colony.operator
+    page = client.get(reverse("accounts:user-create"), {"organisation": operator.pk})
+    role_choices = [value for value, _label in page.context["form"].fields["role"].choices]
+    assert role_choices == [Role.FACILITY_OFFICER]
+    facilities = set(page.context["form"].fields["facility"].queryset)
+    assert personas.colony in facilities
+    commission = client.get(reverse("accounts:user-create"), {"organisation": personas.pmc_member.organisation_id})
+    assert [v for v, _l in commission.context["form"].fields["role"].choices] == [Role.MONITOR, Role.ADMINISTRATOR]
+    assert not commission.context["form"].fields["facility"].queryset.exists()

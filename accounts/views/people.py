@@ -63,7 +63,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.MANAGE_USERS)
     form = UserForm(request.POST or None, actor=request.user,
-                    initial={"organisation": request.user.organisation_id})
+                    initial={"organisation": request.GET.get("organisation") or request.user.organisation_id})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         created = _attempt(form, lambda: services.create_user(
@@ -93,7 +93,8 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_USERS)
     person = _person_or_404(request, pk)
     initial = {"first_name": person.first_name, "last_name": person.last_name, "email": person.email,
-               "organisation": person.organisation_id, "role": person.role, "facility": person.facility_id}
+               "organisation": request.GET.get("organisation") or person.organisation_id, "role": person.role,
+               "facility": person.facility_id}
     form = UserForm(request.POST or None, actor=request.user, user=person, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
