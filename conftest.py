@@ -1,7 +1,8 @@
 """Personas every test can use, set up the same way for every app.
 
 npm_monitor, ombudsman_monitor, prosecutor, pmc_member (Almaty region only), analyst (NPM),
-facility_officer (of `colony`), outsider (an operator's user with no role in oversight).
+facility_officer (of `colony`), outsider (an operator's user with no role in oversight),
+oversight_admin (the NPM's administrator of its people, who reads no oversight data).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ class Personas:
     analyst: object
     facility_officer: object
     outsider: object
+    oversight_admin: object
 
     def all(self) -> dict[str, object]:
         return {
             name: getattr(self, name)
             for name in ("npm_monitor", "ombudsman_monitor", "prosecutor", "pmc_member", "analyst",
-                         "facility_officer", "outsider")
+                         "facility_officer", "outsider", "oversight_admin")
         }
 
 
@@ -70,6 +72,7 @@ def personas(db) -> Personas:
         facility_officer=UserFactory(username="officer.la155", organisation=operator,
                                      role=Role.FACILITY_OFFICER, facility=colony),
         outsider=UserFactory(username="outsider", organisation=operator, role=Role.MONITOR),
+        oversight_admin=UserFactory(username="asel.admin", organisation=npm, role=Role.ADMINISTRATOR),
     )
 
 

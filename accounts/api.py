@@ -31,12 +31,17 @@ class TokenIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     label: Annotated[str, Field(min_length=1, max_length=100, strict=True)]
+    days: Annotated[int | None, Field(default=None, ge=1, le=3650, strict=True,
+                                      description="Lifetime in days; the server's maximum applies "
+                                                  "(API_TOKEN_MAX_DAYS, 365 unless configured).")]
 
 
 class TokenOut(Schema):
     id: int
     label: str
     created_at: dt.datetime
+    expires_at: dt.datetime
+    last_used_at: dt.datetime | None
     revoked_at: dt.datetime | None
 
 
@@ -58,8 +63,10 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 @router.post("", response={201: IssuedTokenOut, **COMMON_ERRORS}, summary="Issue an API token")
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status:
     _require_token_rights(request.auth)
-    token, raw = services.issue_api_token(user=request.auth, label=payload.label, by=request.auth)
+    token, raw = services.issue_api_token(user=request.auth, label=payload.label, days=payload.days,
+                                          by=request.auth)
     return Status(201, {"id": token.pk, "label": token.label, "created_at": token.created_at,
+                        "expires_at": token.expires_at, "last_used_at": token.last_used_at,
                         "revoked_at": token.revoked_at, "token": raw})
 
 

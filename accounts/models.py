@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lib.localized import LocalizedNameMixin
@@ -32,6 +34,8 @@ class Organisation(LocalizedNameMixin):
     region = models.ForeignKey(
         "facilities.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="organisations"
     )
+    # Every member must log in with a second factor (TOTP) before anything else.
+    requires_two_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["code"]
@@ -45,6 +49,7 @@ class Role(models.TextChoices):
     MONITOR = "monitor", _("Monitor")
     ANALYST = "analyst", _("Analyst")
     FACILITY_OFFICER = "facility_officer", _("Facility officer")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class User(AbstractUser):
@@ -56,6 +61,8 @@ class User(AbstractUser):
     facility = models.ForeignKey(
         "facilities.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="officers"
     )
+    # Set when an administrator hands out a temporary password: the next log-in must replace it.
+    must_change_password = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -85,7 +92,10 @@ class ApiToken(models.Model):
     label = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Updated at most once a minute (see accounts.auth), so a busy client costs no write per request.
+    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"{self.label} ({self.user})"
@@ -93,3 +103,56 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw_token() -> str:
         return "cw_" + secrets.token_urlsafe(32)
+
+    def is_live(self, now: dt.datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now
+
+
+class AuditAction(models.TextChoices):
+    ORGANISATION_CREATED = "organisation:created", _("Organisation created")
+    ORGANISATION_UPDATED = "organisation:updated", _("Organisation changed")
+    USER_CREATED = "user:created", _("User created")
+    USER_UPDATED = "user:updated", _("User changed")
+    USER_DEACTIVATED = "user:deactivated", _("User deactivated")
+    USER_REACTIVATED = "user:reactivated", _("User reactivated")
+    PASSWORD_RESET = "user:password:reset", _("Password reset")
+    PASSWORD_CHANGED = "user:password:changed", _("Password changed")
+    TOKEN_ISSUED = "token:issued", _("API token issued")
+    TOKEN_REVOKED = "token:revoked", _("API token revoked")
+    TWO_FACTOR_ENROLLED = "two_factor:enrolled", _("Two-factor authentication set up")
+    TWO_FACTOR_REMOVED = "two_factor:removed", _("Two-factor authentication removed")
+
+
+class AccountAuditRecord(models.Model):
+    """One change to an account, an organisation or a token: who did it, when, what changed.
+
+    Never holds a secret (no password, token or TOTP key): `changes` lists field values before
+    and after. `actor` is None for the server's command line.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_records")
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_records"
+    )
+    token = models.ForeignKey(ApiToken, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def change_lines(self) -> list[tuple[str, str]]:
+        """(field, "before → after" or the value) for showing `changes` to a person."""
+        lines = []
+        for field, value in sorted(self.changes.items()):
+            if isinstance(value, list) and len(value) == 2:
+                before, after = ("—" if item in ("", None) else str(item) for item in value)
+                lines.append((field, f"{before} → {after}"))
+            else:
+                lines.append((field, str(value)))
+        return lines

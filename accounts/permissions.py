@@ -30,6 +30,8 @@ class Capability(StrEnum):
     EXPORT_REGISTRY = "export_registry"
     VIEW_LEDGER = "view_ledger"
     MANAGE_API_TOKENS = "manage_api_tokens"
+    # Enrol, change and deactivate the people of one's own organisation (accounts.services).
+    MANAGE_USERS = "manage_users"
 
 
 # (organisation kind, role) -> capabilities. A pair not listed has none.
@@ -55,6 +57,9 @@ MATRIX: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset(_OVERSIGHT_READ),
     (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset(_OVERSIGHT_READ),
     (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset(_OVERSIGHT_READ),
+    # An administrator manages their body's people and reads no oversight data by that role.
+    **{(kind, Role.ADMINISTRATOR): frozenset({Capability.MANAGE_USERS, Capability.MANAGE_API_TOKENS})
+       for kind in sorted(OrganisationKind.oversight())},
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset(
         {Capability.VIEW_FACILITY, Capability.RECORD_POPULATION, Capability.MANAGE_API_TOKENS}
     ),
@@ -95,6 +100,9 @@ def facility_scope(user: User) -> Q | None:
         return Q()
     if user.role == Role.FACILITY_OFFICER:
         return Q(pk=user.facility_id) if user.facility_id else None
+    if user.role == Role.ADMINISTRATOR:
+        # Managing a body's people gives no mandate over facilities.
+        return None
     organisation = user.organisation
     if organisation is None or not organisation.is_oversight:
         return None

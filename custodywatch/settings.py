@@ -102,16 +102,48 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# ---- Accounts: log-in, throttling, client address, sessions, second factor --------------------
+# Kept together in one block; the rules behind these numbers live in accounts/throttle.py.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login throttling: five failures for the same user name from the same address lock it out for 15 minutes.
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp"]
+# django-otp marks the session's second factor; the steps middleware then sends a user who owes a
+# step (a second factor, its enrolment, a new password) there before any other page.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                  "django_otp.middleware.OTPMiddleware")
+MIDDLEWARE.insert(MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+                  "accounts.middleware.AccountStepsMiddleware")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", default="CustodyWatch")
+# Log-in throttling (django-axes with our handler, accounts.throttle.LoginThrottleHandler):
+# - five failures for the same user name from the same address lock that pair out for 15 minutes;
+# - an address that failed for LOGIN_SPRAY_USERNAME_LIMIT distinct user names in that window is
+#   refused for every name (password spraying), and one with LOGIN_ADDRESS_FAILURE_LIMIT failures too;
+# - a user name that failed LOGIN_USER_FAILURE_LIMIT times from any addresses is slowed down likewise.
+AXES_HANDLER = "accounts.throttle.LoginThrottleHandler"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+LOGIN_SPRAY_USERNAME_LIMIT = env_int("LOGIN_SPRAY_USERNAME_LIMIT", 10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 20)
+# The client's address: REMOTE_ADDR, unless it is one of these reverse proxies (addresses or
+# networks, e.g. "127.0.0.1,10.0.0.0/8"); then the nearest untrusted address in X-Forwarded-For.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+# A working day of inactivity ends the session. Requests move the deadline on: the session is
+# re-saved when its last save is SESSION_REFRESH_SECONDS old (accounts.sessions), which is
+# SESSION_SAVE_EVERY_REQUEST without a database write on every request.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 9 * 3600)
+SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
+# API tokens expire; an administrator may choose a shorter or longer life up to the maximum.
+API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# ---- end of accounts block --------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", default=True)

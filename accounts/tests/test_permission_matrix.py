@@ -18,13 +18,14 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import AccountAuditRecord, ApiToken, Role, User
 from accounts.services import issue_api_token
 from accounts.testing import ApiClient
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
-from lib.factories import UnitFactory
+from lib.factories import UnitFactory, UserFactory
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
-VALUES = {"yes", "no", "own facility", "404", "—"}
+VALUES = {"yes", "no", "own facility", "own organisation", "404", "—"}
 
 # Written out here, independently of accounts/permissions.py: which fixture facilities each
 # persona's mandate covers.
@@ -36,6 +37,7 @@ MANDATES = {
     "pmc_member": {"colony"},
     "facility_officer": {"colony"},
     "outsider": set(),
+    "oversight_admin": set(),
 }
 FACILITIES = ("colony", "other_colony", "special_school")
 
@@ -342,6 +344,114 @@ def check_api_tokens(world: World, cell: str) -> None:
         assert (issued.status_code, listed.status_code) == (403, 403)
 
 
+# Everyone's user names, so a page that leaks another organisation's people is easy to spot.
+PEOPLE = ("npm_monitor", "ombudsman_monitor", "prosecutor", "pmc_member", "analyst", "facility_officer",
+          "outsider", "oversight_admin")
+
+
+def _colleague(world: World) -> User:
+    """Someone else in the persona's organisation, whom an administrator there could manage."""
+    officer = world.user.organisation.kind == "operator"
+    return UserFactory(username="colleague.matrix", organisation=world.user.organisation,
+                       role=Role.FACILITY_OFFICER if officer else Role.MONITOR,
+                       facility=world.personas.colony if officer else None)
+
+
+def check_people_list(world: World, cell: str) -> None:
+    response = get_page(world, "accounts:users")
+    own = {name for name in PEOPLE if getattr(world.personas, name).organisation_id == world.user.organisation_id}
+    if cell == "own organisation":
+        assert response.status_code == 200
+        content = body(response)
+        for name in PEOPLE:
+            username = getattr(world.personas, name).username
+            assert (username in content) == (name in own), username
+    else:
+        assert cell == "no"
+        assert response.status_code == 403
+        for name in PEOPLE:
+            if name != world.name:
+                assert getattr(world.personas, name).username not in body(response)
+
+
+def check_manage_people(world: World, cell: str) -> None:
+    browser = world.browser()
+    colleague = _colleague(world)
+    token, _raw = issue_api_token(user=colleague, label="colleague", by=None)
+    audit_before = AccountAuditRecord.objects.count()
+    role = colleague.role
+    new = {"username": "enrolled.matrix", "organisation": world.user.organisation_id, "role": role,
+           "facility": colleague.facility_id or ""}
+    edit = {"organisation": world.user.organisation_id, "role": role, "facility": colleague.facility_id or "",
+            "first_name": "Changed"}
+    responses = [
+        browser.get(reverse("accounts:user-create")),
+        browser.post(reverse("accounts:user-create"), new),
+        browser.get(reverse("accounts:user", args=[colleague.pk])),
+        browser.get(reverse("accounts:user-edit", args=[colleague.pk])),
+        browser.post(reverse("accounts:user-edit", args=[colleague.pk]), edit),
+        browser.post(reverse("accounts:user-reset-password", args=[colleague.pk])),
+        browser.post(reverse("accounts:user-token-revoke", args=[colleague.pk, token.pk])),
+        browser.post(reverse("accounts:user-deactivate", args=[colleague.pk])),
+    ]
+    colleague.refresh_from_db()
+    token.refresh_from_db()
+    if cell == "own organisation":
+        assert [r.status_code for r in responses] == [200, 200, 200, 200, 302, 200, 302, 302]
+        assert User.objects.filter(username="enrolled.matrix", organisation=world.user.organisation).exists()
+        assert colleague.first_name == "Changed"
+        assert not colleague.is_active
+        assert colleague.must_change_password
+        assert token.revoked_at is not None
+        # created, updated, password reset, token revoked, deactivated
+        assert AccountAuditRecord.objects.count() >= audit_before + 5
+    else:
+        assert cell == "no"
+        assert [r.status_code for r in responses] == [403] * len(responses)
+        assert not User.objects.filter(username="enrolled.matrix").exists()
+        assert colleague.is_active
+        assert colleague.first_name == ""
+        assert not colleague.must_change_password
+        assert token.revoked_at is None
+        assert AccountAuditRecord.objects.count() == audit_before
+
+
+def check_people_elsewhere(world: World, cell: str) -> None:
+    browser = world.browser()
+    stranger = next(getattr(world.personas, name) for name in PEOPLE
+                    if getattr(world.personas, name).organisation_id != world.user.organisation_id)
+    token, _raw = issue_api_token(user=stranger, label="stranger", by=None)
+    responses = [
+        browser.get(reverse("accounts:user", args=[stranger.pk])),
+        browser.get(reverse("accounts:user-edit", args=[stranger.pk])),
+        browser.post(reverse("accounts:user-edit", args=[stranger.pk]),
+                     {"organisation": world.user.organisation_id, "role": "monitor"}),
+        browser.post(reverse("accounts:user-reset-password", args=[stranger.pk])),
+        browser.post(reverse("accounts:user-token-revoke", args=[stranger.pk, token.pk])),
+        browser.post(reverse("accounts:user-deactivate", args=[stranger.pk])),
+        browser.post(reverse("accounts:user-create"), {"username": "planted.matrix",
+                                                       "organisation": stranger.organisation_id, "role": "monitor"}),
+    ]
+    expected = {"404": 404, "no": 403}[cell]
+    # Enrolling into another organisation is refused on the form (that organisation is no choice).
+    assert [r.status_code for r in responses[:-1]] == [expected] * (len(responses) - 1)
+    assert responses[-1].status_code in (400, 403)
+    stranger.refresh_from_db()
+    assert stranger.is_active
+    assert not stranger.must_change_password
+    assert stranger.organisation_id != world.user.organisation_id
+    assert ApiToken.objects.get(pk=token.pk).revoked_at is None
+    assert not User.objects.filter(username="planted.matrix").exists()
+    assert not AccountAuditRecord.objects.filter(user=stranger).exclude(action="token:issued").exists()
+
+
+def check_my_account(world: World, cell: str) -> None:
+    assert cell == "yes"
+    response = get_page(world, "accounts:account")
+    assert response.status_code == 200
+    assert world.user.username in body(response)
+
+
 CHECKS: dict[str, Callable[[World, str], None]] = {
     "Overview": check_simple_page("facilities:overview"),
     "Facility list": check_facility_list,
@@ -357,6 +467,10 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "API create/update facility": check_api_write_facility,
     "API record population": check_api_population,
     "API tokens": check_api_tokens,
+    "People": check_people_list,
+    "Manage people": check_manage_people,
+    "People of another organisation": check_people_elsewhere,
+    "My account": check_my_account,
 }
 
 

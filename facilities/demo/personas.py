@@ -57,6 +57,8 @@ def personas(*, officer_facility_code: str) -> list[PersonaSpec]:
         PersonaSpec("pmc.karaganda", "demo-commission-2026!",
                     _("Public monitoring commission member: Karaganda Region only"),
                     pmc_code(REGIONS_BY_CODE[PMC_REGION_CODE]), Role.MONITOR),
+        PersonaSpec("npm.admin", "demo-npm-people-2026!",
+                    _("NPM administrator: enrols and manages the NPM's people"), NPM_CODE, Role.ADMINISTRATOR),
         PersonaSpec(officer_username, "demo-officer-2026!",
                     _("Facility officer: one colony, records its population"), PENAL_COMMITTEE_CODE,
                     Role.FACILITY_OFFICER, facility_code=officer_facility_code),

@@ -57,6 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("facilities:overview")
     if user.is_facility_officer and user.facility_id:
         return redirect("facilities:detail", pk=user.facility_id)
+    if can(user, Capability.MANAGE_USERS):
+        return redirect("accounts:users")
     return redirect("accounts:no_access")
 
 

@@ -1,3 +1,5 @@
+"""The account pages: people management (people.py), one's own security (security.py)."""
+
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
