@@ -24,8 +24,8 @@ from accounts.auth import user_for_token
 from accounts.permissions import Capability, require
 from custodywatch_log.tiles import TileError, parse_tile_path
 from ledger import public, publication, selectors
-from ledger.subjects import entry_subjects
 from ledger.forms import EntrySearchForm
+from ledger.subjects import entry_subjects
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 # The checkpoint changes as the log grows: tlog-tiles asks that it not be cached beyond seconds.
