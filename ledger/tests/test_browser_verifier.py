@@ -21,7 +21,14 @@ from ledger.models import SigningKey
 from ledger.public import VERIFIER_PAGE
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segments
-from ledger.tests.verifier_cases import Case, make_cases, python_verdict, write_bundle
+from ledger.tests.verifier_cases import (
+    Case,
+    expected_verdict,
+    make_cases,
+    opening_path,
+    python_verdict,
+    write_bundle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +52,8 @@ def check(page, bundle: Path, case: Case) -> tuple[str, str]:
     page.locator("#bundle-file").set_input_files(str(bundle))
     page.locator("#log-key").fill(case.log_key)
     page.locator("#witness-keys").fill("\n".join(case.witness_keys))
+    if case.opening is not None:
+        page.locator("#opening-file").set_input_files(str(opening_path(bundle)))
     page.locator("#check").click()
     result = page.locator("#result[data-verdict]")
     result.wait_for()
@@ -59,7 +68,7 @@ def test_the_page_opened_from_a_file_gives_the_python_verifiers_verdict(file_pag
 
     verdict = check(file_page, bundle, case)
 
-    assert verdict == python_verdict(bundle, case)
+    assert verdict == expected_verdict(bundle, case)
 
 
 def test_the_cases_cover_every_check_the_page_makes(tmp_path):
@@ -67,6 +76,31 @@ def test_the_cases_cover_every_check_the_page_makes(tmp_path):
     assert verdicts["valid"] == ("proven", "")
     assert verdicts["valid-without-witness-keys"] == ("proven", "")
     assert {step for _, step in verdicts.values()} == {"", "format", "log-signature", "witnesses", "inclusion"}
+    openings = {name: expected_verdict(write_bundle(tmp_path, case), case)
+                for name, case in CASES.items() if case.opening is not None}
+    assert openings["opened"] == ("proven", "")
+    assert {step for _, step in openings.values()} == {"", "opening"}
+
+
+def test_an_opening_shows_the_record_the_entry_commits_to(file_page, tmp_path):
+    case = CASES["opened"]
+    file_page.goto(PAGE.as_uri() + "?lang=en")
+    check(file_page, write_bundle(tmp_path, case), case)
+
+    assert file_page.locator("[data-step=opening]").get_attribute("data-status") == "ok"
+    assert "The record you gave is exactly the one the entry commits to." in file_page.locator("#summary").inner_text()
+    assert "ҚАР-159/12" in file_page.locator("#record-text").inner_text()
+
+
+def test_a_changed_record_does_not_open_the_commitment(file_page, tmp_path):
+    case = CASES["opening-tampered-record"]
+    file_page.goto(PAGE.as_uri() + "?lang=en")
+    check(file_page, write_bundle(tmp_path, case), case)
+
+    assert file_page.locator("#verdict").inner_text() == "Not proven"
+    assert "does not match the entry's commitment" in file_page.locator("[data-step=opening]").inner_text()
+    assert file_page.locator("[data-step=inclusion]").get_attribute("data-status") == "ok"
+    assert file_page.locator("#record").is_hidden()
 
 
 def test_a_valid_proof_says_in_plain_words_what_it_proves(file_page, tmp_path):
