@@ -2,20 +2,24 @@
 
 The log itself says nothing identifying: an entry carries a commitment, and the record it commits
 to stays in the database, scoped like the record. This is the one place the ledger's pages ask
-"what is entry N about?". Today the answer comes from the registry's change records, which keep
-the index of the entry that logged them (``RegistryChange.ledger_index``); when the ledger keeps
-openings (record and salt) of its own, only ``entry_subjects`` changes.
+"what is entry N about?". Where the ledger keeps the openings of its entries (record and salt,
+``ledger.interface.openings_for``, which applies the mandate), the answer is read from the opened
+record; before that, from the registry's change records, which kept the index of the entry that
+logged them (``RegistryChange.ledger_index``). Only ``entry_subjects`` knows which.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.permissions import Capability, can
+
+REGISTRY_CHANGE = "registry:change"
 
 
 @dataclass(frozen=True)
@@ -29,46 +33,69 @@ class EntrySubject:
 
 
 def entry_subjects(user: Any, indices: Iterable[int]) -> dict[int, EntrySubject]:
-    """The subjects of the entries at ``indices`` that lie within ``user``'s mandate, in one query.
+    """The subjects of the entries at ``indices`` that lie within ``user``'s mandate, in a few queries.
 
     An entry about a facility outside the mandate is simply absent, exactly like an entry that is
     about no record: the answer never reveals what it does not show. Fails closed: a user without
     the ledger capability gets nothing.
     """
-    wanted = sorted(set(indices))
+    wanted = sorted({i for i in indices if isinstance(i, int) and i >= 0})
     if not wanted or not can(user, Capability.VIEW_LEDGER):
         return {}
     # The registry is asked lazily: the ledger app must load without the apps that log into it.
-    from facilities.models import RegistryChange
     from facilities.selectors import facilities_for
 
-    changes = (
-        RegistryChange.objects.filter(ledger_index__in=wanted, facility__in=facilities_for(user).values("pk"))
-        .select_related("facility")
-    )
+    records = _registry_records(user, wanted)
+    ids = {r.get("facility") for r in records.values()} - {None}
+    facilities = {f.pk: f for f in facilities_for(user).filter(pk__in=ids)} if ids else {}
     history = can(user, Capability.VIEW_REGISTRY_HISTORY)
     out: dict[int, EntrySubject] = {}
-    for change in changes:
-        facility = change.facility
-        out[change.ledger_index] = EntrySubject(
+    for index, record in records.items():
+        facility = facilities.get(record.get("facility"))
+        if facility is None:
+            continue
+        out[index] = EntrySubject(
             facility=str(facility),
             facility_url=reverse("facilities:detail", args=[facility.pk]),
-            record=_record_label(change),
+            record=_record_label(record),
             record_url=reverse("facilities:history", args=[facility.pk]) if history else None,
         )
     return out
 
 
-def _record_label(change: Any) -> str:
-    from django.utils.translation import gettext as _
+def _registry_records(user: Any, indices: list[int]) -> dict[int, Mapping[str, Any]]:
+    """The registry change records logged at ``indices`` (model, object, action, facility, values)."""
+    try:
+        from ledger.interface import openings_for
+    except ImportError:
+        return _records_from_registry_changes(indices)
+    openings = openings_for(user, indices)
+    return {index: o.record_object for index, o in openings.items() if o.kind == REGISTRY_CHANGE}
 
-    before, after = change.before or {}, change.after or {}
-    if change.model == "facilities.unit":
-        record = _("Unit %(code)s") % {"code": after.get("code") or before.get("code", "")}
-    elif change.model == "facilities.populationsnapshot":
-        record = _("Population on %(date)s") % {"date": after.get("date") or before.get("date", "")}
-    elif change.model == "facilities.facility":
-        record = _("Registry record")
+
+def _records_from_registry_changes(indices: list[int]) -> dict[int, Mapping[str, Any]]:
+    from facilities.models import RegistryChange
+
+    rows = RegistryChange.objects.filter(ledger_index__in=indices).values(
+        "ledger_index", "model", "object_id", "action", "facility", "before", "after"
+    )
+    return {row["ledger_index"]: row for row in rows}
+
+
+def _record_label(record: Mapping[str, Any]) -> str:
+    from facilities.models import ChangeAction
+
+    before, after = record.get("before") or {}, record.get("after") or {}
+    model = record.get("model")
+    if model == "facilities.unit":
+        label = _("Unit %(code)s") % {"code": after.get("code") or before.get("code", "")}
+    elif model == "facilities.populationsnapshot":
+        label = _("Population on %(date)s") % {"date": after.get("date") or before.get("date", "")}
+    elif model == "facilities.facility":
+        label = _("Registry record")
     else:
-        record = _("Record %(id)s") % {"id": change.object_id}
-    return f"{record} ({change.get_action_display()})"
+        label = _("Record %(id)s") % {"id": record.get("object_id", "")}
+    action = record.get("action")
+    if action in ChangeAction.values:
+        label = f"{label} ({ChangeAction(action).label})"
+    return label
