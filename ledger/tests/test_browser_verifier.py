@@ -12,10 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from custodywatch_log.proof import ProofBundle
+from custodywatch_log.note import CosignatureVerifier, Verifier
+from custodywatch_log.policy import Policy
+from custodywatch_log.proof import ProofBundle, ProofBundleError, verify_proof_bundle
 from ledger import publication
 from ledger.models import SigningKey
 from ledger.public import VERIFIER_PAGE
@@ -32,7 +36,7 @@ from ledger.tests.verifier_cases import (
 
 pytestmark = pytest.mark.browser
 
-PAGE = Path(settings.BASE_DIR) / VERIFIER_PAGE
+PAGE = Path(django_settings.BASE_DIR) / VERIFIER_PAGE
 CASES = make_cases()
 
 
@@ -236,3 +240,63 @@ def test_the_verifier_can_be_downloaded_as_the_same_file(page, live_server):
         page.locator("a[download]").first.click()
     assert download.value.suggested_filename == "custodywatch-verify.html"
     assert Path(download.value.path()).read_bytes() == PAGE.read_bytes()
+
+
+# --- Hostile input ----------------------------------------------------------------------------------
+
+_PAGE_VERDICT = """async (input) => {
+  const result = await window.custodywatchVerify(input);
+  const failed = result.steps.find((s) => s.status === "failed");
+  return [result.verdict, failed ? failed.step : ""];
+}"""
+
+
+def _python_accepts(text: str, case: Case) -> bool:
+    """What ``custodywatch-verify proof`` decides, in process (the same calls as its ``proof`` command)."""
+    policy = Policy.k_of_n([Verifier.from_vkey(case.log_key)],
+                           [CosignatureVerifier.from_vkey(k) for k in case.witness_keys], len(case.witness_keys))
+    try:
+        verify_proof_bundle(text.encode("utf-8", "surrogatepass"), [], policy)
+    except ProofBundleError:
+        return False
+    return True
+
+
+_EDIT_CHARS = st.sampled_from(["\n", " ", "=", "+", "/", "A", "a", "0", "9", "\u2014", "\t", "\x00", "\ufeff", "é"])
+
+
+@st.composite
+def _mutations(draw):
+    """The valid bundle with a few characters replaced, inserted or removed, or lines dropped or doubled."""
+    text = CASES["valid"].bundle
+    for _ in range(draw(st.integers(1, 3))):
+        op = draw(st.sampled_from(["replace", "insert", "delete", "drop-line", "double-line"]))
+        if op in ("drop-line", "double-line"):
+            lines = text.split("\n")
+            i = draw(st.integers(0, len(lines) - 1))
+            lines[i:i + 1] = [] if op == "drop-line" else [lines[i], lines[i]]
+            text = "\n".join(lines)
+            continue
+        i = draw(st.integers(0, len(text) - 1))
+        if op == "replace":
+            text = text[:i] + draw(_EDIT_CHARS) + text[i + 1:]
+        elif op == "insert":
+            text = text[:i] + draw(_EDIT_CHARS) + text[i:]
+        else:
+            text = text[:i] + text[i + 1:]
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=_mutations())
+def test_on_altered_bundles_the_page_and_the_python_verifier_always_agree(file_page, text):
+    case = CASES["valid"]
+    if file_page.url == "about:blank":
+        file_page.goto(PAGE.as_uri() + "?lang=en")
+        file_page.locator("body[data-ready=true]").wait_for()
+
+    verdict, step = file_page.evaluate(_PAGE_VERDICT, {"bundle": text, "logKey": case.log_key,
+                                                       "witnessKeys": "\n".join(case.witness_keys), "quorum": ""})
+
+    assert (verdict == "proven") == _python_accepts(text, case), step
+    assert verdict == "proven" or step
