@@ -197,3 +197,8 @@ def test_the_entry_search_names_the_record_within_the_mandate_only(client, perso
     found_outside = search(outside)
     assert "Registry change" in found_outside
     assert str(personas.other_colony) not in found_outside
+
+
+def test_every_page_leads_to_how_to_check_the_ledger_even_before_logging_in():
+    page = Client().get(reverse("accounts:login")).content.decode()
+    assert f'href="{reverse("ledger:check")}"' in page
