@@ -202,3 +202,10 @@ def test_the_entry_search_names_the_record_within_the_mandate_only(client, perso
 def test_every_page_leads_to_how_to_check_the_ledger_even_before_logging_in():
     page = Client().get(reverse("accounts:login")).content.decode()
     assert f'href="{reverse("ledger:check")}"' in page
+
+
+def test_the_keys_say_how_many_witnesses_must_cosign(signed, witness, settings):
+    assert "once 1 witness has cosigned it" in Client().get(reverse("ledger:check")).content.decode()
+    settings.LEDGER_WITNESS_QUORUM = 0
+    page = Client().get(reverse("ledger:check")).content.decode()
+    assert "no witness cosignature is required" in page
