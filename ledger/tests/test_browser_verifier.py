@@ -56,6 +56,7 @@ def check(page, bundle: Path, case: Case) -> tuple[str, str]:
     page.locator("#bundle-file").set_input_files(str(bundle))
     page.locator("#log-key").fill(case.log_key)
     page.locator("#witness-keys").fill("\n".join(case.witness_keys))
+    page.locator("#quorum").fill("" if case.quorum is None else str(case.quorum))
     if case.opening is not None:
         page.locator("#opening-file").set_input_files(str(opening_path(bundle)))
     page.locator("#check").click()
@@ -79,6 +80,7 @@ def test_the_cases_cover_every_check_the_page_makes(tmp_path):
     verdicts = {name: python_verdict(write_bundle(tmp_path, case), case) for name, case in CASES.items()}
     assert verdicts["valid"] == ("proven", "")
     assert verdicts["valid-without-witness-keys"] == ("proven", "")
+    assert verdicts["one-of-two-witnesses-required"] == ("proven", "")
     assert {step for _, step in verdicts.values()} == {"", "format", "log-signature", "witnesses", "inclusion"}
     openings = {name: expected_verdict(write_bundle(tmp_path, case), case)
                 for name, case in CASES.items() if case.opening is not None}

@@ -70,6 +70,7 @@ class Case:
     log_key: str
     witness_keys: list[str] = field(default_factory=list)
     opening: str | None = None
+    quorum: int | None = None
     opens: bool = False  # whether the opening is, by construction, the entry's record and salt
 
 
@@ -112,6 +113,8 @@ def make_cases() -> dict[str, Case]:
         Case("tampered-signature", bundle(signed=_flip_signature(note, ORIGIN)), log.vkey, witnesses),
         Case("tampered-cosignature", bundle(signed=_flip_signature(note, w1.name)), log.vkey, witnesses),
         Case("wrong-witness-key", bundle(), log.vkey, [w1.vkey, CosignatureSigner.generate(w2.name).vkey]),
+        Case("one-of-two-witnesses-required", bundle(), log.vkey, [w1.vkey, CosignatureSigner.generate(w2.name).vkey],
+             quorum=1),
         Case("not-a-proof", "c2sp.org/tlog-proof@v2\nindex 5\n\n" + note, log.vkey),
         Case("opened", bundle(), log.vkey, witnesses, opening(index=INDEX), opens=True),
         Case("opened-without-index", bundle(), log.vkey, opening=opening(), opens=True),
@@ -157,6 +160,8 @@ def python_verdict(path: Path, case: Case) -> tuple[str, str]:
     command = [sys.executable, "-m", "custodywatch_log.verify", "proof", str(path), "--log-key", case.log_key, "--json"]
     for key in case.witness_keys:
         command += ["--witness-key", key]
+    if case.quorum is not None:
+        command += ["--quorum", str(case.quorum)]
     run = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)  # noqa: S603
     assert run.returncode in (0, 1), run.stderr
     result = json.loads(run.stdout)
