@@ -1,8 +1,10 @@
 """The ledger's pages and its published files (tlog-tiles, proof bundles).
 
-Everything here is for logged-in users whose role includes viewing the ledger
-(``Capability.VIEW_LEDGER``); anonymous requests are sent to the login page, except for the
-published files, which machine clients fetch with an API token.
+The ledger page and entry search are for logged-in users whose role includes viewing the ledger
+(``Capability.VIEW_LEDGER``); anonymous requests are sent to the login page. The published
+files are for the same users, or machine clients with an API token. The "how to check this
+yourself" page and the browser verifier are public: they hold only what anyone needs to check
+the log (its public keys and the witnesses'), never an entry or a record.
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.auth import user_for_token
 from accounts.permissions import Capability, require
 from custodywatch_log.tiles import TileError, parse_tile_path
-from ledger import publication, selectors
+from ledger import public, publication, selectors
 from ledger.forms import EntrySearchForm
+from ledger.subjects import entry_subjects
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 # The checkpoint changes as the log grows: tlog-tiles asks that it not be cached beyond seconds.
@@ -73,15 +77,24 @@ def _fragment(request: HttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
+def _rows(request: HttpRequest, entries: selectors.EntryPage) -> list[tuple[Any, Any]]:
+    """Each entry with what it is about, where that lies within the reader's mandate."""
+    subjects = entry_subjects(request.user, [e.index for e in entries.entries])
+    return [(entry, subjects.get(entry.index)) for entry in entries.entries]
+
+
 def _page(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
     """The whole ledger page: the overview, the recent entries (from ``?before=``) and the search."""
     overview = publication.overview()
     before = _before(request)
+    entries = selectors.entry_page(before=before, size=RECENT_ENTRIES)
     context = {
         "overview": overview,
-        "entries": selectors.entry_page(before=before, size=RECENT_ENTRIES),
+        "entries": entries,
+        "rows": _rows(request, entries),
         "published_size": overview.published_size,
         "paged": before is not None,
+        "keys": public.trusted_keys(),
         **context,
     }
     return render(request, "ledger/index.html", context)
@@ -97,8 +110,10 @@ def index(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_LEDGER)
     before = _before(request)
     if _fragment(request) and before is not None:
+        entries = selectors.entry_page(before=before, size=RECENT_ENTRIES)
         context = {
-            "entries": selectors.entry_page(before=before, size=RECENT_ENTRIES),
+            "entries": entries,
+            "rows": _rows(request, entries),
             "published_size": publication.published_size(),
         }
         return render(request, "ledger/index.html#entry-rows", context)
@@ -112,7 +127,8 @@ def search(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_LEDGER)
     form = EntrySearchForm(request.GET)
     entry = selectors.entry_by_leaf_hash(form.cleaned_data["hash"]) if form.is_valid() else None
-    context = {"form": form, "searched": True, "entry": entry}
+    subjects = entry_subjects(request.user, [entry.index]) if entry else {}
+    context = {"form": form, "searched": True, "entry": entry, "subject": subjects.get(entry.index) if entry else None}
     if _fragment(request):
         context["published_size"] = publication.published_size()
         return render(request, "ledger/index.html#search-result", context)
@@ -129,6 +145,32 @@ def proof(request: HttpRequest, index: int) -> HttpResponse:
         raise Http404(_("No published checkpoint covers this entry yet."))
     response = HttpResponse(proven.bundle, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="custodywatch-entry-{index}.tlog-proof"'
+    return response
+
+
+@require_GET
+def check(request: HttpRequest) -> HttpResponse:
+    """Public: how to check the ledger yourself, with its keys, the commands and the browser verifier."""
+    return render(request, "ledger/check.html", {
+        "keys": public.trusted_keys(),
+        "version": public.verifier_package_version(),
+        "tiles_url": request.build_absolute_uri(reverse("ledger:tiles-checkpoint")).removesuffix("checkpoint"),
+    })
+
+
+@require_GET
+def verifier(request: HttpRequest) -> HttpResponse:
+    """Public: the browser verifier, the same single file as the download, with its own CSP.
+
+    ``?download`` answers it as an attachment to keep and open offline.
+    """
+    html, policy = public.verifier_page()
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    # Set here, so a site-wide policy (which never overwrites a response's own) leaves it alone.
+    response["Content-Security-Policy"] = policy
+    response["Referrer-Policy"] = "no-referrer"
+    if "download" in request.GET:
+        response["Content-Disposition"] = f'attachment; filename="{public.VERIFIER_FILENAME}"'
     return response
 
 

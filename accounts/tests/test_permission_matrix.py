@@ -22,6 +22,7 @@ from accounts.models import AccountAuditRecord, ApiToken, Role, User
 from accounts.services import issue_api_token
 from accounts.testing import ApiClient
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
+from facilities.services import update_facility
 from lib.factories import UnitFactory, UserFactory
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
@@ -274,6 +275,28 @@ def check_record_population(world: World, cell: str) -> None:
         assert not PopulationSnapshot.objects.exists()
 
 
+def check_public_page(url_name: str) -> Callable[[World, str], None]:
+    """A public page: a "yes" holds for the persona and for a visitor who is not logged in."""
+    def check(world: World, cell: str) -> None:
+        assert cell == "yes", "a public page is open to every persona"
+        assert_shows(get_page(world, url_name), world)
+        anonymous = Client().get(reverse(url_name))
+        assert_shows(anonymous, world)
+    return check
+
+
+def check_ledger_subjects(world: World, cell: str) -> None:
+    # A logged registry change for every facility: the ledger page names those within the mandate.
+    for key in FACILITIES:
+        update_facility(facility=world.facility(key), by=world.personas.npm_monitor, address=f"Ledger {key} 1")
+    response = get_page(world, "ledger:index")
+    if cell == "yes":
+        assert_shows(response, world, *world.mandate)
+    else:
+        assert cell == "no"
+        assert_refused(response, world)
+
+
 def check_api_read(world: World, cell: str) -> None:
     api = world.api()
     if cell in ("yes", "own facility"):
@@ -463,6 +486,9 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Edit registry": check_edit_registry,
     "Record population": check_record_population,
     "Ledger page": check_simple_page("ledger:index"),
+    "Ledger entry's facility": check_ledger_subjects,
+    "How to check": check_public_page("ledger:check"),
+    "Browser verifier": check_public_page("ledger:verifier"),
     "API read facility": check_api_read,
     "API create/update facility": check_api_write_facility,
     "API record population": check_api_population,
