@@ -22,6 +22,7 @@ DEBUG = env_bool("DEBUG", default=False)
 # The data directory: the embedded database, the generated secret key, development keys, exports.
 VAR_DIR = Path(env_str("DATA_DIR", default=str(BASE_DIR / "var")))
 SECRET_KEY = env_str("SECRET_KEY", default="") or ("dev-only-insecure-key" if DEBUG else secret_key_file(VAR_DIR))
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])  # old keys still accepted while rotating
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

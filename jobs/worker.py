@@ -154,7 +154,7 @@ class JobWorker(Worker):
             db_task_result.set_successful(value)
             task_finished.send(sender=backend_type, task_result=db_task_result.task_result)
             logger.info("Job %s (%s) done.", db_task_result.id, db_task_result.task_path)
-        except BaseException as error:  # noqa: BLE001 (every failure is recorded; see record_failure)
+        except BaseException as error:
             outcome = record_failure(db_task_result, error)
             if outcome == FailureOutcome.GAVE_UP:
                 try:

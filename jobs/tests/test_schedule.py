@@ -38,7 +38,9 @@ def test_each_slot_is_queued_once_however_often_the_scheduler_looks():
     again = schedule.queue_due([every_minute()], now=NOON + timedelta(seconds=20))
     nxt = schedule.queue_due([every_minute(coalesce=False)], now=NOON + timedelta(minutes=1))
 
-    assert len(first) == 1 and again == [] and len(nxt) == 1
+    assert len(first) == 1
+    assert again == []
+    assert len(nxt) == 1
     assert ScheduledRun.objects.count() == 2
     assert DBTaskResult.objects.filter(task_path=TICK).count() == 2
     assert {str(r.task_id) for r in ScheduledRun.objects.all()} == {
@@ -59,10 +61,12 @@ def test_a_slot_is_skipped_while_the_previous_job_still_waits():
     schedule.queue_due([every_minute()], now=NOON)
     skipped = schedule.queue_due([every_minute()], now=NOON + timedelta(minutes=1))
 
-    assert skipped[0].skipped and skipped[0].task_id is None
+    assert skipped[0].skipped
+    assert skipped[0].task_id is None
     DBTaskResult.objects.update(status=TaskResultStatus.SUCCESSFUL)
     queued = schedule.queue_due([every_minute()], now=NOON + timedelta(minutes=2))
-    assert not queued[0].skipped and queued[0].task_id is not None
+    assert not queued[0].skipped
+    assert queued[0].task_id is not None
 
 
 def test_the_product_schedule_signs_a_checkpoint_every_minute(settings):
@@ -78,7 +82,8 @@ def test_backoff_doubles_up_to_its_ceiling_and_fatal_errors_are_not_retried():
                          give_up_on=(sample_tasks.Fatal,))
 
     assert [policy.delay_after(n).total_seconds() for n in range(1, 6)] == [10, 20, 40, 60, 60]
-    assert policy.retries(attempt=5, error=RuntimeError()) and not policy.retries(attempt=6, error=RuntimeError())
+    assert policy.retries(attempt=5, error=RuntimeError())
+    assert not policy.retries(attempt=6, error=RuntimeError())
     assert not policy.retries(attempt=1, error=sample_tasks.Fatal())
     assert policy_for("jobs.tests.sample_tasks.flaky").max_attempts == 4
     assert policy_for("no.such.job") == RetryPolicy()
@@ -94,8 +99,11 @@ def test_a_failed_attempt_is_recorded_and_queued_again_after_its_delay():
 
     row.refresh_from_db()
     failure = JobFailure.objects.get()
-    assert outcome == FailureOutcome.RETRY and row.status == TaskResultStatus.READY
-    assert failure.attempt == 1 and failure.error_class == "jobs.tests.sample_tasks.Flaky" and "boom" in failure.error
+    assert outcome == FailureOutcome.RETRY
+    assert row.status == TaskResultStatus.READY
+    assert failure.attempt == 1
+    assert failure.error_class == "jobs.tests.sample_tasks.Flaky"
+    assert "boom" in failure.error
     assert row.run_after == failure.retry_at
     assert (failure.retry_at - failure.failed_at) == timedelta(seconds=1)
 
@@ -109,7 +117,8 @@ def test_the_last_attempt_gives_up_and_keeps_the_error():
 
     assert record_failure(row, OSError("disk full")) == FailureOutcome.GAVE_UP
     row.refresh_from_db()
-    assert row.status == TaskResultStatus.FAILED and "disk full" in row.traceback
+    assert row.status == TaskResultStatus.FAILED
+    assert "disk full" in row.traceback
     assert JobFailure.objects.get().outcome == FailureOutcome.GAVE_UP
 
 
@@ -127,6 +136,7 @@ def test_only_the_jobs_of_a_silent_worker_are_taken_back(settings):
 
     dead.refresh_from_db()
     alive.refresh_from_db()
-    assert dead.status == TaskResultStatus.READY and alive.status == TaskResultStatus.RUNNING
+    assert dead.status == TaskResultStatus.READY
+    assert alive.status == TaskResultStatus.RUNNING
     assert JobFailure.objects.get().error_class == "jobs.WorkerLost"
     assert requeue_abandoned() == 0

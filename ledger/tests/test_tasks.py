@@ -47,4 +47,5 @@ def test_a_fork_is_never_retried():
 
     assert row.status == TaskResultStatus.FAILED
     failure = JobFailure.objects.get(task_id=row.id)
-    assert failure.outcome == FailureOutcome.GAVE_UP and "older backup" in failure.error
+    assert failure.outcome == FailureOutcome.GAVE_UP
+    assert "older backup" in failure.error
