@@ -102,6 +102,14 @@ def _previous_still_waiting(periodic: Periodic, slot: datetime) -> bool:
     return DBTaskResult.objects.filter(id=previous, status=TaskResultStatus.READY).exists()
 
 
+def forget_old_runs(*, older_than: timedelta = timedelta(days=30), now: datetime | None = None) -> int:
+    """Delete slot records older than `older_than` (the scheduler only ever queues the current slot,
+    so an old slot can never be queued again); returns how many."""
+    now = now or timezone.now()
+    deleted, _ = ScheduledRun.objects.filter(slot__lt=now - older_than).delete()
+    return deleted
+
+
 def seconds_to_next_slot(schedule: Sequence[Periodic], *, now: datetime | None = None) -> float:
     now = now or timezone.now()
     return min(((p.slot(now) + p.every) - now).total_seconds() for p in schedule)

@@ -58,22 +58,42 @@ def requeue_abandoned() -> int:
         owner = row.worker_ids[-1] if row.worker_ids else None
         if owner in alive:
             continue
+        attempt = len(row.worker_ids)
+        # A job that keeps killing its worker (out of memory, say) is given up like any failing job.
+        retry = _policy_of(row).retries(attempt=attempt, error=None)
+        lost = f"worker {owner} stopped without finishing the job"
         with transaction.atomic():
-            taken = DBTaskResult.objects.filter(
-                id=row.id, status=TaskResultStatus.RUNNING, started_at=row.started_at
-            ).update(status=TaskResultStatus.READY, started_at=None)
+            claimed = DBTaskResult.objects.filter(id=row.id, status=TaskResultStatus.RUNNING, started_at=row.started_at)
+            if retry:
+                taken = claimed.update(status=TaskResultStatus.READY, started_at=None)
+            else:
+                taken = claimed.update(status=TaskResultStatus.FAILED, finished_at=now,
+                                       exception_class_path="jobs.WorkerLost", traceback=lost)
             if not taken:
                 continue
             JobFailure.objects.create(
-                task_id=row.id, task_path=row.task_path, attempt=len(row.worker_ids), failed_at=now,
-                error_class="jobs.WorkerLost", error=f"worker {owner} stopped without finishing the job",
-                outcome=FailureOutcome.RETRY, retry_at=now,
+                task_id=row.id, task_path=row.task_path, attempt=attempt, failed_at=now,
+                error_class="jobs.WorkerLost", error=lost,
+                outcome=FailureOutcome.RETRY if retry else FailureOutcome.GAVE_UP, retry_at=now if retry else None,
             )
-        requeued += 1
-        logger.warning("Job %s (%s) was running on worker %s, which died; queued again.", row.id, row.task_path, owner)
+        if retry:
+            requeued += 1
+            logger.warning("Job %s (%s) was running on worker %s, which died; queued again.", row.id, row.task_path,
+                           owner)
+        else:
+            logger.error("Job %s (%s) was running on worker %s, which died, on its last attempt; giving up.", row.id,
+                         row.task_path, owner)
     # Workers silent for many leases are gone for good: forget them.
     WorkerHeartbeat.objects.filter(seen_at__lt=now - 10 * lease()).delete()
     return requeued
+
+
+def _policy_of(row: DBTaskResult):
+    try:
+        row.task  # noqa: B018 (imports the job's module, which declares its retry policy)
+    except Exception:  # a job whose code is gone keeps the default policy
+        logger.warning("Job %s: its code %s cannot be imported", row.id, row.task_path)
+    return policy_for(row.task_path)
 
 
 def record_failure(db_task_result: DBTaskResult, error: BaseException) -> FailureOutcome:

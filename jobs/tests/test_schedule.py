@@ -140,3 +140,26 @@ def test_only_the_jobs_of_a_silent_worker_are_taken_back(settings):
     assert alive.status == TaskResultStatus.RUNNING
     assert JobFailure.objects.get().error_class == "jobs.WorkerLost"
     assert requeue_abandoned() == 0
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_died_on_its_last_attempt_is_given_up(settings):
+    settings.JOBS_WORKER_LEASE_SECONDS = 30
+    row = DBTaskResult.objects.get(id=sample_tasks.tick.enqueue().id)
+    row.claim("first")
+    row.claim("second")  # tick allows two attempts
+
+    assert requeue_abandoned() == 0
+
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.FAILED
+    assert JobFailure.objects.get().outcome == FailureOutcome.GAVE_UP
+
+
+@pytest.mark.django_db
+def test_old_slot_records_are_forgotten_and_recent_ones_kept():
+    for days in (40, 31, 1):
+        ScheduledRun.objects.create(job="test:tick", slot=NOON - timedelta(days=days))
+
+    assert schedule.forget_old_runs(now=NOON) == 2
+    assert ScheduledRun.objects.get().slot == NOON - timedelta(days=1)

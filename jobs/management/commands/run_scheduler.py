@@ -31,6 +31,7 @@ class Command(BaseCommand):
             p.resolve()  # fail at start, not at the first slot, if a job's path is wrong
             self.stdout.write(f"{p.name}: every {p.every.total_seconds():g} s ({p.task})")
         self._running = True
+        forgotten_at = 0.0
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         while self._running:
@@ -39,6 +40,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"{run.job}: slot {run.slot.isoformat()} {'skipped' if run.skipped else 'queued'}")
             if once:
                 return
+            if time.monotonic() - forgotten_at > 3600:  # keep the slot table small: once an hour
+                schedule.forget_old_runs()
+                forgotten_at = time.monotonic()
             wait = min(max_wait, max(0.05, schedule.seconds_to_next_slot(periodic)))
             deadline = time.monotonic() + wait
             while self._running and time.monotonic() < deadline:
