@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv lint test-sqlite test-postgres demo bench messages clean
+.PHONY: run dev static test venv lint test-sqlite test-postgres demo bench messages clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -16,12 +16,23 @@ $(UV):
 venv: $(UV)
 	$(UV) sync --frozen --quiet
 
-run: demo
-	scripts/run-with-witnesses $(PY) manage.py runserver $(HOST):$(PORT)
+# As in production: gunicorn with several workers, DEBUG off, static files from the app, the job
+# worker and scheduler, two witnesses. Only TLS is left out (on a server the reverse proxy adds it),
+# so cookies and redirects are told they travel over plain HTTP on this machine.
+LOCAL_HTTP := ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0
+run: demo static
+	$(LOCAL_HTTP) GUNICORN_BIND=$(HOST):$(PORT) scripts/run-with-witnesses $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
+
+# Development: Django's runserver with DEBUG (reloads on change, shows tracebacks).
+dev: demo
+	DEBUG=1 scripts/run-with-witnesses $(PY) manage.py runserver $(HOST):$(PORT)
+
+static: venv
+	$(PY) manage.py collectstatic --no-input --verbosity 0
 
 demo: venv
-	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py load_demo_country
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_demo_country
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -36,6 +36,7 @@ def main() -> int:
     os.environ["ALLOWED_HOSTS"] = "testserver"
     os.environ["SECURE_COOKIES"] = "0"
     os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["DATA_DIR"] = workdir  # collected static files (hashed names, as in production)
 
     import django
 
@@ -50,6 +51,7 @@ def main() -> int:
     from facilities.models import Facility, FacilityType
 
     setup_test_environment()
+    call_command("collectstatic", "--no-input", verbosity=0)
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
     call_command("load_demo_country", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115

@@ -1,7 +1,8 @@
 """CustodyWatch settings: one file, read from the environment.
 
-Development (DEBUG=1, as `make run` sets it) gets a throw-away secret key; anything else must
-be given SECRET_KEY. SQLite is the embedded default; DATABASE_URL selects PostgreSQL.
+Production is the default (DEBUG off); development (`make dev`) sets DEBUG=1. The secret key comes
+from SECRET_KEY, SECRET_KEY_FILE, or a key generated once into the data directory. SQLite is the
+embedded default; DATABASE_URL selects PostgreSQL. docs/deployment.md lists every setting a server needs.
 """
 
 from __future__ import annotations
@@ -9,13 +10,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
+from django.utils.translation import gettext_lazy as _
 
+from custodywatch.secret_key import secret_key_file
 from lib.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", default="dev-only-insecure-key" if DEBUG else None)
+# The data directory: the embedded database, the generated secret key, development keys, exports.
+VAR_DIR = Path(env_str("DATA_DIR", default=str(BASE_DIR / "var")))
+SECRET_KEY = env_str("SECRET_KEY", default="") or ("dev-only-insecure-key" if DEBUG else secret_key_file(VAR_DIR))
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])  # old keys still accepted while rotating
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -35,10 +42,17 @@ INSTALLED_APPS = [
     "accounts",
     "facilities",
     "ledger",
+    # Production serving and background work (see the block "Production serving" below).
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,7 +83,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR = BASE_DIR / "var"  # the embedded database, development keys and exports live here
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'custodywatch.sqlite3'}"),
@@ -189,9 +202,49 @@ LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(VAR_DIR / "keys")))
 LEDGER_WITNESSES = env_json("LEDGER_WITNESSES", default=[])
 LEDGER_WITNESS_QUORUM = env_int("LEDGER_WITNESS_QUORUM", None)
 
+# --- Production serving: static files, Content-Security-Policy, background jobs, logging -------
+# `make run` and the systemd units run gunicorn (deploy/gunicorn.conf.py) with DEBUG off; the app
+# serves its own static files (whitenoise, hashed names, compressed) after `collectstatic`.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_MAX_AGE = 3600
+# No inline script or style anywhere: pages load only the app's own files. A template that really
+# needs an inline <script> gives it nonce="{{ request.csp_nonce }}" and the header carries the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+# Background work: a durable queue in the database (django-tasks with its database backend; the
+# `jobs` app adds the scheduler, retries and recovery of jobs whose worker died).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A worker that has not been heard from for this long is dead: its running job is run again.
+JOBS_WORKER_LEASE_SECONDS = env_int("JOBS_WORKER_LEASE_SECONDS", 60)
+# How often the scheduler queues the ledger's checkpoint signing (jobs/schedule.py).
+LEDGER_CHECKPOINT_EVERY_SECONDS = env_int("LEDGER_CHECKPOINT_EVERY_SECONDS", 60)
+
+# One line per refused request (403/404 from the mandate), never a traceback; errors keep theirs.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_one_line": {"()": "lib.log_filters.RefusalsOneLine"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["refusals_one_line"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
+# --- end of production serving --------------------------------------------------------------

@@ -199,19 +199,22 @@ def linked_bar_chart(
                     empty_text=empty_text, fmt=fmt)
     top = _legend_height(bars, value_label, target_label)
     links = []
-    for i, bar in enumerate(bars):
+    for bar in bars:
         if bar.href:
             text = escape(_describe_bar(bar, fmt, target_label))
             links.append(
-                f'<li><a href="{escape(bar.href)}" title="{text}" '
-                f'style="top:{top + i * BAR_ROW_HEIGHT}px;height:{BAR_ROW_HEIGHT}px">'
+                f'<li><a href="{escape(bar.href)}" title="{text}">'
                 f'<span class="visually-hidden">{text}</span></a></li>'
             )
-    if not links:
+        else:
+            links.append('<li aria-hidden="true"></li>')  # keeps the following links on their rows
+    if not any(bar.href for bar in bars):
         return svg
+    # Rows are laid out by the stylesheet (no style attributes: the Content-Security-Policy forbids them).
     return format_html(
-        '<div class="linked-chart">{}<ul class="chart-links" aria-label="{}">{}</ul></div>',
-        svg, links_label, mark_safe("".join(links)),  # noqa: S308 (every interpolated text is escaped above)
+        '<div class="linked-chart">{}<ul class="chart-links{}" aria-label="{}">{}</ul></div>',
+        svg, " below-legend" if top else "", links_label,
+        mark_safe("".join(links)),  # noqa: S308 (every interpolated text is escaped above)
     )
 
 

@@ -137,9 +137,18 @@ class TestLinkedBarChart:
         assert wrapper.find(f".//{SVG}a") is None
         links = wrapper.findall("./ul/li/a")
         assert [a.get("href") for a in links] == ["/facilities/?region=KZ-75&type=x", "/a"]
-        assert [a.get("style") for a in links] == ["top:22px;height:40px", "top:62px;height:40px"]
+        # Rows are placed by the stylesheet (no style attributes under the Content-Security-Policy).
+        assert all(a.get("style") is None for a in links)
+        assert wrapper.find("./ul").get("class") == "chart-links below-legend"
         assert "".join(links[0].itertext()) == "Almaty: 10 (places 8)"
         assert wrapper.find("./ul").get("aria-label") == "List a region"
+
+    def test_a_row_without_a_link_keeps_the_following_links_on_their_rows(self):
+        markup = linked_bar_chart([Bar("A", 1), Bar("B", 2, href="/b")], title="t", links_label="x")
+
+        items = ET.fromstring(markup).findall("./ul/li")  # noqa: S314 (our own markup)
+        assert [item.find("a") is None for item in items] == [True, False]
+        assert ET.fromstring(markup).find("./ul").get("class") == "chart-links"  # noqa: S314
 
     def test_without_links_is_just_the_chart(self):
         assert linked_bar_chart([Bar("A", 1)], title="t", links_label="x") == bar_chart([Bar("A", 1)], title="t")

@@ -16,7 +16,7 @@ from lib.testing.po import read_po
 
 BASE = Path(settings.BASE_DIR)
 LANGUAGES = ("kk", "ru")
-SOURCE_DIRS = ("accounts", "custodywatch", "facilities", "ledger", "lib", "templates")
+SOURCE_DIRS = ("accounts", "custodywatch", "facilities", "jobs", "ledger", "lib", "templates")
 
 
 def _need_gettext() -> None:
