@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -21,11 +21,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
-from facilities.services import SNAPSHOT_COUNT_FIELDS
-from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE, institution_code, plain_text, required_text
-
-# A check of the API's text rules (facilities.api.schemas): returns the cleaned text or raises ValueError.
-TextCheck = Callable[[str], str]
+from facilities.services import FACILITY_RULES, SNAPSHOT_COUNT_FIELDS, UNIT_RULES, apply_rules
+from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE
 
 
 def _capitalised(text: Any) -> str:
@@ -42,24 +39,22 @@ def _localised_order() -> str:
 
 
 class RegistryForm(forms.Form):
-    """A form whose text fields follow the API's rules whenever their value changes.
+    """A form of registry fields, judged by the services' own rules (facilities.services, built on
+    text_rules) as soon as it is sent, so every problem shows at once; the service applies them
+    again when it writes. A value left as it was passes even if it breaks today's rules, so a
+    record imported earlier stays editable in its other fields."""
 
-    A value left as it was passes even if it breaks today's rules, so a record imported
-    earlier stays editable in its other fields.
-    """
-
-    text_checks: dict[str, TextCheck] = {}
+    rules: dict[str, Any] = {}
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name, check in self.text_checks.items():
-            value = cleaned.get(name)
-            if not value or name not in self.changed_data:
-                continue
-            try:
-                cleaned[name] = check(value)
-            except ValueError as error:
-                self.add_error(name, str(error))
+        changed = {name: cleaned[name] for name in self.rules
+                   if name in self.changed_data and cleaned.get(name) not in (None, "")}
+        try:
+            cleaned.update(apply_rules(changed, self.rules))
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name, messages)
         return cleaned
 
     def changed_labels(self) -> list[str]:
@@ -117,12 +112,14 @@ class FacilityForm(RegistryForm):
         label=_("Maximum capacity"), min_value=0, max_value=MAX_PEOPLE, required=False,
         help_text=_("Leave empty if none is set."),
     )
+    opened_on = forms.DateField(
+        label=_("In use since"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d"],
+        help_text=_("No population count may be older. Leave empty if not known."),
+    )
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
-    text_checks = {
-        "code": institution_code, "name_kk": required_text, "name_ru": required_text, "name_en": required_text,
-        "address": plain_text,
-    }
+    rules = FACILITY_RULES
 
     def __init__(self, *args: Any, facility: Facility | None = None, **kwargs: Any) -> None:
         self.facility = facility
@@ -132,7 +129,8 @@ class FacilityForm(RegistryForm):
                 "name_en": facility.name_en, "type": facility.type, "region": facility.region,
                 "operator": facility.operator, "address": facility.address,
                 "design_capacity": facility.design_capacity, "operational_capacity": facility.operational_capacity,
-                "maximum_capacity": facility.maximum_capacity, "is_active": facility.is_active,
+                "maximum_capacity": facility.maximum_capacity, "opened_on": facility.opened_on,
+                "is_active": facility.is_active,
             })
         super().__init__(*args, **kwargs)
         order = _localised_order()
@@ -180,7 +178,7 @@ class UnitForm(RegistryForm):
         help_text=_("Without the sanitary annex, as the CPT measures it."),
     )
 
-    text_checks = {"code": institution_code, "name": required_text}
+    rules = UNIT_RULES
 
     def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
         self.unit = unit
@@ -273,14 +271,6 @@ class PopulationForm(RegistryForm):
             return dt.date.fromisoformat(self.cleaned_data.get("correcting") or "")
         except ValueError:
             return None
-
-    def clean_date(self) -> dt.date:
-        date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise ValidationError(_("The date cannot be in the future."))
-        if date.year < 1900:
-            raise ValidationError(_("The date is too far in the past."))
-        return date
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -216,7 +216,7 @@ def test_references_to_unknown_facilities_are_reported(personas):
     data = xlsx_bytes({
         "units": [UNIT_HEADER, ["NOWHERE", "B-1", "Barracks", "barracks", 60, 240]],
         "population": [POPULATION_HEADER, ["NOWHERE", "2026-10-01", 10, 0, 0],
-                       [personas.colony.code, "01.10.2026", 10, 0, 0]],
+                       [personas.colony.code, "10/01/2026", 10, 0, 0]],
     })
 
     report = import_file(data=data, filename="r.xlsx", by=personas.npm_monitor)
@@ -312,7 +312,7 @@ def test_the_models_own_messages_follow_the_users_language_too(personas):
         russian = import_file(data=data, filename="u.csv", by=personas.npm_monitor).problems
 
     assert [p.column for p in english] == [p.column for p in russian] == ["living_space_m2"]
-    assert "decimal place" in english[0].reason
+    assert "decimal point" in english[0].reason
     assert russian[0].reason != english[0].reason
 
 

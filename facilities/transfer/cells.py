@@ -24,6 +24,8 @@ SHOWN_VALUE_CHARS = 80
 INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
 DECIMAL_RE = re.compile(r"^[0-9]{1,15}(?:[.,][0-9]{1,15})?$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Day first, as spreadsheets in Kazakhstan and Russia write dates: 01.10.2026 or 1.10.2026.
+DOTTED_DATE_RE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,8 @@ def parse_cell(column: Column, raw: Any, limits: Limits) -> Any:
         if len(raw) > limits.max_cell_chars:
             raise CellError(_("The cell is too long (%(count)s characters; at most %(max)s).")
                             % {"count": len(raw), "max": limits.max_cell_chars})
-        if formats.CONTROL_CHARACTERS.search(raw):
+        # Text columns are judged by facilities.text_rules, as the forms and the API are.
+        if column.kind != Kind.TEXT and formats.CONTROL_CHARACTERS.search(raw):
             raise CellError(_("The cell contains control characters (such as NUL) that text cannot hold."))
         raw = formats.unneutralise(raw).strip()
     if formats.is_blank(raw):
@@ -157,9 +160,7 @@ def _as_text(column: Column, raw: Any) -> str:
         text = raw.isoformat()
     else:
         text = str(raw).strip()
-    if column.max_length and len(text) > column.max_length:
-        raise CellError(_("At most %(max)s characters (this has %(count)s).")
-                        % {"max": column.max_length, "count": len(text)})
+    # Lengths and characters of text are judged by facilities.text_rules in the services' rules.
     return text
 
 
@@ -200,12 +201,15 @@ def _as_date(column: Column, raw: Any) -> dt.date:
     if isinstance(raw, dt.date):
         return raw
     text = str(raw).strip()
-    if DATE_RE.match(text):
-        try:
+    try:
+        if DATE_RE.match(text):
             return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise CellError(_("Expected a date as YYYY-MM-DD."))
+        if match := DOTTED_DATE_RE.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+    except ValueError:
+        raise CellError(_("There is no such date.")) from None
+    raise CellError(_("Expected a date as DD.MM.YYYY or YYYY-MM-DD."))
 
 
 def _as_choice(column: Column, raw: Any) -> str:
