@@ -34,6 +34,15 @@ def _model_label(model: type, name: str) -> str:
     return _capitalised(model._meta.get_field(name).verbose_name)
 
 
+def _text_input(max_length: int, *, required: bool = False) -> forms.TextInput:
+    # The length and whether the text may be empty are the services' rules (text_rules); the
+    # browser is only told them, so the message a person reads is the rules' own.
+    attrs: dict[str, Any] = {"maxlength": max_length}
+    if required:
+        attrs["required"] = True
+    return forms.TextInput(attrs=attrs)
+
+
 def _localised_order() -> str:
     return f"name_{(get_language() or 'en')[:2]}"
 
@@ -45,13 +54,14 @@ class RegistryForm(forms.Form):
     record imported earlier stays editable in its other fields."""
 
     rules: dict[str, Any] = {}
+    # The record being edited (None: a new one); a value equal to its own is not judged again.
+    current: Any = None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        changed = {name: cleaned[name] for name in self.rules
-                   if name in self.changed_data and cleaned.get(name) not in (None, "")}
+        given = {name: cleaned[name] for name in self.rules if name in cleaned}
         try:
-            cleaned.update(apply_rules(changed, self.rules))
+            cleaned.update(apply_rules(given, self.rules, current=self.current))
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 self.add_error(name, messages)
@@ -88,21 +98,21 @@ def show_service_errors(form: forms.Form, error: ValidationError, *, aliases: di
 class FacilityForm(RegistryForm):
     """Every registry field of a facility (facilities.services.FACILITY_FIELDS)."""
 
-    code = forms.CharField(label=_("Institution code"), max_length=32)
+    code = forms.CharField(label=_("Institution code"), required=False, widget=_text_input(32, required=True))
     confirm_code_change = forms.BooleanField(
         label=_("Yes, change the institution code"), required=False,
         help_text=_("Needed only when the code above differs from the current one."),
     )
-    name_kk = forms.CharField(label=_("Name in Kazakh"), max_length=255)
-    name_ru = forms.CharField(label=_("Name in Russian"), max_length=255)
-    name_en = forms.CharField(label=_("Name in English"), max_length=255)
+    name_kk = forms.CharField(label=_("Name in Kazakh"), required=False, widget=_text_input(255, required=True))
+    name_ru = forms.CharField(label=_("Name in Russian"), required=False, widget=_text_input(255, required=True))
+    name_en = forms.CharField(label=_("Name in English"), required=False, widget=_text_input(255, required=True))
     type = forms.ChoiceField(label=_("Type"), choices=FacilityType.choices)
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), to_field_name="code")
     operator = forms.ModelChoiceField(
         label=_("Operator"), queryset=Organisation.objects.none(), to_field_name="code",
         help_text=_("The organisation that runs the facility."),
     )
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    address = forms.CharField(label=_("Address"), required=False, widget=_text_input(255))
     design_capacity = forms.IntegerField(label=_("Design capacity"), min_value=0, max_value=MAX_PEOPLE)
     operational_capacity = forms.IntegerField(
         label=_("Operational capacity"), min_value=0, max_value=MAX_PEOPLE,
@@ -122,7 +132,7 @@ class FacilityForm(RegistryForm):
     rules = FACILITY_RULES
 
     def __init__(self, *args: Any, facility: Facility | None = None, **kwargs: Any) -> None:
-        self.facility = facility
+        self.facility = self.current = facility
         if facility is not None:
             kwargs.setdefault("initial", {
                 "code": facility.code, "name_kk": facility.name_kk, "name_ru": facility.name_ru,
@@ -169,8 +179,9 @@ class FacilityForm(RegistryForm):
 class UnitForm(RegistryForm):
     """Every field of a living unit (facilities.services.UNIT_FIELDS)."""
 
-    code = forms.CharField(label=_("Unit code"), max_length=32, help_text=_("Unique within the facility."))
-    name = forms.CharField(label=_("Unit name"), max_length=255)
+    code = forms.CharField(label=_("Unit code"), required=False, widget=_text_input(32, required=True),
+                           help_text=_("Unique within the facility."))
+    name = forms.CharField(label=_("Unit name"), required=False, widget=_text_input(255, required=True))
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
     capacity = forms.IntegerField(label=_("Places"), min_value=0, max_value=MAX_PEOPLE)
     living_space_m2 = forms.DecimalField(
@@ -181,7 +192,7 @@ class UnitForm(RegistryForm):
     rules = UNIT_RULES
 
     def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
-        self.unit = unit
+        self.unit = self.current = unit
         if unit is not None:
             kwargs.setdefault("initial", {
                 "code": unit.code, "name": unit.name, "kind": unit.kind, "capacity": unit.capacity,

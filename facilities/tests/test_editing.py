@@ -378,7 +378,7 @@ def test_a_value_imported_earlier_may_stay_as_it_is_while_other_fields_change(pe
     ("name_en", "<script>alert(1)</script>", "Angle brackets"),
     ("name_ru", "=HYPERLINK(\"http://x\")", "formula"),
     ("name_kk", "Bidi\u202eoverride", "invisible"),
-    ("name_en", "x" * 300, "at most 255 characters"),
+    ("name_en", "x" * 300, "At most 255 characters"),
     ("code", "-1", "starting with a letter or digit"),
     ("type", "dungeon", "Select a valid choice"),
     ("region", "KZ-99", "Select a valid choice"),
@@ -469,7 +469,7 @@ def test_a_living_space_typed_without_its_decimal_is_not_a_change(personas, unit
     ("living_space_m2", "NaN", "Enter a number"),
     ("living_space_m2", "12.345", "no more than 1 decimal place"),
     ("kind", "dungeon", "Select a valid choice"),
-    ("name", "", "This field is required"),
+    ("name", "", "This field cannot be empty"),
     ("code", "<b>", "starting with a letter or digit"),
 ])
 def test_hostile_unit_input_is_named_beside_its_field_and_writes_nothing(personas, units, field, value, message):

@@ -143,7 +143,7 @@ def parse_cell(column: Column, raw: Any, limits: Limits) -> Any:
         raw = formats.unneutralise(raw).strip()
     if formats.is_blank(raw):
         if column.required:
-            raise CellError(_("A value is required."))
+            raise CellError(_("This field cannot be empty."))
         return column.empty
     parse = _PARSERS[column.kind]
     return parse(column, raw)
