@@ -415,9 +415,10 @@ def test_the_import_command_prints_every_problem_and_changes_nothing(tmp_path, p
         call_command("import_registry", str(path), dataset="facilities")
 
     out = capsys.readouterr().out.splitlines()
-    assert out[1:] == [
+    assert out[0] == "Read as CSV in UTF-8."
+    assert out[2:] == [
         f"facilities\t2\tregion\tKZ-99\t{gettext('No region has this code.')}",
-        f"facilities\t3\ttype\tx\t{out[2].split(chr(9))[4]}",
+        f"facilities\t3\ttype\tx\t{out[3].split(chr(9))[4]}",
     ]
     assert registry_counts() == before
 

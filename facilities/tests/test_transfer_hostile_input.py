@@ -121,14 +121,6 @@ def test_a_hostile_file_gets_a_message_and_writes_nothing(npm_client, name):
     post(npm_client, data, filename)
 
 
-def test_a_file_in_windows_1251_is_refused_saying_so(npm_client):
-    data = csv_bytes([FACILITY_HEADER, facility_row("NEW-1", name_ru="Исправительная колония")], encoding="cp1251")
-
-    html = post(npm_client, data, "f.csv")
-
-    assert "Windows-1251" in html
-
-
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le"])
 def test_a_file_in_utf_16_is_refused_saying_so(npm_client, encoding):
     data = csv_bytes([FACILITY_HEADER, facility_row("NEW-1")], encoding=encoding)

@@ -49,6 +49,8 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     applied: bool = False
+    # How the file was read: "CSV", with the encoding found (formats.Encoding), or "XLSX".
+    read_as: str = ""
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,7 @@ def _read(
 ) -> list[tuple[str, Table]]:
     if formats.check_kind(data, filename) == "csv":
         table = formats.read_csv(data, limits)
+        report.read_as = _("CSV in %(encoding)s") % {"encoding": table.encoding}
         if not table.header:
             raise FileRejected(_("The file is empty."))
         name = dataset or _detect_dataset(table)
@@ -138,6 +141,7 @@ def _read(
         return normalise_name(title) in DATASETS and (not dataset or normalise_name(title) == dataset)
 
     titles, tables = formats.read_xlsx(data, limits, wanted)
+    report.read_as = _("XLSX workbook")
     if dataset and not tables and len(titles) == 1:
         # A one-sheet workbook ("Sheet1") with the dataset chosen on the form: that sheet is it.
         _titles, tables = formats.read_xlsx(data, limits, lambda title: True)
