@@ -137,8 +137,11 @@ def parse_cell(column: Column, raw: Any, limits: Limits) -> Any:
         if len(raw) > limits.max_cell_chars:
             raise CellError(_("The cell is too long (%(count)s characters; at most %(max)s).")
                             % {"count": len(raw), "max": limits.max_cell_chars})
-        # Text columns are judged by facilities.text_rules, as the forms and the API are.
-        if column.kind != Kind.TEXT and formats.CONTROL_CHARACTERS.search(raw):
+        if column.kind == Kind.TEXT:
+            # Text is judged whole by facilities.text_rules (the services' rules), exactly as the
+            # same text sent to the API or typed into a form: spaces, characters, emptiness, length.
+            return formats.unneutralise(raw)
+        if formats.CONTROL_CHARACTERS.search(raw):
             raise CellError(_("The cell contains control characters (such as NUL) that text cannot hold."))
         raw = formats.unneutralise(raw).strip()
     if formats.is_blank(raw):
