@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Min, QuerySet
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -149,8 +150,10 @@ def create_facility(*, by: Any, **fields: Any) -> Facility:
     """Register a facility; raises ValidationError naming each bad field, OutsideMandate if the
     editor could not see it."""
     _reject_unknown(fields, FACILITY_FIELDS)
-    facility = _create(Facility(), apply_rules(fields, FACILITY_RULES), allowed=FACILITY_FIELDS, by=by,
-                       exclude=["latest_snapshot"])
+    fields = apply_rules(fields, FACILITY_RULES)
+    if isinstance(fields.get("code"), str):
+        _check_lookalike_code(fields["code"], exclude_pk=None)
+    facility = _create(Facility(), fields, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
     ensure_within_mandate(by=by, facility=facility)
     return facility
 
@@ -162,11 +165,30 @@ def update_facility(*, facility: Facility, by: Any, **changes: Any) -> Facility:
     ensure_within_mandate(by=by, facility=facility)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
     changes = apply_rules(changes, FACILITY_RULES, current=locked)
+    if isinstance(changes.get("code"), str) and changes["code"] != locked.code:
+        _check_lookalike_code(changes["code"], exclude_pk=locked.pk)
     if "opened_on" in changes:
         _check_opened_on(locked, changes["opened_on"])
     updated = _update(locked, changes, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
     ensure_within_mandate(by=by, facility=updated)
     return updated
+
+
+def lookalike_problem(code: str, others: Iterable[str]) -> str | None:
+    """Why `code` cannot be registered beside `others`: one of them looks the same but is not."""
+    skeleton = text_rules.code_skeleton(code)
+    for other in others:
+        if other != code and text_rules.code_skeleton(other) == skeleton:
+            return _("Facility %(code)s has a code that looks the same; use that facility's code, or one that "
+                     "cannot be mistaken for it.") % {"code": other}
+    return None
+
+
+def _check_lookalike_code(code: str, *, exclude_pk: int | None) -> None:
+    # Codes that look alike have the same length; that narrows the look to a few rows.
+    others = Facility.objects.exclude(pk=exclude_pk).annotate(n=Length("code")).filter(n=len(code))
+    if problem := lookalike_problem(code, others.values_list("code", flat=True)):
+        raise ValidationError({"code": problem})
 
 
 def opened_on_problem(opened_on: dt.date | None, first_count: dt.date | None) -> str | None:

@@ -131,6 +131,16 @@ def code(value: Any, *, max_length: int | None = None) -> str:
     return _length(value, max_length)
 
 
+# Cyrillic letters drawn like Latin ones (Unicode's confusables, for the letters codes use).
+_LOOKALIKES = str.maketrans("АВЕЁЗКМНОРСТУХІЈЅҮҺԚԜ", "ABEE3KMHOPCTYXIJSYHQW")
+
+
+def code_skeleton(value: str) -> str:
+    """What a code looks like: two codes with the same skeleton are told apart by no reader
+    (AK-159/6 in Latin or Cyrillic letters, or in small letters)."""
+    return unicodedata.normalize("NFC", value).upper().translate(_LOOKALIKES)
+
+
 def people(value: Any) -> int:
     """A number of people or places."""
     if isinstance(value, bool) or not isinstance(value, int):

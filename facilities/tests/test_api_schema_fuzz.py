@@ -2,7 +2,8 @@
 
 Requests are generated from the published document itself (/api/v1/openapi.json), as a
 schema-driven fuzzer makes them. The only refusals allowed are the rules that no JSON Schema can
-state: a code another facility already has, and an operational capacity above the maximum.
+state: a code another facility already has (or one that looks the same), and an operational
+capacity above the maximum.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def body_schema(path: str, method: str) -> dict:
 
 def allowed_refusal(field: str | None, error: str) -> bool:
     """A rule about other records or several fields at once, which JSON Schema cannot state."""
-    return (field == "code" and "already exists" in error) or (
+    return (field == "code" and ("already exists" in error or "looks the same" in error)) or (
         field in ("operational_capacity", "maximum_capacity") and "maximum capacity" in error
     )
 

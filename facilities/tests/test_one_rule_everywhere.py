@@ -231,3 +231,21 @@ def test_the_alphabet_holds_only_visible_assigned_characters_closed_under_nfc():
     for ch in text_rules.ALPHABET:
         assert not unicodedata.category(ch).startswith(("C", "M", "Z")) or ch in " \u00a0", hex(ord(ch))
         assert unicodedata.normalize("NFC", ch) in text_rules.ALPHABET
+
+
+# --- codes that look like another facility's ----------------------------------------------------
+
+
+# AK-159/2 in Cyrillic capitals, in Latin small letters, in Cyrillic small letters.
+@pytest.mark.parametrize("lookalike", ["\u0410\u041a-159/2", "ak-159/2", "\u0430\u043a-159/2"])
+def test_a_code_that_looks_like_another_facilitys_is_refused_alike_everywhere(personas, lookalike):
+    expected = {("code", "Facility AK-159/2 has a code that looks the same; use that facility's code, or one that "
+                         "cannot be mistaken for it.")}
+    before = registry_counts()
+
+    assert service_answer(personas, "code", lookalike) == expected
+    assert api_answer(personas, "code", lookalike) == expected
+    assert import_answer(personas, "code", lookalike) == expected
+    with pytest.raises(ValidationError):
+        services.update_facility(facility=personas.colony, by=personas.npm_monitor, code=lookalike)
+    assert registry_counts() == before

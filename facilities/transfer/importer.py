@@ -296,6 +296,7 @@ def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) 
     operators: dict[str, Organisation] = {}
     for chunk in _chunks(operator_codes):
         operators.update((o.code, o) for o in Organisation.objects.filter(code__in=chunk))
+    known_codes: list[str] | None = None
     for row in rows:
         code = row.values["code"]
         if code in plan.outside_mandate:
@@ -307,6 +308,11 @@ def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) 
             changes = {name: value for name, value in changes.items() if _differs(existing, name, value)}
         changes = _ruled(changes, services.FACILITY_RULES, row, dataset, problems)
         if existing is None:
+            if known_codes is None:  # every code, once: a look-alike may be anywhere in the registry
+                known_codes = list(Facility.objects.values_list("code", flat=True))
+            if "code" in changes and (problem := services.lookalike_problem(
+                    changes["code"], [*known_codes, *plan.creates_facility])):
+                row.problem("code", problem, problems)
             plan.creates_facility.add(code)
             plan.opened_on[code] = changes.get("opened_on")
             _missing_for_create(row, dataset, problems)
