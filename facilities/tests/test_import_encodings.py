@@ -89,10 +89,11 @@ def test_impossible_or_ambiguous_dates_are_refused(personas, cell, reason):
     assert [(p.column, p.reason) for p in report.problems] == [("date", reason)]
 
 
-# Russian and Kazakh letters without Ё/ё: a Windows-1251 "Жё" is also valid UTF-8, and no
-# detector can tell such a two-letter file from UTF-8; real files have far more letters.
+# Russian letters, digits and ASCII punctuation. Windows-1251 puts Ё, ё and № among the bytes
+# UTF-8 continues a character with, so a two-character "В№" is also valid UTF-8 ("¹") and no
+# detector can tell them apart; real files have far more letters (the tests above).
 cyrillic_text = st.text(
-    alphabet=st.sampled_from("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя ,.№-0123456789"),
+    alphabet=st.sampled_from("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя ,.-0123456789"),
     min_size=1, max_size=60,
 ).filter(lambda text: any(ch.isalpha() for ch in text))
 
