@@ -90,7 +90,7 @@ def test_impossible_or_ambiguous_dates_are_refused(personas, cell, reason):
 
 
 # Russian letters, digits and ASCII punctuation. Windows-1251 puts Ё, ё and № among the bytes
-# UTF-8 continues a character with, so a two-character "В№" is also valid UTF-8 ("¹") and no
+# UTF-8 continues a character with, so a two-character "Ve No." is also valid UTF-8 ("¹") and no
 # detector can tell them apart; real files have far more letters (the tests above).
 cyrillic_text = st.text(
     alphabet=st.sampled_from("АБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯабвгдежзийклмнопрстуфхцчшщъыьэюя ,.-0123456789"),
