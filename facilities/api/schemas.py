@@ -58,7 +58,14 @@ Address = _stated("text", _max_length(Facility, "address"), required=False)
 RegionCode = _reference(16)
 OrganisationCode = _reference(64)
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_PEOPLE)]
-Area = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, max_digits=8, decimal_places=1, allow_inf_nan=False)]
+Area = Annotated[Decimal, Field(
+    ge=0, le=MAX_AREA_M2, max_digits=8, decimal_places=1, allow_inf_nan=False,
+    # What pydantic would state leaves out the one decimal place; the rule is text_rules.area.
+    json_schema_extra={"anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(MAX_AREA_M2), "multipleOf": 0.1},
+        {"type": "string", "pattern": r"^[0-9]{1,7}(?:\.[0-9])?$"},
+    ]},
+)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 CountDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(
     description="Not in the future, and not before the facility's opened_on.")]
