@@ -43,6 +43,11 @@ def _text_input(max_length: int, *, required: bool = False) -> forms.TextInput:
     return forms.TextInput(attrs=attrs)
 
 
+def _number_input() -> forms.NumberInput:
+    # The bounds are the services' rule (text_rules.people); the browser is only told them.
+    return forms.NumberInput(attrs={"min": 0, "max": MAX_PEOPLE})
+
+
 def _localised_order() -> str:
     return f"name_{(get_language() or 'en')[:2]}"
 
@@ -113,13 +118,13 @@ class FacilityForm(RegistryForm):
         help_text=_("The organisation that runs the facility."),
     )
     address = forms.CharField(label=_("Address"), required=False, widget=_text_input(255))
-    design_capacity = forms.IntegerField(label=_("Design capacity"), min_value=0, max_value=MAX_PEOPLE)
+    design_capacity = forms.IntegerField(label=_("Design capacity"), widget=_number_input())
     operational_capacity = forms.IntegerField(
-        label=_("Operational capacity"), min_value=0, max_value=MAX_PEOPLE,
+        label=_("Operational capacity"), widget=_number_input(),
         help_text=_("The places in use; occupancy is measured against this figure."),
     )
     maximum_capacity = forms.IntegerField(
-        label=_("Maximum capacity"), min_value=0, max_value=MAX_PEOPLE, required=False,
+        label=_("Maximum capacity"), required=False, widget=_number_input(),
         help_text=_("Leave empty if none is set."),
     )
     opened_on = forms.DateField(
@@ -183,7 +188,7 @@ class UnitForm(RegistryForm):
                            help_text=_("Unique within the facility."))
     name = forms.CharField(label=_("Unit name"), required=False, widget=_text_input(255, required=True))
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
-    capacity = forms.IntegerField(label=_("Places"), min_value=0, max_value=MAX_PEOPLE)
+    capacity = forms.IntegerField(label=_("Places"), widget=_number_input())
     living_space_m2 = forms.DecimalField(
         label=_("Living space, m²"), min_value=Decimal(0), max_value=MAX_AREA_M2, max_digits=8, decimal_places=1,
         help_text=_("Without the sanitary annex, as the CPT measures it."),

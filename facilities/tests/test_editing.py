@@ -370,8 +370,8 @@ def test_a_value_imported_earlier_may_stay_as_it_is_while_other_fields_change(pe
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("design_capacity", "-5", "greater than or equal to 0"),
-    ("design_capacity", "99999999999999999999999999", "less than or equal to 1000000"),
+    ("design_capacity", "-5", "Must be at least 0."),
+    ("design_capacity", "99999999999999999999999999", "Must be at most 1000000."),
     ("operational_capacity", "a hundred", "Enter a whole number"),
     ("maximum_capacity", "1e9", "Enter a whole number"),
     ("operational_capacity", "", "This field is required"),
@@ -461,8 +461,8 @@ def test_a_living_space_typed_without_its_decimal_is_not_a_change(personas, unit
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("capacity", "-1", "greater than or equal to 0"),
-    ("capacity", "10000000000000000000000", "less than or equal to 1000000"),
+    ("capacity", "-1", "Must be at least 0."),
+    ("capacity", "10000000000000000000000", "Must be at most 1000000."),
     ("capacity", "ten", "Enter a whole number"),
     ("living_space_m2", "-3", "greater than or equal to 0"),
     ("living_space_m2", "1e400", "no more than 8 digits"),

@@ -22,6 +22,7 @@ from facilities.transfer.formats import Limits, Table
 SHOWN_VALUE_CHARS = 80
 
 INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
+NEGATIVE_RE = re.compile(r"^-[0-9]{1,15}$")
 DECIMAL_RE = re.compile(r"^[0-9]{1,15}(?:[.,][0-9]{1,15})?$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # Day first, as spreadsheets in Kazakhstan and Russia write dates: 01.10.2026 or 1.10.2026.
@@ -174,10 +175,13 @@ def _as_integer(column: Column, raw: Any) -> int:
         value = raw
     elif (isinstance(raw, float) and raw.is_integer()) or (isinstance(raw, str) and INTEGER_RE.match(raw)):
         value = int(raw)
+    elif isinstance(raw, str) and NEGATIVE_RE.match(raw):
+        value = -1
     else:
         raise CellError(_("Expected a whole number, 0 or more."))
     if value < 0:
-        raise CellError(_("Expected a whole number, 0 or more."))
+        # The words of text_rules.people, as the form and the API say them.
+        raise CellError(_("Must be at least %(min)s.") % {"min": 0})
     if value > 2_147_483_647:
         raise CellError(_("The number is too large."))
     return value
