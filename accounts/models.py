@@ -39,6 +39,12 @@ class Organisation(LocalizedNameMixin):
 
     class Meta:
         ordering = ["code"]
+        constraints = [
+            # A commission without a region would have no mandate (accounts.permissions fails closed).
+            models.CheckConstraint(
+                condition=~Q(kind="pmc") | Q(region__isnull=False), name="commission_has_region",
+            ),
+        ]
 
     @property
     def is_oversight(self) -> bool:

@@ -93,7 +93,12 @@ def require(user: User, capability: Capability) -> None:
 
 
 def facility_scope(user: User) -> Q | None:
-    """A filter on Facility for the user's mandate; None means no facility at all."""
+    """A filter on Facility for the user's mandate; None means no facility at all.
+
+    It fails closed: a facility officer without a facility, a public monitoring commission
+    without a region, or a kind of organisation this function does not name gets nothing (the
+    database also refuses to store the first two, see accounts.models).
+    """
     if not user.is_authenticated or not user.is_active:
         return None
     if user.is_superuser:
@@ -108,6 +113,8 @@ def facility_scope(user: User) -> Q | None:
         return None
     if organisation.kind == OrganisationKind.CHILDRENS_OMBUDSMAN:
         return Q(type__in=CHILDRENS_OMBUDSMAN_TYPES)
-    if organisation.kind == OrganisationKind.PUBLIC_MONITORING_COMMISSION and organisation.region_id:
-        return Q(region_id=organisation.region_id)
-    return Q()
+    if organisation.kind == OrganisationKind.PUBLIC_MONITORING_COMMISSION:
+        return Q(region_id=organisation.region_id) if organisation.region_id else None
+    if organisation.kind in (OrganisationKind.NPM, OrganisationKind.PROSECUTOR):
+        return Q()
+    return None

@@ -35,7 +35,7 @@ from accounts.models import (
     hash_token,
 )
 from accounts.permissions import MATRIX, Capability, can
-from facilities.text_rules import plain_text
+from facilities import text_rules
 
 logger = logging.getLogger("custodywatch.accounts")
 
@@ -97,7 +97,7 @@ def _text(field: str, value: Any, *, required: bool = False, max_length: int = N
     if not isinstance(value, str):
         raise ValidationError({field: _("Enter text.")})
     try:
-        value = plain_text(value)
+        value = text_rules.text(value, required=False)
     except ValueError as exc:
         raise ValidationError({field: str(exc)}) from None
     if required and not value:

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import Resolver404, URLPattern, URLResolver, re_path, resolve
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from accounts.api import router as tokens_router
@@ -27,8 +28,14 @@ class CustodyWatchAPI(NinjaAPI):
 
     def _get_urls(self) -> list[URLResolver | URLPattern]:
         urls = [_with_json_errors(self, url) for url in super()._get_urls()]
-        urls.append(re_path(r"^.*$", self._not_found, name="not-found"))
+        # No CSRF check: nothing is done here, and the middleware's refusal would be an HTML page.
+        urls.append(re_path(r"^.*$", csrf_exempt(self._not_found), name="not-found"))
         return urls
+
+    @property
+    def not_found_view(self) -> Any:
+        """The JSON 404 of the API, for a path outside its URL patterns (e.g. /api/v1 without a slash)."""
+        return csrf_exempt(self._not_found)
 
     def _not_found(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         message = _("No such API endpoint.")
@@ -62,6 +69,10 @@ def _with_json_errors(api: NinjaAPI, url: URLResolver | URLPattern) -> URLResolv
             response["Allow"] = allowed
         return response
 
+    # Every operation view of ninja is exempt already (it checks CSRF itself, for session
+    # authentication only); the rest (root, docs, schema) change nothing. Exempting them all keeps
+    # the middleware's HTML refusal out of the API.
+    json_errors.csrf_exempt = True  # type: ignore[attr-defined]
     url.callback = json_errors
     return url
 

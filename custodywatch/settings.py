@@ -11,7 +11,6 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE
-from django.utils.translation import gettext_lazy as _
 
 from custodywatch.secret_key import secret_key_file
 from lib.env import env_bool, env_int, env_json, env_list, env_str

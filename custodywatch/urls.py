@@ -8,6 +8,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    # Without the slash too: a redirect would be HTML, and would drop a POST's body.
+    path("api/v1", api.not_found_view),
     path("ledger/", include("ledger.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -21,12 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
-from facilities.services import SNAPSHOT_COUNT_FIELDS
-from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE, institution_code, plain_text, required_text
+from facilities.services import FACILITY_RULES, SNAPSHOT_COUNT_FIELDS, UNIT_RULES, apply_rules
+from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE
 from lib.charts import format_number
-
-# A check of the API's text rules (facilities.api.schemas): returns the cleaned text or raises ValueError.
-TextCheck = Callable[[str], str]
 
 
 def _capitalised(text: Any) -> str:
@@ -38,29 +35,42 @@ def _model_label(model: type, name: str) -> str:
     return _capitalised(model._meta.get_field(name).verbose_name)
 
 
+def _text_input(max_length: int, *, required: bool = False) -> forms.TextInput:
+    # The length and whether the text may be empty are the services' rules (text_rules); the
+    # browser is only told them, so the message a person reads is the rules' own.
+    attrs: dict[str, Any] = {"maxlength": max_length}
+    if required:
+        attrs["required"] = True
+    return forms.TextInput(attrs=attrs)
+
+
+def _number_input() -> forms.NumberInput:
+    # The bounds are the services' rule (text_rules.people); the browser is only told them.
+    return forms.NumberInput(attrs={"min": 0, "max": MAX_PEOPLE})
+
+
 def _localised_order() -> str:
     return f"name_{(get_language() or 'en')[:2]}"
 
 
 class RegistryForm(forms.Form):
-    """A form whose text fields follow the API's rules whenever their value changes.
+    """A form of registry fields, judged by the services' own rules (facilities.services, built on
+    text_rules) as soon as it is sent, so every problem shows at once; the service applies them
+    again when it writes. A value left as it was passes even if it breaks today's rules, so a
+    record imported earlier stays editable in its other fields."""
 
-    A value left as it was passes even if it breaks today's rules, so a record imported
-    earlier stays editable in its other fields.
-    """
-
-    text_checks: dict[str, TextCheck] = {}
+    rules: dict[str, Any] = {}
+    # The record being edited (None: a new one); a value equal to its own is not judged again.
+    current: Any = None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        for name, check in self.text_checks.items():
-            value = cleaned.get(name)
-            if not value or name not in self.changed_data:
-                continue
-            try:
-                cleaned[name] = check(value)
-            except ValueError as error:
-                self.add_error(name, str(error))
+        given = {name: cleaned[name] for name in self.rules if name in cleaned}
+        try:
+            cleaned.update(apply_rules(given, self.rules, current=self.current))
+        except ValidationError as error:
+            for name, messages in error.message_dict.items():
+                self.add_error(name, messages)
         return cleaned
 
     def changed_labels(self) -> list[str]:
@@ -94,46 +104,49 @@ def show_service_errors(form: forms.Form, error: ValidationError, *, aliases: di
 class FacilityForm(RegistryForm):
     """Every registry field of a facility (facilities.services.FACILITY_FIELDS)."""
 
-    code = forms.CharField(label=_("Institution code"), max_length=32)
+    code = forms.CharField(label=_("Institution code"), required=False, widget=_text_input(32, required=True))
     confirm_code_change = forms.BooleanField(
         label=_("Yes, change the institution code"), required=False,
         help_text=_("Needed only when the code above differs from the current one."),
     )
-    name_kk = forms.CharField(label=_("Name in Kazakh"), max_length=255)
-    name_ru = forms.CharField(label=_("Name in Russian"), max_length=255)
-    name_en = forms.CharField(label=_("Name in English"), max_length=255)
+    name_kk = forms.CharField(label=_("Name in Kazakh"), required=False, widget=_text_input(255, required=True))
+    name_ru = forms.CharField(label=_("Name in Russian"), required=False, widget=_text_input(255, required=True))
+    name_en = forms.CharField(label=_("Name in English"), required=False, widget=_text_input(255, required=True))
     type = forms.ChoiceField(label=_("Type"), choices=FacilityType.choices)
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.none(), to_field_name="code")
     operator = forms.ModelChoiceField(
         label=_("Operator"), queryset=Organisation.objects.none(), to_field_name="code",
         help_text=_("The organisation that runs the facility."),
     )
-    address = forms.CharField(label=_("Address"), max_length=255, required=False)
-    design_capacity = forms.IntegerField(label=_("Design capacity"), min_value=0, max_value=MAX_PEOPLE)
+    address = forms.CharField(label=_("Address"), required=False, widget=_text_input(255))
+    design_capacity = forms.IntegerField(label=_("Design capacity"), widget=_number_input())
     operational_capacity = forms.IntegerField(
-        label=_("Operational capacity"), min_value=0, max_value=MAX_PEOPLE,
+        label=_("Operational capacity"), widget=_number_input(),
         help_text=_("The places in use; occupancy is measured against this figure."),
     )
     maximum_capacity = forms.IntegerField(
-        label=_("Maximum capacity"), min_value=0, max_value=MAX_PEOPLE, required=False,
+        label=_("Maximum capacity"), required=False, widget=_number_input(),
         help_text=_("Leave empty if none is set."),
+    )
+    opened_on = forms.DateField(
+        label=_("In use since"), required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), input_formats=["%Y-%m-%d"],
+        help_text=_("No population count may be older. Leave empty if not known."),
     )
     is_active = forms.BooleanField(label=_("In use"), required=False, initial=True)
 
-    text_checks = {
-        "code": institution_code, "name_kk": required_text, "name_ru": required_text, "name_en": required_text,
-        "address": plain_text,
-    }
+    rules = FACILITY_RULES
 
     def __init__(self, *args: Any, facility: Facility | None = None, **kwargs: Any) -> None:
-        self.facility = facility
+        self.facility = self.current = facility
         if facility is not None:
             kwargs.setdefault("initial", {
                 "code": facility.code, "name_kk": facility.name_kk, "name_ru": facility.name_ru,
                 "name_en": facility.name_en, "type": facility.type, "region": facility.region,
                 "operator": facility.operator, "address": facility.address,
                 "design_capacity": facility.design_capacity, "operational_capacity": facility.operational_capacity,
-                "maximum_capacity": facility.maximum_capacity, "is_active": facility.is_active,
+                "maximum_capacity": facility.maximum_capacity, "opened_on": facility.opened_on,
+                "is_active": facility.is_active,
             })
         super().__init__(*args, **kwargs)
         order = _localised_order()
@@ -172,19 +185,20 @@ class FacilityForm(RegistryForm):
 class UnitForm(RegistryForm):
     """Every field of a living unit (facilities.services.UNIT_FIELDS)."""
 
-    code = forms.CharField(label=_("Unit code"), max_length=32, help_text=_("Unique within the facility."))
-    name = forms.CharField(label=_("Unit name"), max_length=255)
+    code = forms.CharField(label=_("Unit code"), required=False, widget=_text_input(32, required=True),
+                           help_text=_("Unique within the facility."))
+    name = forms.CharField(label=_("Unit name"), required=False, widget=_text_input(255, required=True))
     kind = forms.ChoiceField(label=_("Kind"), choices=UnitKind.choices)
-    capacity = forms.IntegerField(label=_("Places"), min_value=0, max_value=MAX_PEOPLE)
+    capacity = forms.IntegerField(label=_("Places"), widget=_number_input())
     living_space_m2 = forms.DecimalField(
         label=_("Living space, m²"), min_value=Decimal(0), max_value=MAX_AREA_M2, max_digits=8, decimal_places=1,
         help_text=_("Without the sanitary annex, as the CPT measures it."),
     )
 
-    text_checks = {"code": institution_code, "name": required_text}
+    rules = UNIT_RULES
 
     def __init__(self, *args: Any, unit: Unit | None = None, **kwargs: Any) -> None:
-        self.unit = unit
+        self.unit = self.current = unit
         if unit is not None:
             kwargs.setdefault("initial", {
                 "code": unit.code, "name": unit.name, "kind": unit.kind, "capacity": unit.capacity,
@@ -274,14 +288,6 @@ class PopulationForm(RegistryForm):
             return dt.date.fromisoformat(self.cleaned_data.get("correcting") or "")
         except ValueError:
             return None
-
-    def clean_date(self) -> dt.date:
-        date = self.cleaned_data["date"]
-        if date > timezone.localdate():
-            raise ValidationError(_("The date cannot be in the future."))
-        if date.year < 1900:
-            raise ValidationError(_("The date is too far in the past."))
-        return date
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -77,6 +77,8 @@ class Facility(LocalizedNameMixin):
     design_capacity = models.PositiveIntegerField(_("design capacity"))
     operational_capacity = models.PositiveIntegerField(_("operational capacity"))
     maximum_capacity = models.PositiveIntegerField(_("maximum capacity"), null=True, blank=True)
+    # Since when the facility holds people; no population count may be older. Empty: not known.
+    opened_on = models.DateField(_("in use since"), null=True, blank=True)
     is_active = models.BooleanField(default=True)
     # Cache of the most recent population snapshot, kept by the snapshot services so lists and
     # the overview need no per-row subquery. The snapshots themselves are never overwritten.

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Min, QuerySet
+from django.db.models.functions import Length
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from facilities import search
+from accounts.permissions import facility_scope
+from facilities import search, text_rules
 from facilities.audit import commit_changes
 from facilities.models import (
     ChangeAction,
@@ -24,13 +28,87 @@ from facilities.models import (
 
 FACILITY_FIELDS = (
     "code", "name_kk", "name_ru", "name_en", "type", "region", "operator", "address",
-    "design_capacity", "operational_capacity", "maximum_capacity", "is_active",
+    "design_capacity", "operational_capacity", "maximum_capacity", "opened_on", "is_active",
 )
 UNIT_FIELDS = ("code", "name", "kind", "capacity", "living_space_m2")
 SNAPSHOT_COUNT_FIELDS = (
     "total", "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
     "below_age_of_responsibility", "disabled", "foreigners", "in_education", "in_vocational_training",
 )
+
+
+def _text_rule(model: type, name: str, *, required: bool = True) -> Any:
+    max_length = model._meta.get_field(name).max_length
+    return lambda value: text_rules.text(value, max_length=max_length, required=required)
+
+
+def _code_rule(model: type, name: str) -> Any:
+    max_length = model._meta.get_field(name).max_length
+    return lambda value: text_rules.code(value, max_length=max_length)
+
+
+def _optional(rule: Any) -> Any:
+    return lambda value: None if value is None else rule(value)
+
+
+# The rules of text_rules, field by field: applied to every value a change brings.
+FACILITY_RULES = {
+    "code": _code_rule(Facility, "code"),
+    "name_kk": _text_rule(Facility, "name_kk"),
+    "name_ru": _text_rule(Facility, "name_ru"),
+    "name_en": _text_rule(Facility, "name_en"),
+    "address": _text_rule(Facility, "address", required=False),
+    "design_capacity": text_rules.people,
+    "operational_capacity": text_rules.people,
+    "maximum_capacity": _optional(text_rules.people),
+}
+UNIT_RULES = {
+    "code": _code_rule(Unit, "code"),
+    "name": _text_rule(Unit, "name"),
+    "capacity": text_rules.people,
+    "living_space_m2": text_rules.area,
+}
+
+
+def apply_rules(
+    fields: Mapping[str, Any], rules: Mapping[str, Any], *, current: Any = None
+) -> dict[str, Any]:
+    """The fields as they are stored once the rules have cleaned them; raises ValidationError
+    naming every field that breaks one. A value equal to `current`'s is left as it is, so a
+    record made under older rules stays editable in its other fields."""
+    cleaned, errors = dict(fields), {}
+    for name, value in fields.items():
+        rule = rules.get(name)
+        if rule is None or (current is not None and getattr(current, name) == value):
+            continue
+        try:
+            cleaned[name] = rule(value)
+        except text_rules.RuleError as error:
+            errors[name] = str(error)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# --- the editor's mandate ----------------------------------------------------------------------
+
+
+class OutsideMandate(PermissionDenied):
+    """The change concerns, or would leave, a facility outside the editor's mandate."""
+
+
+def within_mandate(by: Any, facilities: QuerySet[Facility]) -> QuerySet[Facility]:
+    """The facilities of `facilities` in the mandate of `by` (None: the system, every facility)."""
+    if by is None:
+        return facilities
+    scope = facility_scope(by)
+    return facilities.none() if scope is None else facilities.filter(scope)
+
+
+def ensure_within_mandate(*, by: Any, facility: Facility) -> None:
+    """Refuse a change of, or leaving, a facility outside the editor's mandate: every service asks this."""
+    if by is not None and not within_mandate(by, Facility.objects.filter(pk=facility.pk)).exists():
+        raise OutsideMandate(_("The facility would be outside your mandate."))
 
 
 def _plain(value: Any) -> Any:
@@ -69,28 +147,79 @@ def _validate(instance: Any, *, exclude: list[str] | None = None, constraints: b
 
 @transaction.atomic
 def create_facility(*, by: Any, **fields: Any) -> Facility:
-    """Register a facility; raises ValidationError naming each bad field."""
-    return _create(Facility(), fields, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
+    """Register a facility; raises ValidationError naming each bad field, OutsideMandate if the
+    editor could not see it."""
+    _reject_unknown(fields, FACILITY_FIELDS)
+    fields = apply_rules(fields, FACILITY_RULES)
+    if isinstance(fields.get("code"), str):
+        _check_lookalike_code(fields["code"], exclude_pk=None)
+    facility = _create(Facility(), fields, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
+    ensure_within_mandate(by=by, facility=facility)
+    return facility
 
 
 @transaction.atomic
 def update_facility(*, facility: Facility, by: Any, **changes: Any) -> Facility:
     """Change a facility's registry fields; a no-op change leaves no record."""
+    _reject_unknown(changes, FACILITY_FIELDS)
+    ensure_within_mandate(by=by, facility=facility)
     locked = Facility.objects.select_for_update().get(pk=facility.pk)
-    return _update(locked, changes, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
+    changes = apply_rules(changes, FACILITY_RULES, current=locked)
+    if isinstance(changes.get("code"), str) and changes["code"] != locked.code:
+        _check_lookalike_code(changes["code"], exclude_pk=locked.pk)
+    if "opened_on" in changes:
+        _check_opened_on(locked, changes["opened_on"])
+    updated = _update(locked, changes, allowed=FACILITY_FIELDS, by=by, exclude=["latest_snapshot"])
+    ensure_within_mandate(by=by, facility=updated)
+    return updated
+
+
+def lookalike_problem(code: str, others: Iterable[str]) -> str | None:
+    """Why `code` cannot be registered beside `others`: one of them looks the same but is not."""
+    skeleton = text_rules.code_skeleton(code)
+    for other in others:
+        if other != code and text_rules.code_skeleton(other) == skeleton:
+            return _("Facility %(code)s has a code that looks the same; use that facility's code, or one that "
+                     "cannot be mistaken for it.") % {"code": other}
+    return None
+
+
+def _check_lookalike_code(code: str, *, exclude_pk: int | None) -> None:
+    # Codes that look alike have the same length; that narrows the look to a few rows.
+    others = Facility.objects.exclude(pk=exclude_pk).annotate(n=Length("code")).filter(n=len(code))
+    if problem := lookalike_problem(code, others.values_list("code", flat=True)):
+        raise ValidationError({"code": problem})
+
+
+def opened_on_problem(opened_on: dt.date | None, first_count: dt.date | None) -> str | None:
+    """Why a facility cannot have been in use only since `opened_on`, given its oldest count."""
+    if opened_on is not None and first_count is not None and first_count < opened_on:
+        return _("A population count of %(date)s is recorded; the facility was in use by then.") % {
+            "date": first_count.isoformat()}
+    return None
+
+
+def _check_opened_on(facility: Facility, opened_on: dt.date | None) -> None:
+    first = facility.snapshots.aggregate(first=Min("date"))["first"] if opened_on is not None else None
+    if problem := opened_on_problem(opened_on, first):
+        raise ValidationError({"opened_on": problem})
 
 
 @transaction.atomic
 def add_unit(*, facility: Facility, by: Any, **fields: Any) -> Unit:
     """Add a living unit to a facility; its code must be new within the facility."""
-    return _create(Unit(facility=facility), fields, allowed=UNIT_FIELDS, by=by)
+    _reject_unknown(fields, UNIT_FIELDS)
+    ensure_within_mandate(by=by, facility=facility)
+    return _create(Unit(facility=facility), apply_rules(fields, UNIT_RULES), allowed=UNIT_FIELDS, by=by)
 
 
 @transaction.atomic
 def update_unit(*, unit: Unit, by: Any, **changes: Any) -> Unit:
     """Change a unit's places, living space or description; a no-op change leaves no record."""
+    _reject_unknown(changes, UNIT_FIELDS)
+    ensure_within_mandate(by=by, facility=unit.facility)
     locked = Unit.objects.select_related("facility").select_for_update(of=("self",)).get(pk=unit.pk)
-    return _update(locked, changes, allowed=UNIT_FIELDS, by=by)
+    return _update(locked, apply_rules(changes, UNIT_RULES, current=locked), allowed=UNIT_FIELDS, by=by)
 
 
 def _facility_of(instance: Facility | Unit) -> Facility:
@@ -154,6 +283,8 @@ def record_population_snapshot(
     A correction keeps its before and after values in the audit record.
     """
     _reject_unknown(counts, SNAPSHOT_COUNT_FIELDS)
+    ensure_within_mandate(by=by, facility=facility)
+    check_count_date(facility, date)
     existing = PopulationSnapshot.objects.select_for_update().filter(facility=facility, date=date).first()
     before = _snapshot_of(existing, ("date", *SNAPSHOT_COUNT_FIELDS)) if existing else None
     snapshot = existing or PopulationSnapshot(facility=facility, date=date)
@@ -184,6 +315,16 @@ def record_population_snapshot(
         facility=facility, before=before, after=after,
     )
     return snapshot
+
+
+def check_count_date(facility: Facility, date: Any) -> None:
+    """The date rules of a population count (text_rules.count_date), as a ValidationError on `date`."""
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        raise ValidationError({"date": _("Enter a date as YYYY-MM-DD.")})
+    try:
+        text_rules.count_date(date, opened_on=facility.opened_on, today=timezone.localdate())
+    except text_rules.RuleError as error:
+        raise ValidationError({"date": str(error)}) from None
 
 
 def _validate_occupancy(facility: Facility, occupancy: Mapping[Unit, int], *, total: int) -> None:

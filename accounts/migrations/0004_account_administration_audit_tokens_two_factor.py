@@ -22,7 +22,7 @@ def expire_existing_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_user_facility_and_region_links'),
+        ('accounts', '0003_commission_has_region'),
     ]
 
     operations = [

@@ -1,9 +1,9 @@
 """What the registry API accepts and returns.
 
 Input schemas are strict: unknown fields are refused, numbers must be JSON numbers (not "5",
-not true), counts have a sane ceiling, and text may not carry control characters, markup or a
-leading spreadsheet-formula sign. The services validate again against the models; these
-checks only make sure that nothing odd reaches them.
+not true), counts have a sane ceiling. Text is checked by the services against
+facilities.text_rules, as it is for the forms and the import, so every edge gives the same
+answer; the schema states those rules (pattern, maxLength) for clients and fuzzers.
 """
 
 from __future__ import annotations
@@ -13,20 +13,13 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
 
-from facilities.models import FacilityType, UnitKind
-from facilities.text_rules import (
-    MAX_AREA_M2,
-    MAX_PEOPLE,
-    institution_code,
-    plain_text,
-    required_text,
-    visible_text,
-)
+from facilities import text_rules
+from facilities.models import Facility, FacilityType, Unit, UnitKind
+from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE
 
 MAX_UNITS_PER_SNAPSHOT = 2_000
 # The largest primary key any of our databases can hold.
@@ -41,35 +34,44 @@ def _iso_date(value: Any) -> Any:
     return value
 
 
-def _not_future(value: dt.date) -> dt.date:
-    if value > timezone.localdate():
-        raise ValueError(_("The date cannot be in the future."))
-    if value.year < 1900:
-        raise ValueError(_("The date is too far in the past."))
-    return value
+def _max_length(model: type, name: str) -> int:
+    return model._meta.get_field(name).max_length
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(required_text)]
+def _stated(kind: str, max_length: int, *, required: bool = True) -> Any:
+    """Text whose rules (facilities.text_rules) the services enforce; the schema states them."""
+    return Annotated[str, Field(strict=True, json_schema_extra=text_rules.json_schema(
+        kind, max_length=max_length, required=required))]
 
 
-def _code_of(max_length: int) -> Any:
-    return Annotated[str, Field(min_length=1, max_length=max_length, strict=True), AfterValidator(institution_code)]
+def _reference(max_length: int) -> Any:
+    """The code of an existing record (region, operator): of a code's form, and then looked up."""
+    return Annotated[str, Field(strict=True, json_schema_extra=text_rules.json_schema("code", max_length=max_length)),
+                     AfterValidator(lambda value: text_rules.code(value, max_length=max_length))]
 
 
-Name = _text(255)
-FacilityCode = _code_of(32)
-UnitCode = _code_of(32)
-RegionCode = _code_of(16)
-OrganisationCode = _code_of(64)
+Name = _stated("text", _max_length(Facility, "name_en"))
+UnitName = _stated("text", _max_length(Unit, "name"))
+FacilityCode = _stated("code", _max_length(Facility, "code"))
+UnitCode = _stated("code", _max_length(Unit, "code"))
+Address = _stated("text", _max_length(Facility, "address"), required=False)
+RegionCode = _reference(16)
+OrganisationCode = _reference(64)
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_PEOPLE)]
-Area = Annotated[Decimal, Field(ge=0, le=MAX_AREA_M2, max_digits=8, decimal_places=1, allow_inf_nan=False)]
+Area = Annotated[Decimal, Field(
+    ge=0, le=MAX_AREA_M2, max_digits=8, decimal_places=1, allow_inf_nan=False,
+    # What pydantic would state leaves out the one decimal place; the rule is text_rules.area.
+    json_schema_extra={"anyOf": [
+        {"type": "number", "minimum": 0, "maximum": float(MAX_AREA_M2), "multipleOf": 0.1},
+        {"type": "string", "pattern": r"^[0-9]{1,7}(?:\.[0-9])?$"},
+    ]},
+)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
-PastDate = Annotated[dt.date, BeforeValidator(_iso_date), AfterValidator(_not_future)]
-Address = Annotated[str, Field(max_length=255, strict=True), AfterValidator(plain_text)]
-Search = Annotated[str, Field(max_length=100), AfterValidator(visible_text)]
+CountDate = Annotated[dt.date, BeforeValidator(_iso_date), Field(
+    description="Not in the future, and not before the facility's opened_on.")]
+Search = Annotated[str, Field(max_length=100), AfterValidator(text_rules.search)]
 # Names an existing unit, whatever rules its code was created under (e.g. by a spreadsheet import).
-UnitKey = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(visible_text)]
+UnitKey = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class InputSchema(Schema):
@@ -95,11 +97,12 @@ class FacilityIn(InputSchema):
     design_capacity: Count
     operational_capacity: Count
     maximum_capacity: Count | None = None
+    opened_on: IsoDate | None = Field(None, description="Since when it holds people; no count may be older.")
     is_active: StrictBool = True
 
 
 class FacilityPatch(InputSchema):
-    """Only the fields sent are changed. `null` is accepted only for maximum_capacity."""
+    """Only the fields sent are changed. `null` is accepted only for maximum_capacity and opened_on."""
 
     code: FacilityCode = None
     name_kk: Name = None
@@ -112,6 +115,7 @@ class FacilityPatch(InputSchema):
     design_capacity: Count = None
     operational_capacity: Count = None
     maximum_capacity: Count | None = None
+    opened_on: IsoDate | None = None
     is_active: StrictBool = None
 
 
@@ -181,6 +185,7 @@ class FacilitySummaryOut(Schema):
     design_capacity: int
     operational_capacity: int
     maximum_capacity: int | None
+    opened_on: dt.date | None
     capacity: int = Field(description="The figure occupancy is measured against.")
     is_active: bool
     population: int | None
@@ -214,7 +219,7 @@ class FacilityPage(Schema):
 
 class UnitIn(InputSchema):
     code: UnitCode
-    name: Name
+    name: UnitName
     kind: UnitKind
     capacity: Count
     living_space_m2: Area
@@ -222,7 +227,7 @@ class UnitIn(InputSchema):
 
 class UnitPatch(InputSchema):
     code: UnitCode = None
-    name: Name = None
+    name: UnitName = None
     kind: UnitKind = None
     capacity: Count = None
     living_space_m2: Area = None
@@ -234,7 +239,7 @@ class UnitPatch(InputSchema):
 class SnapshotIn(InputSchema):
     """Who was held on `date`. Sending a date that already has a snapshot corrects it."""
 
-    date: PastDate
+    date: CountDate
     total: Count
     women: Count = 0
     pregnant_women: Count = 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
@@ -86,6 +85,7 @@ def _summary(facility: Facility) -> dict[str, Any]:
         "design_capacity": facility.design_capacity,
         "operational_capacity": facility.operational_capacity,
         "maximum_capacity": facility.maximum_capacity,
+        "opened_on": facility.opened_on,
         "capacity": facility.capacity,
         "is_active": facility.is_active,
         "population": snapshot.total if snapshot else None,
@@ -163,12 +163,6 @@ def _registry_fields(data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _ensure_in_mandate(user: Any, facility: Facility) -> None:
-    # A change that moves a facility out of the editor's own mandate is refused (and rolled back).
-    if not facilities_for(user).filter(pk=facility.pk).exists():
-        raise PermissionDenied(_("The facility would be outside your mandate."))
-
-
 # --- Facilities --------------------------------------------------------------------------------
 
 
@@ -207,9 +201,7 @@ def create_facility(request: HttpRequest, payload: FacilityIn) -> Status:
     user = request.auth
     _require(user, Capability.EDIT_REGISTRY)
     fields = _registry_fields(payload.model_dump())
-    with transaction.atomic():
-        facility = services.create_facility(by=user, **fields)
-        _ensure_in_mandate(user, facility)
+    facility = services.create_facility(by=user, **fields)
     return Status(201, _reloaded_detail(user, facility.pk))
 
 
@@ -220,9 +212,7 @@ def update_facility(request: HttpRequest, facility_id: int, payload: FacilityPat
     _require(user, Capability.EDIT_REGISTRY)
     facility = _facility_in_mandate(user, facility_id)
     changes = _registry_fields(payload.changes())
-    with transaction.atomic():
-        facility = services.update_facility(facility=facility, by=user, **changes)
-        _ensure_in_mandate(user, facility)
+    facility = services.update_facility(facility=facility, by=user, **changes)
     return _reloaded_detail(user, facility.pk)
 
 

@@ -370,15 +370,15 @@ def test_a_value_imported_earlier_may_stay_as_it_is_while_other_fields_change(pe
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("design_capacity", "-5", "greater than or equal to 0"),
-    ("design_capacity", "99999999999999999999999999", "less than or equal to 1000000"),
+    ("design_capacity", "-5", "Must be at least 0."),
+    ("design_capacity", "99999999999999999999999999", "Must be at most 1000000."),
     ("operational_capacity", "a hundred", "Enter a whole number"),
     ("maximum_capacity", "1e9", "Enter a whole number"),
     ("operational_capacity", "", "This field is required"),
     ("name_en", "<script>alert(1)</script>", "Angle brackets"),
     ("name_ru", "=HYPERLINK(\"http://x\")", "formula"),
     ("name_kk", "Bidi\u202eoverride", "invisible"),
-    ("name_en", "x" * 300, "at most 255 characters"),
+    ("name_en", "x" * 300, "At most 255 characters"),
     ("code", "-1", "starting with a letter or digit"),
     ("type", "dungeon", "Select a valid choice"),
     ("region", "KZ-99", "Select a valid choice"),
@@ -461,15 +461,15 @@ def test_a_living_space_typed_without_its_decimal_is_not_a_change(personas, unit
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("capacity", "-1", "greater than or equal to 0"),
-    ("capacity", "10000000000000000000000", "less than or equal to 1000000"),
+    ("capacity", "-1", "Must be at least 0."),
+    ("capacity", "10000000000000000000000", "Must be at most 1000000."),
     ("capacity", "ten", "Enter a whole number"),
     ("living_space_m2", "-3", "greater than or equal to 0"),
     ("living_space_m2", "1e400", "no more than 8 digits"),
     ("living_space_m2", "NaN", "Enter a number"),
     ("living_space_m2", "12.345", "no more than 1 decimal place"),
     ("kind", "dungeon", "Select a valid choice"),
-    ("name", "", "This field is required"),
+    ("name", "", "This field cannot be empty"),
     ("code", "<b>", "starting with a letter or digit"),
 ])
 def test_hostile_unit_input_is_named_beside_its_field_and_writes_nothing(personas, units, field, value, message):

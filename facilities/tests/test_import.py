@@ -216,7 +216,7 @@ def test_references_to_unknown_facilities_are_reported(personas):
     data = xlsx_bytes({
         "units": [UNIT_HEADER, ["NOWHERE", "B-1", "Barracks", "barracks", 60, 240]],
         "population": [POPULATION_HEADER, ["NOWHERE", "2026-10-01", 10, 0, 0],
-                       [personas.colony.code, "01.10.2026", 10, 0, 0]],
+                       [personas.colony.code, "10/01/2026", 10, 0, 0]],
     })
 
     report = import_file(data=data, filename="r.xlsx", by=personas.npm_monitor)
@@ -312,7 +312,7 @@ def test_the_models_own_messages_follow_the_users_language_too(personas):
         russian = import_file(data=data, filename="u.csv", by=personas.npm_monitor).problems
 
     assert [p.column for p in english] == [p.column for p in russian] == ["living_space_m2"]
-    assert "decimal place" in english[0].reason
+    assert "decimal point" in english[0].reason
     assert russian[0].reason != english[0].reason
 
 
@@ -415,9 +415,10 @@ def test_the_import_command_prints_every_problem_and_changes_nothing(tmp_path, p
         call_command("import_registry", str(path), dataset="facilities")
 
     out = capsys.readouterr().out.splitlines()
-    assert out[1:] == [
+    assert out[0] == "Read as CSV in UTF-8."
+    assert out[2:] == [
         f"facilities\t2\tregion\tKZ-99\t{gettext('No region has this code.')}",
-        f"facilities\t3\ttype\tx\t{out[2].split(chr(9))[4]}",
+        f"facilities\t3\ttype\tx\t{out[3].split(chr(9))[4]}",
     ]
     assert registry_counts() == before
 

@@ -22,8 +22,11 @@ from facilities.transfer.formats import Limits, Table
 SHOWN_VALUE_CHARS = 80
 
 INTEGER_RE = re.compile(r"^[0-9]{1,15}$")
+NEGATIVE_RE = re.compile(r"^-[0-9]{1,15}$")
 DECIMAL_RE = re.compile(r"^[0-9]{1,15}(?:[.,][0-9]{1,15})?$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+# Day first, as spreadsheets in Kazakhstan and Russia write dates: 01.10.2026 or 1.10.2026.
+DOTTED_DATE_RE = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
 
 
 @dataclass(frozen=True)
@@ -135,12 +138,16 @@ def parse_cell(column: Column, raw: Any, limits: Limits) -> Any:
         if len(raw) > limits.max_cell_chars:
             raise CellError(_("The cell is too long (%(count)s characters; at most %(max)s).")
                             % {"count": len(raw), "max": limits.max_cell_chars})
+        if column.kind == Kind.TEXT:
+            # Text is judged whole by facilities.text_rules (the services' rules), exactly as the
+            # same text sent to the API or typed into a form: spaces, characters, emptiness, length.
+            return formats.unneutralise(raw)
         if formats.CONTROL_CHARACTERS.search(raw):
             raise CellError(_("The cell contains control characters (such as NUL) that text cannot hold."))
         raw = formats.unneutralise(raw).strip()
     if formats.is_blank(raw):
         if column.required:
-            raise CellError(_("A value is required."))
+            raise CellError(_("This field cannot be empty."))
         return column.empty
     parse = _PARSERS[column.kind]
     return parse(column, raw)
@@ -157,9 +164,7 @@ def _as_text(column: Column, raw: Any) -> str:
         text = raw.isoformat()
     else:
         text = str(raw).strip()
-    if column.max_length and len(text) > column.max_length:
-        raise CellError(_("At most %(max)s characters (this has %(count)s).")
-                        % {"max": column.max_length, "count": len(text)})
+    # Lengths and characters of text are judged by facilities.text_rules in the services' rules.
     return text
 
 
@@ -170,10 +175,13 @@ def _as_integer(column: Column, raw: Any) -> int:
         value = raw
     elif (isinstance(raw, float) and raw.is_integer()) or (isinstance(raw, str) and INTEGER_RE.match(raw)):
         value = int(raw)
+    elif isinstance(raw, str) and NEGATIVE_RE.match(raw):
+        value = -1
     else:
         raise CellError(_("Expected a whole number, 0 or more."))
     if value < 0:
-        raise CellError(_("Expected a whole number, 0 or more."))
+        # The words of text_rules.people, as the form and the API say them.
+        raise CellError(_("Must be at least %(min)s.") % {"min": 0})
     if value > 2_147_483_647:
         raise CellError(_("The number is too large."))
     return value
@@ -200,12 +208,15 @@ def _as_date(column: Column, raw: Any) -> dt.date:
     if isinstance(raw, dt.date):
         return raw
     text = str(raw).strip()
-    if DATE_RE.match(text):
-        try:
+    try:
+        if DATE_RE.match(text):
             return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise CellError(_("Expected a date as YYYY-MM-DD."))
+        if match := DOTTED_DATE_RE.match(text):
+            day, month, year = (int(part) for part in match.groups())
+            return dt.date(year, month, day)
+    except ValueError:
+        raise CellError(_("There is no such date.")) from None
+    raise CellError(_("Expected a date as DD.MM.YYYY or YYYY-MM-DD."))
 
 
 def _as_choice(column: Column, raw: Any) -> str:

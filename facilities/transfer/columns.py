@@ -93,6 +93,8 @@ FACILITIES = Dataset(
         Column("design_capacity", Kind.INTEGER, _("Places by design.")),
         Column("operational_capacity", Kind.INTEGER, _("Places currently in use.")),
         Column("maximum_capacity", Kind.INTEGER, _("Legal maximum; may be empty."), required=False),
+        Column("opened_on", Kind.DATE, _("In use since (DD.MM.YYYY or YYYY-MM-DD); no count may be older. "
+                                         "May be empty."), required=False),
     ),
 )
 
@@ -118,7 +120,7 @@ POPULATION = Dataset(
     key=("facility_code", "date"),
     columns=(
         Column("facility_code", Kind.REFERENCE, _("Code of the facility."), field="facility"),
-        Column("date", Kind.DATE, _("Date of the count, YYYY-MM-DD.")),
+        Column("date", Kind.DATE, _("Date of the count, DD.MM.YYYY or YYYY-MM-DD.")),
         _count("total", _("Total held.")),
         _count("women", _("Women.")),
         _count("pregnant_women", _("Pregnant women.")),

@@ -1,4 +1,5 @@
-"""Export of the registry within a user's mandate, in the same columns the importer reads.
+"""Export of the registry within a user's mandate: for machines in the same columns the importer
+reads (CSV, and the re-importable XLSX), and for people (report.py).
 
 One query per dataset, iterated in chunks, so ~300 facilities with 60 snapshots each stream out
 without loading models. Importing an export changes nothing.
@@ -21,13 +22,16 @@ ITERATOR_CHUNK = 2000
 
 
 class ExportFormat(StrEnum):
-    CSV = "csv"
-    XLSX = "xlsx"
+    CSV = "csv"  # one dataset, the columns the import reads
+    XLSX = "xlsx"  # for people: names in the reader's language, indicators, what was exported
+    XLSX_IMPORT = "xlsx-import"  # every dataset as a sheet, the columns the import reads
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {
     ExportFormat.CSV: "text/csv; charset=utf-8",
-    ExportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ExportFormat.XLSX: XLSX_TYPE,
+    ExportFormat.XLSX_IMPORT: XLSX_TYPE,
 }
 
 
@@ -67,4 +71,7 @@ def write_xlsx(stream: IO[bytes], names: Iterable[str], facilities: QuerySet[Fac
 
 
 def filename(name: str | None, fmt: ExportFormat, today: dt.date) -> str:
-    return f"custodywatch-{name or 'registry'}-{today.isoformat()}.{fmt}"
+    if fmt == ExportFormat.XLSX:
+        return f"custodywatch-facilities-{today.isoformat()}.xlsx"
+    extension = "xlsx" if fmt == ExportFormat.XLSX_IMPORT else str(fmt)
+    return f"custodywatch-{name or 'registry'}-{today.isoformat()}.{extension}"

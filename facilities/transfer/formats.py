@@ -1,8 +1,9 @@
-"""Reading and writing the registry's spreadsheets: CSV (UTF-8) and XLSX.
+"""Reading and writing the registry's spreadsheets: CSV and XLSX.
 
 Reading turns bytes into plain tables (line numbers and raw cell values) and refuses, with a
-message for the user, anything that is not a readable spreadsheet within the limits: other
-encodings, binary files, damaged or bomb-like workbooks, too many rows, columns or sheets.
+message for the user, anything that is not a readable spreadsheet within the limits: a CSV
+neither in UTF-8 (with or without BOM) nor in Windows-1251 or KZ-1048, binary files, damaged
+or bomb-like workbooks, too many rows, columns or sheets.
 Nothing here knows what the columns mean; that is the importer's business.
 
 Writing neutralises formula injection: a text cell starting with =, +, -, @, tab or carriage
@@ -77,6 +78,7 @@ class Table:
     header_line: int = 0
     header: list[str] = field(default_factory=list)
     rows: list[tuple[int, tuple[Any, ...]]] = field(default_factory=list)
+    encoding: str = ""  # of a CSV file (Encoding); empty for a workbook
 
 
 def is_xlsx(data: bytes) -> bool:
@@ -101,36 +103,60 @@ def check_kind(data: bytes, filename: str) -> str:
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def decode_text(data: bytes) -> str:
-    """The text of a UTF-8 file (a byte order mark is allowed); other encodings are refused."""
+class Encoding:
+    """The encodings a CSV file is read in, as the import page names them."""
+
+    UTF8 = "UTF-8"
+    UTF8_BOM = "UTF-8 with BOM"
+    WINDOWS_1251 = "Windows-1251"
+    KZ_1048 = "KZ-1048"
+
+
+# Bytes where KZ-1048 holds Kazakh letters and Windows-1251 Serbian, Macedonian or Ukrainian ones
+# (the capital and small letters qa, shha, u with stroke, schwa, barred o, ghe with stroke,
+# straight u, en with descender): a Kazakh registry file holding them is KZ-1048.
+_KZ_1048_BYTES = frozenset(b"\x8d\x8e\x9d\x9e\xa1\xa2\xa3\xa5\xaa\xaf\xb4\xba\xbc\xbd\xbe\xbf")
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was found in (Encoding).
+
+    UTF-8 with or without a byte order mark, and the single-byte Cyrillic encodings spreadsheets
+    in Kazakhstan save (Windows-1251, KZ-1048), told apart by their content; UTF-16 and UTF-32
+    are refused with a message saying how to save the file instead.
+    """
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise FileRejected(_("The file is in UTF-32. Save it as CSV UTF-8."))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(data):
         raise FileRejected(_("The file is in UTF-16 (Excel's \"Unicode text\"). Save it as CSV UTF-8."))
+    encoding = Encoding.UTF8
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data, encoding = data[len(codecs.BOM_UTF8):], Encoding.UTF8_BOM
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        if _looks_like_single_byte_cyrillic(data):
+        kazakh = any(byte in _KZ_1048_BYTES for byte in data)
+        codec = "kz1048" if kazakh else "cp1251"
+        if encoding == Encoding.UTF8_BOM or not _looks_like_single_byte_cyrillic(data, codec):
             raise FileRejected(
-                _("The file is not in UTF-8: it looks like Windows-1251 or KZ-1048 (Cyrillic). "
-                  "Save it as CSV UTF-8."),
+                _("The file is neither UTF-8 text nor an XLSX workbook (undecodable bytes at line %(line)s).")
+                % {"line": line},
                 line=line,
             ) from None
-        raise FileRejected(
-            _("The file is neither UTF-8 text nor an XLSX workbook (undecodable bytes at line %(line)s).")
-            % {"line": line},
-            line=line,
-        ) from None
+        encoding = Encoding.KZ_1048 if kazakh else Encoding.WINDOWS_1251
+        text = data.decode(codec, errors="replace")
+        if "\ufffd" in text:  # 0x98 has no character in Windows-1251
+            line = text.count("\n", 0, text.index("\ufffd")) + 1
+            raise FileRejected(_("The file holds a byte that is no character in %(encoding)s (line %(line)s).")
+                               % {"encoding": encoding, "line": line}, line=line) from None
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise FileRejected(
             _("The file contains NUL characters (line %(line)s): it is binary, not CSV text.") % {"line": line},
             line=line,
         )
-    return text
+    return text, encoding
 
 
 def _looks_like_utf16(data: bytes) -> bool:
@@ -142,12 +168,16 @@ def _looks_like_utf16(data: bytes) -> bool:
     return even.count(0) > len(even) * 0.4 or odd.count(0) > len(odd) * 0.4
 
 
-def _looks_like_single_byte_cyrillic(data: bytes) -> bool:
-    high = [b for b in data[:65536] if b >= 0x80]
+# Besides letters, what Cyrillic spreadsheets hold in the upper half of a single-byte code page.
+_SINGLE_BYTE_PUNCTUATION = frozenset("№«»\u2013\u2014“”„\u2018\u2019…\u00a0°±·•")
+
+
+def _looks_like_single_byte_cyrillic(data: bytes, codec: str = "cp1251") -> bool:
+    high = bytes(b for b in data[:65536] if b >= 0x80)
     if not high:
         return False
-    text = bytes(high).decode("cp1251", errors="replace")
-    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff")
+    text = high.decode(codec, errors="replace")
+    cyrillic = sum(1 for ch in text if "\u0400" <= ch <= "\u04ff" or ch in _SINGLE_BYTE_PUNCTUATION)
     return cyrillic >= len(high) * 0.8
 
 
@@ -158,10 +188,10 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(data: bytes, limits: Limits) -> Table:
-    text = decode_text(data)
+    text, encoding = decode_text(data)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    table = Table(sheet="")
+    table = Table(sheet="", encoding=encoding)
     line = 0
     try:
         for line, cells in enumerate(reader, start=1):

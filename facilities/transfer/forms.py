@@ -9,7 +9,8 @@ from facilities.transfer.columns import DATASETS
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
-        help_text=_("An XLSX workbook with sheets named after the datasets, or a CSV file (UTF-8)."),
+        help_text=_("An XLSX workbook with sheets named after the datasets, or a CSV file "
+                    "(UTF-8 or Windows-1251; the page says which it found)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
     dataset = forms.ChoiceField(

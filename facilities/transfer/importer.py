@@ -17,12 +17,12 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Min, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind
-from accounts.permissions import facility_scope
-from facilities import services
+from facilities import services, text_rules
 from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, Unit, UnitOccupancy
 from facilities.transfer import formats
 from facilities.transfer.cells import Problem, Row, normalise_name, parse_table
@@ -49,6 +49,8 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     applied: bool = False
+    # How the file was read: "CSV", with the encoding found (formats.Encoding), or "XLSX".
+    read_as: str = ""
 
     @property
     def ok(self) -> bool:
@@ -128,6 +130,7 @@ def _read(
 ) -> list[tuple[str, Table]]:
     if formats.check_kind(data, filename) == "csv":
         table = formats.read_csv(data, limits)
+        report.read_as = _("CSV in %(encoding)s") % {"encoding": table.encoding}
         if not table.header:
             raise FileRejected(_("The file is empty."))
         name = dataset or _detect_dataset(table)
@@ -138,6 +141,7 @@ def _read(
         return normalise_name(title) in DATASETS and (not dataset or normalise_name(title) == dataset)
 
     titles, tables = formats.read_xlsx(data, limits, wanted)
+    report.read_as = _("XLSX workbook")
     if dataset and not tables and len(titles) == 1:
         # A one-sheet workbook ("Sheet1") with the dataset chosen on the form: that sheet is it.
         _titles, tables = formats.read_xlsx(data, limits, lambda title: True)
@@ -198,6 +202,8 @@ class _Plan:
     facilities: dict[str, Facility] = field(default_factory=dict)
     creates_facility: set[str] = field(default_factory=set)
     outside_mandate: set[str] = field(default_factory=set)
+    # Since when each facility of the file is in use, as it will be once the file is applied.
+    opened_on: dict[str, dt.date | None] = field(default_factory=dict)
 
     def outcomes(self) -> dict[str, Outcome]:
         result: dict[str, Outcome] = {}
@@ -217,15 +223,15 @@ class _Plan:
     def load_facilities(self, codes: Iterable[str]) -> None:
         """Fetch the existing facilities among `codes`, noting those outside the actor's mandate."""
         wanted = sorted(set(codes) - set(self.facilities) - self.outside_mandate)
-        scope = Q() if self.actor is None else facility_scope(self.actor)
         for chunk in _chunks(wanted):
             found = {f.code: f for f in Facility.objects.filter(code__in=chunk)}
-            allowed = set() if scope is None else set(
-                Facility.objects.filter(scope, code__in=chunk).values_list("code", flat=True)
-            )
+            # The same mandate rule the services apply to each change (services.within_mandate).
+            allowed = set(services.within_mandate(self.actor, Facility.objects.filter(code__in=chunk))
+                          .values_list("code", flat=True))
             for code, facility in found.items():
                 if code in allowed:
                     self.facilities[code] = facility
+                    self.opened_on.setdefault(code, facility.opened_on)
                 else:
                     self.outside_mandate.add(code)
 
@@ -290,6 +296,7 @@ def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) 
     operators: dict[str, Organisation] = {}
     for chunk in _chunks(operator_codes):
         operators.update((o.code, o) for o in Organisation.objects.filter(code__in=chunk))
+    known_codes: list[str] | None = None
     for row in rows:
         code = row.values["code"]
         if code in plan.outside_mandate:
@@ -297,12 +304,22 @@ def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) 
             continue
         existing = plan.facilities.get(code)
         changes = _facility_fields(row, regions, operators, existing, problems)
+        if existing is not None:
+            changes = {name: value for name, value in changes.items() if _differs(existing, name, value)}
+        changes = _ruled(changes, services.FACILITY_RULES, row, dataset, problems)
         if existing is None:
+            if known_codes is None:  # every code, once: a look-alike may be anywhere in the registry
+                known_codes = list(Facility.objects.values_list("code", flat=True))
+            if "code" in changes and (problem := services.lookalike_problem(
+                    changes["code"], [*known_codes, *plan.creates_facility])):
+                row.problem("code", problem, problems)
             plan.creates_facility.add(code)
+            plan.opened_on[code] = changes.get("opened_on")
             _missing_for_create(row, dataset, problems)
             candidate = Facility(**changes)
         else:
             changes = {name: value for name, value in changes.items() if _differs(existing, name, value)}
+            plan.opened_on[code] = changes.get("opened_on", existing.opened_on)
             if not changes:
                 plan.keep(dataset.name)
                 continue
@@ -312,6 +329,32 @@ def _validate_facilities(plan: _Plan, rows: list[Row], problems: list[Problem]) 
         _model_problems(candidate, row, dataset, ["region", "operator", "latest_snapshot"], problems)
         action = ChangeAction.UPDATE if existing else ChangeAction.CREATE
         plan.steps.append(_Step(dataset.name, row, action, existing, changes))
+    _check_opened_on(plan, problems)
+
+
+def _ruled(
+    fields: dict[str, Any], rules: dict[str, Any], row: Row, dataset: Dataset, problems: list[Problem]
+) -> dict[str, Any]:
+    """The fields as the services' rules clean them; a value that breaks a rule is reported and left out."""
+    try:
+        return services.apply_rules(fields, rules)
+    except ValidationError as exc:
+        _report_validation_error(exc, row, dataset, problems)
+        broken = set(exc.message_dict)
+        return {name: value for name, value in fields.items() if name not in broken}
+
+
+def _check_opened_on(plan: _Plan, problems: list[Problem]) -> None:
+    """A facility cannot have opened after a count the registry already holds for it."""
+    moved = [s for s in plan.steps if s.dataset == "facilities" and s.target is not None
+             and s.fields.get("opened_on") is not None]
+    firsts: dict[int, dt.date] = {}
+    for chunk in _chunks([step.target.pk for step in moved]):
+        firsts.update(PopulationSnapshot.objects.filter(facility_id__in=chunk).values("facility_id")
+                      .annotate(first=Min("date")).values_list("facility_id", "first"))
+    for step in moved:
+        if problem := services.opened_on_problem(step.fields["opened_on"], firsts.get(step.target.pk)):
+            step.row.problem("opened_on", problem, problems)
 
 
 def _facility_fields(
@@ -377,6 +420,9 @@ def _validate_units(plan: _Plan, rows: list[Row], problems: list[Problem]) -> No
         fields = {dataset.column(name).model_field: value
                   for name, value in row.values.items() if name != "facility_code"}
         unit = existing.get((facility.pk, fields["code"])) if facility else None
+        if unit is not None:
+            fields = {name: value for name, value in fields.items() if _differs(unit, name, value)}
+        fields = _ruled(fields, services.UNIT_RULES, row, dataset, problems)
         if unit is None:
             _missing_for_create(row, dataset, problems)
             candidate = Unit(**fields)
@@ -405,11 +451,17 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
         existing.update(((s.facility_id, s.date), s)
                         for s in PopulationSnapshot.objects.filter(facility_id__in=chunk, **on_dates))
     changed: list[tuple[Row, _Step, PopulationSnapshot]] = []
+    today = timezone.localdate()
     for row in rows:
         if not _resolve_facility(plan, row, problems):
             continue
         code = row.values["facility_code"]
         facility = plan.facilities.get(code)
+        try:  # the date rules of services.record_population_snapshot
+            text_rules.count_date(row.values["date"], opened_on=plan.opened_on.get(code), today=today)
+        except text_rules.RuleError as error:
+            row.problem("date", str(error), problems)
+            continue
         counts = {name: value for name, value in row.values.items() if name not in dataset.key}
         snapshot = existing.get((facility.pk, row.values["date"])) if facility else None
         if snapshot is None:
@@ -468,6 +520,10 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
         with transaction.atomic():
             for step in plan.steps:
                 _apply_step(plan, step, occupancy)
+    except services.OutsideMandate as refusal:
+        # Checked beforehand, so only a concurrent change gets here.
+        step.row.problem("", str(refusal), report.problems)
+        return
     except ValidationError as exc:
         # Checked beforehand, so only a concurrent change gets here.
         _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)

@@ -43,12 +43,6 @@ def _unit_or_404(facility: Facility, unit_pk: int) -> Unit:
     return unit
 
 
-def _ensure_in_mandate(request: HttpRequest, facility: Facility) -> None:
-    # A change that would put a facility out of the editor's own mandate is refused (rolled back).
-    if not selectors.facilities_for(request.user).filter(pk=facility.pk).exists():
-        raise ValidationError({NON_FIELD_ERRORS: _("The facility would be outside your mandate.")})
-
-
 def _attempt(form: Any, write: Callable[[], T]) -> T | None:
     """Run one service call; if it refuses, put its reasons on the form and return None.
 
@@ -60,6 +54,9 @@ def _attempt(form: Any, write: Callable[[], T]) -> T | None:
             return write()
     except ValidationError as error:
         show_service_errors(form, error)
+    except services.OutsideMandate as refusal:
+        # The change would take the facility out of the editor's mandate (facilities.services).
+        show_service_errors(form, ValidationError({NON_FIELD_ERRORS: str(refusal)}))
     except IntegrityError:
         # A concurrent change won the race for a unique code: the database refused ours.
         show_service_errors(form, ValidationError(
@@ -85,9 +82,7 @@ def create_facility(request: HttpRequest) -> HttpResponse:
     form = FacilityForm(_form_data(request))
     if form.is_bound and form.is_valid():
         def write() -> Facility:
-            facility = services.create_facility(by=request.user, **form.service_fields())
-            _ensure_in_mandate(request, facility)
-            return facility
+            return services.create_facility(by=request.user, **form.service_fields())
 
         if (facility := _attempt(form, write)) is not None:
             messages.success(request, _("Facility %(code)s, %(name)s, was registered.") % {
@@ -104,9 +99,7 @@ def edit_facility(request: HttpRequest, pk: int) -> HttpResponse:
     form = FacilityForm(_form_data(request), facility=facility)
     if form.is_bound and form.is_valid():
         def write() -> Facility:
-            saved = services.update_facility(facility=facility, by=request.user, **form.service_fields())
-            _ensure_in_mandate(request, saved)
-            return saved
+            return services.update_facility(facility=facility, by=request.user, **form.service_fields())
 
         if (saved := _attempt(form, write)) is not None:
             if changed := form.changed_labels():

@@ -10,16 +10,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import Capability, can, require
+from facilities import selectors
 from facilities.selectors import facilities_for
-from facilities.transfer import exporter, importer
+from facilities.transfer import exporter, importer, report
 from facilities.transfer.columns import APPLY_ORDER, DATASETS
 from facilities.transfer.forms import ImportForm
+from facilities.views.pages import FacilityFilterForm
 
 # The error table shows this many problems; the count says how many more there are.
 SHOWN_PROBLEMS = 1000
@@ -87,6 +90,7 @@ def _import_page(request: HttpRequest, limit: _UploadLimit | None) -> HttpRespon
         "dry_run": bool(form.is_bound and form.is_valid() and form.cleaned_data["dry_run"]),
         "datasets": [DATASETS[name] for name in APPLY_ORDER],
         "can_export": can(request.user, Capability.EXPORT_REGISTRY),
+        "list_url": reverse("facilities:list"),
         "max_megabytes": f"{settings.IMPORT_MAX_BYTES / (1024 * 1024):g}",
         "max_rows": settings.IMPORT_MAX_ROWS,
     }
@@ -112,22 +116,53 @@ def export_registry(request: HttpRequest) -> HttpResponse:
     try:
         fmt = exporter.ExportFormat(fmt)
     except ValueError:
-        return _bad_request(_("Unknown format; choose csv or xlsx."))
+        return _bad_request(_("Unknown format; choose one of: %(formats)s.") % {
+            "formats": ", ".join(exporter.ExportFormat)})
     if fmt == exporter.ExportFormat.CSV and not dataset:
         return _bad_request(_("A CSV file holds one dataset; choose one of: %(names)s.") % {"names": names})
+    # The list's own filters, read by the list's own form: the export holds what the list shows.
     facilities = facilities_for(request.user)
+    regions, operators = selectors.facility_filter_choices(facilities)
+    form = FacilityFilterForm(request.GET or None, regions=regions, operators=operators)
+    chosen, _sort = form.chosen()
+    if form.is_bound and form.errors:
+        return _bad_request(" ".join(f"{form[name].label}: {' '.join(errors)}" for name, errors in form.errors.items()))
+    facilities = selectors.filter_facilities(facilities, chosen)
     if fmt == exporter.ExportFormat.CSV:
         response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
             exporter.csv_lines(dataset, facilities), content_type=exporter.CONTENT_TYPES[fmt]
         )
     else:
         buffer = io.BytesIO()
-        exporter.write_xlsx(buffer, [dataset] if dataset else APPLY_ORDER, facilities)
+        if fmt == exporter.ExportFormat.XLSX_IMPORT:
+            exporter.write_xlsx(buffer, [dataset] if dataset else APPLY_ORDER, facilities)
+        else:
+            report.write_report(buffer, facilities, by=request.user, filters=_described(form))
         response = HttpResponse(buffer.getvalue(), content_type=exporter.CONTENT_TYPES[fmt])
     name = exporter.filename(dataset or None, fmt, timezone.localdate())
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _described(form: FacilityFilterForm) -> list[tuple[str, str]]:
+    """The filters in force, as (label, value) in the reader's language."""
+    if not form.is_bound:
+        return []
+    described = []
+    for name in ("q", "type", "region", "operator", "overcrowded", "holds_minors", "holds_mothers"):
+        value = form.cleaned_data.get(name)
+        if not value:
+            continue
+        field = form.fields[name]
+        if isinstance(value, bool):
+            shown = _("Yes")
+        elif hasattr(field, "choices"):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = str(value)
+        described.append((str(field.label), shown))
+    return described
 
 
 def _bad_request(message: str) -> HttpResponse:

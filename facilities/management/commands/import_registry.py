@@ -27,7 +27,7 @@ class Command(BaseCommand):
     help = "Import facilities, units and population snapshots from a CSV file or an XLSX workbook."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="a .csv (UTF-8) or .xlsx file")
+        parser.add_argument("file", help="a .csv (UTF-8, Windows-1251 or KZ-1048) or .xlsx file")
         parser.add_argument("--dataset", choices=sorted(DATASETS), default="",
                             help="the dataset of a CSV file (default: told by its header), or the one sheet to read")
         parser.add_argument("--user", default="",
@@ -55,6 +55,8 @@ class Command(BaseCommand):
                 )
         except OSError as exc:
             raise CommandError(_("Cannot read %(path)s: %(error)s") % {"path": path, "error": exc.strerror}) from None
+        if report.read_as:
+            self.stdout.write(_("Read as %(how)s.") % {"how": report.read_as})
         if report.problems:
             self.stdout.write("\t".join((_("Sheet"), _("Line"), _("Column"), _("Value"), _("Problem"))))
             for p in report.problems:

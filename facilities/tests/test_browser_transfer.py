@@ -1,0 +1,46 @@
+"""Exporting what the list shows and importing an agency's spreadsheet, as a person does it."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from facilities.models import Facility
+from facilities.tests.spreadsheets import FACILITY_HEADER, csv_bytes, facility_row
+from lib.factories import TEST_PASSWORD
+from lib.testing.browser import log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_export_of_a_filtered_list_holds_what_the_list_shows(page, personas):
+    log_in(page, "aigerim.npm", TEST_PASSWORD)
+    page.goto(reverse("facilities:list"))
+
+    # The filter form answers through htmx: the export link must follow it without a reload.
+    page.locator("#id_region").select_option("KZ-35")
+    page.locator(".result-count").get_by_text("2 facilities").wait_for()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export this list (XLSX)").click()
+
+    assert download.value.suggested_filename.startswith("custodywatch-facilities-")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["AK-159/2", "SEI-01"]
+
+
+def test_a_csv_saved_in_windows_1251_is_imported_and_the_page_says_so(page, personas, tmp_path):
+    upload = tmp_path / "facilities.csv"
+    upload.write_bytes(csv_bytes([FACILITY_HEADER, facility_row("NEW-1", name_ru="Исправительная колония")],
+                                 delimiter=";", encoding="cp1251"))
+    log_in(page, "aigerim.npm", TEST_PASSWORD)
+    page.goto(reverse("facilities:import"))
+
+    page.locator("input[type=file]").set_input_files(str(upload))
+    page.get_by_role("button", name="Import").click()
+
+    page.locator("#import-read-as").wait_for()
+    assert page.locator("#import-read-as").inner_text() == "Read as CSV in Windows-1251."
+    assert Facility.objects.get(code="NEW-1").name_ru == "Исправительная колония"
