@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests serve static files from the source folders (no collectstatic needed before a run).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
