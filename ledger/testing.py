@@ -28,7 +28,7 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
         database["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         }
     settings.configure(
         DEBUG=False,
