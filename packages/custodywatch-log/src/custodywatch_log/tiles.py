@@ -13,9 +13,9 @@ from __future__ import annotations
 import os
 import re
 import urllib.error
-import zlib
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
