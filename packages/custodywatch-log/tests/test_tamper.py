@@ -203,7 +203,9 @@ def _messages(pristine: TiledLog, work: Path) -> list[dict]:
     return _audit(pristine, work)["problems"]
 
 
-@pytest.mark.parametrize(("bundle", "offset", "leaf"), [("tile/entries/001", 44, 300), ("tile/entries/002.p/188", 7, 519)])
+@pytest.mark.parametrize(
+    ("bundle", "offset", "leaf"), [("tile/entries/001", 44, 300), ("tile/entries/002.p/188", 7, 519)]
+)
 def test_an_altered_entry_bundle_is_named_with_the_entry_not_the_correct_hash_tiles(
     pristine, tmp_path, bundle, offset, leaf
 ):

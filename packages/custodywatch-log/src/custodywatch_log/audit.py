@@ -82,7 +82,7 @@ def _mth_of_hashes(level: list[bytes]) -> bytes:
     sha, one = _sha256, _NODE_PREFIX
     while len(level) > 1:
         pairs = iter(level)
-        level = [sha(one + a + b).digest() for a, b in zip(pairs, pairs)]
+        level = [sha(one + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
     return level[0]
 
 
@@ -195,8 +195,7 @@ def _settle_dispute(problems: list[Problem], res: _Level0Result, bundle_signed: 
     leaves leads to what the log signed (the level-1 tile above, or the checkpoint's root).
     """
     bpath, tpath = entries_path(res.index, res.width), tile_path(0, res.index, res.width)
-    assert res.bundle_hashes is not None and res.tile_hashes is not None
-    want, got = res.bundle_hashes, res.tile_hashes
+    want, got = res.bundle_hashes or b"", res.tile_hashes or b""
     if tile_signed and not bundle_signed:
         bad = [i for i in range(0, len(want), HASH_SIZE) if want[i : i + HASH_SIZE] != got[i : i + HASH_SIZE]]
         for off in bad[:_MAX_MISMATCHES_PER_TILE]:
@@ -213,7 +212,8 @@ def _settle_dispute(problems: list[Problem], res: _Level0Result, bundle_signed: 
         if len(bad) > _MAX_MISMATCHES_PER_TILE:
             problems.append(Problem(bpath, f"{bpath}: {len(bad) - _MAX_MISMATCHES_PER_TILE} more entries were altered"))
     elif bundle_signed and not tile_signed:
-        _report_mismatches(problems, tpath, 0, res.index, want, got, "the entry bundle (which agrees with the checkpoint)")
+        source = "the entry bundle (which agrees with the checkpoint)"
+        _report_mismatches(problems, tpath, 0, res.index, want, got, source)
     else:
         _report_mismatches(problems, tpath, 0, res.index, want, got, f"the entry bundle {bpath}")
 
@@ -349,14 +349,13 @@ def _settle_full_tile(reader: TileReader, size: int, res: _Level0Result, problem
     Returns the hash to carry upwards: the version the level above agrees with (the hash tile's
     when neither does, so the levels above are audited on what the log claims).
     """
-    assert res.bundle_hashes is not None and res.tile_hashes is not None and res.tile_root is not None
-    bundle_root = _mth_of_tile(res.bundle_hashes)
+    bundle_root = _mth_of_tile(res.bundle_hashes or b"")
     try:
         above = TileHashes(reader, size)[(TILE_HEIGHT, res.index)]
     except (TileError, KeyError):
         above = None
     _settle_dispute(problems, res, above == bundle_root, above == res.tile_root)
-    return bundle_root if above == bundle_root else res.tile_root
+    return bundle_root if above == bundle_root or res.tile_root is None else res.tile_root
 
 
 def _check_upper_level(
