@@ -307,7 +307,7 @@ def _row(name: str, value: str, target: str = "") -> str:
     return f"| {name:<58} | {value:>16} | {target:<14} |"
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", help="PostgreSQL URL to benchmark (databases are created next to it)")
     parser.add_argument("--no-postgres", action="store_true")
@@ -405,7 +405,28 @@ def main() -> None:
             print(_row(f"{label}: (writing {n:,} entries directly took)", f"{proofs['populate_seconds']:.0f} s"))
     print(line)
     print(f"total run time {time.perf_counter() - started:.0f} s")
+    missed = _missed(results)
+    if missed:
+        print(f"TARGETS MISSED: {'; '.join(missed)}")
+        return 1
+    return 0
+
+
+def _missed(results: dict[str, dict]) -> list[str]:
+    """The targets of the table above that were missed."""
+    missed = []
+    if results.get("sqlite_append", {}).get("append_median", 20_000) < 20_000:
+        missed.append("SQLite appends >= 20,000/s")
+    for db in ("sqlite", "pg"):
+        for part in ("append", "proofs"):
+            if results.get(f"{db}_{part}", {}).get("bytes_per_entry", 0) > 300:
+                missed.append(f"{db} {part}: <= 300 bytes per entry")
+        proofs = results.get(f"{db}_proofs", {})
+        for kind in ("inclusion", "consistency"):
+            if proofs.get(f"{kind}_median_ms", 0) >= 1:
+                missed.append(f"{db}: {kind} proof < 1 ms")
+    return missed
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
