@@ -330,11 +330,12 @@ def main() -> int:
         else:
             out = part_proofs(rest[0], int(rest[1]), rest[2], int(rest[3]))
         print(json.dumps(out))
-        return
+        return 0
 
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="bench-ledger-"))
-    keys = str(work / "keys")
+    # The ledger refuses a key directory inside the SQLite database's directory: keep it beside.
+    keys = tempfile.mkdtemp(prefix="bench-ledger-keys-")
     server = None
     pg_url = args.postgres
     if not pg_url and os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -372,6 +373,7 @@ def main() -> int:
         if server:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(keys, ignore_errors=True)
 
     base = results["baseline"]
     line = "+" + "-" * 60 + "+" + "-" * 18 + "+" + "-" * 16 + "+"
