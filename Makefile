@@ -55,4 +55,4 @@ messages: venv
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=packages
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var ledger-keys

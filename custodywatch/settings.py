@@ -92,10 +92,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(exist_ok=True)
     # WAL lets readers work while the ledger sequencer writes; IMMEDIATE takes the write lock up
     # front so concurrent writers queue instead of failing with "database is locked".
+    # synchronous=FULL syncs the WAL at every commit, so a committed ledger entry survives a power
+    # cut, not only a killed process (NORMAL may lose the last commits); the sequencer commits in
+    # batches, so the cost is one fsync per batch.
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -192,10 +195,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 
-# The ledger: where signing keys live (a directory of Ed25519 seeds, created on first use in
-# development) and the log's origin line.
+# The ledger: where signing keys and the last signed checkpoint live (a directory of Ed25519
+# seeds, created on first use in development) and the log's origin line. The key directory must
+# not lie inside the SQLite database's directory (the ledger app refuses to start then): it is
+# backed up and restored apart from the database, which is how a restored old backup is caught.
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", default="custodywatch.example/ledger")
-LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(VAR_DIR / "keys")))
+LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(BASE_DIR / "ledger-keys")))
 # Witnesses that cosign checkpoints: a JSON list of {"name", "url", "vkey"} (or a file of it), and
 # how many must cosign before a checkpoint counts as published (default: a majority).
 LEDGER_WITNESSES = env_json("LEDGER_WITNESSES", default=[])

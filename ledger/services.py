@@ -32,6 +32,7 @@ from ledger.conf import WitnessConfig
 from ledger.encoding import MAX_ENTRY_BYTES, EntryError, NewEntry, encode_entry
 from ledger.errors import LedgerForkError, LedgerIntegrityError, SigningKeyError
 from ledger.models import Checkpoint, Cosignature, Entry, EntryKind, SigningKey, SubtreeHash
+from lib import faultpoints
 
 logger = logging.getLogger(__name__)
 
@@ -135,10 +136,38 @@ def _sign_locked(*, signer: Signer, key: SigningKey, now: datetime) -> Checkpoin
         _check_extends(size=size, new_root=new_root, old_size=old_size, old_root=old_root, what=what)
     existing = Checkpoint.objects.filter(size=size, signing_key=key).first()
     if existing is not None:
+        _remember_on_commit(existing.note, key.vkey)
         return existing
     note = CheckpointBody(origin=key.name, size=size, root_hash=new_root).sign(signer)
-    keys.remember_signed(note)
-    return Checkpoint.objects.create(size=size, root=new_root, note=note, signing_key=key, created_at=now)
+    checkpoint = Checkpoint.objects.create(size=size, root=new_root, note=note, signing_key=key, created_at=now)
+    faultpoints.reached("sign:stored")
+    _remember_on_commit(note, key.vkey)
+    return checkpoint
+
+
+def _remember_on_commit(note: str, vkey: str) -> None:
+    """Remember ``note`` in the key directory once (and only if) the database committed it.
+
+    Remembering before the commit would leave a checkpoint the database never stored, which every
+    later signing would take for a fork and refuse. A crash between commit and this callback is
+    caught up at the next signing, which remembers the checkpoint it finds stored.
+    """
+
+    def remember() -> None:
+        faultpoints.reached("sign:committed")
+        keys.remember_signed(note, vkey)
+        faultpoints.reached("sign:remembered")
+
+    transaction.on_commit(remember)
+
+
+def _catch_up(key: SigningKey) -> None:
+    """Reconcile the key directory with the database after an interrupted signing or rotation."""
+    keys.reconcile()
+    latest = Checkpoint.objects.filter(signing_key__name=key.name).select_related("signing_key").first()
+    remembered = keys.last_signed()
+    if latest is not None and (remembered is None or remembered[0].size < latest.size):
+        _remember_on_commit(latest.note, latest.signing_key.vkey)
 
 
 def sign_checkpoint(*, now: datetime | None = None) -> Checkpoint:
@@ -147,13 +176,16 @@ def sign_checkpoint(*, now: datetime | None = None) -> Checkpoint:
     Refuses with ``LedgerForkError`` if the stored tree does not extend the last checkpoint signed
     (in the database or remembered in the key directory), and with ``LedgerIntegrityError`` if
     stored hashes do not match the entries appended since. Signing the same size twice with the
-    same key returns the stored checkpoint.
+    same key returns the stored checkpoint. Safe to interrupt at any step (see ``keys``).
     """
     now = now or timezone.now()
     with transaction.atomic():
         lock_log()
         signer, key = keys.current_signer(now=now)
-        return _sign_locked(signer=signer, key=key, now=now)
+        _catch_up(key)
+        checkpoint = _sign_locked(signer=signer, key=key, now=now)
+        faultpoints.reached("sign:before-commit")
+    return checkpoint
 
 
 def rotate_signing_key(*, now: datetime | None = None) -> SigningKey:
@@ -163,6 +195,12 @@ def rotate_signing_key(*, now: datetime | None = None) -> SigningKey:
     checkpoint that includes it (so the change is vouched for by the key clients already trust),
     then retires the outgoing key. Keys given through ``LEDGER_SIGNING_KEY`` cannot be rotated
     here: the new key would have to be placed in the environment by the operator.
+
+    Crash-safe in every order of failure: the new key's file is on disk before the transaction
+    that makes it active commits; the vouching checkpoint is remembered only after that commit;
+    the old key's file is renamed last, and the next signing renames it if a crash came first.
+    Before the commit nothing changed (an unused key file stays behind); after it, the rotation
+    happened and the next signing completes what is left.
     """
     now = now or timezone.now()
     if keys.environment_signer() is not None:
@@ -172,6 +210,7 @@ def rotate_signing_key(*, now: datetime | None = None) -> SigningKey:
     with transaction.atomic():
         lock_log()
         old_signer, old_key = keys.current_signer(now=now)
+        _catch_up(old_key)
         new_signer = Signer.generate(keys.origin())
         append_entries(
             entries=[
@@ -188,11 +227,19 @@ def rotate_signing_key(*, now: datetime | None = None) -> SigningKey:
         )
         _sign_locked(signer=old_signer, key=old_key, now=now)
         keys.write_key_file(new_signer)
+        faultpoints.reached("rotate:key-written")
         SigningKey.objects.filter(pk=old_key.pk).update(retired_at=now)
         new_key = SigningKey.objects.create(
             name=new_signer.name, key_id=new_signer.key_id.hex(), vkey=new_signer.vkey, created_at=now
         )
-        transaction.on_commit(lambda: keys.retire_key_file(old_key.key_id))
+        faultpoints.reached("rotate:before-commit")
+
+        def retire_old_key_file() -> None:
+            faultpoints.reached("rotate:remembered")
+            keys.retire_key_file(old_key.key_id)
+            faultpoints.reached("rotate:old-key-retired")
+
+        transaction.on_commit(retire_old_key_file)
     return new_key
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 _TRIGGERS = importlib.import_module("ledger.migrations.0002_append_only_triggers")
+_MORE_TRIGGERS = importlib.import_module("ledger.migrations.0004_refuse_replace_and_key_changes")
 
 
 def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides: Any) -> None:
@@ -28,7 +29,7 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
         database["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
         }
     settings.configure(
         DEBUG=False,
@@ -47,8 +48,19 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
 
 def _trigger_statements(vendor: str, *, create: bool) -> list[str]:
     if vendor == "sqlite":
-        return _TRIGGERS.SQLITE_TRIGGERS if create else _TRIGGERS.SQLITE_DROP_TRIGGERS
-    return _TRIGGERS.POSTGRES_TRIGGERS if create else _TRIGGERS.POSTGRES_DROP_TRIGGERS
+        first, more = (
+            (_TRIGGERS.SQLITE_TRIGGERS, _MORE_TRIGGERS.SQLITE_TRIGGERS)
+            if create
+            else (_TRIGGERS.SQLITE_DROP_TRIGGERS, _MORE_TRIGGERS.SQLITE_DROP_TRIGGERS)
+        )
+    else:
+        # 0004's PostgreSQL triggers use 0002's functions: create after them, drop before them.
+        first, more = (
+            (_TRIGGERS.POSTGRES_TRIGGERS, _MORE_TRIGGERS.POSTGRES_TRIGGERS)
+            if create
+            else (_MORE_TRIGGERS.POSTGRES_DROP_TRIGGERS, _TRIGGERS.POSTGRES_DROP_TRIGGERS)
+        )
+    return [*first, *more]
 
 
 def drop_append_only_triggers(connection: Any) -> None:

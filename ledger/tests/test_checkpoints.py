@@ -56,9 +56,10 @@ def _restore_older_backup(*, keep: int) -> None:
 # --- Signing ---------------------------------------------------------------------------------------
 
 
-def test_the_first_checkpoint_creates_a_private_key_file_and_signs_the_log():
+def test_the_first_checkpoint_creates_a_private_key_file_and_signs_the_log(django_capture_on_commit_callbacks):
     append_entries(entries=segments(0, 10))
-    checkpoint = sign_checkpoint()
+    with django_capture_on_commit_callbacks(execute=True):
+        checkpoint = sign_checkpoint()
     assert checkpoint.size == 10
     _verify(checkpoint)
     key = SigningKey.objects.get()
@@ -69,7 +70,7 @@ def test_the_first_checkpoint_creates_a_private_key_file_and_signs_the_log():
     assert stat.S_IMODE(keys.key_dir().stat().st_mode) == 0o700
     assert Signer.from_skey(key_file.read_text().strip()).vkey == key.vkey
     assert "PRIVATE" not in key.vkey
-    # The signer remembers what it signed, outside the database.
+    # The signer remembers what it signed, outside the database, once the database committed it.
     remembered, note = keys.last_signed()
     assert (remembered.size, note) == (10, checkpoint.note)
 
@@ -91,9 +92,10 @@ def test_signing_again_without_new_entries_returns_the_same_checkpoint():
     assert Checkpoint.objects.count() == 2
 
 
-def test_a_database_restored_from_an_older_backup_is_refused_not_forked():
+def test_a_database_restored_from_an_older_backup_is_refused_not_forked(django_capture_on_commit_callbacks):
     append_entries(entries=segments(0, 10))
-    sign_checkpoint()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_checkpoint()
     _restore_older_backup(keep=6)
     with pytest.raises(LedgerForkError, match="older backup"):
         sign_checkpoint()
@@ -104,9 +106,10 @@ def test_a_database_restored_from_an_older_backup_is_refused_not_forked():
     assert not Checkpoint.objects.exists()
 
 
-def test_a_different_tree_of_the_same_size_is_refused():
+def test_a_different_tree_of_the_same_size_is_refused(django_capture_on_commit_callbacks):
     append_entries(entries=segments(0, 10))
-    sign_checkpoint()
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_checkpoint()
     _restore_older_backup(keep=0)
     append_entries(entries=segments(50, 10))
     with pytest.raises(LedgerForkError):
@@ -296,9 +299,10 @@ def test_the_sign_checkpoint_command_signs_and_collects(witnesses):
     assert Cosignature.objects.filter(checkpoint__size=5).count() == 2
 
 
-def test_the_sign_checkpoint_command_stops_on_a_fork():
+def test_the_sign_checkpoint_command_stops_on_a_fork(django_capture_on_commit_callbacks):
     append_entries(entries=segments(0, 4))
-    call_command("sign_checkpoint", "--no-witnesses", stdout=StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("sign_checkpoint", "--no-witnesses", stdout=StringIO())
     _restore_older_backup(keep=2)
     with pytest.raises(CommandError, match="older backup"):
         call_command("sign_checkpoint", "--every", "0.01", "--count", "3", stdout=StringIO())

@@ -76,7 +76,7 @@ def test_concurrent_writers_never_get_the_same_index(ledger_transactional_db):
 
 def test_concurrent_writers_on_a_sqlite_file_never_get_the_same_index(tmp_path):
     race = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [*WORKER, "race", f"sqlite:///{tmp_path / 'race.sqlite3'}", str(tmp_path / "keys")],
+        [*WORKER, "race", f"sqlite:///{tmp_path / 'race.sqlite3'}", str(tmp_path.parent / f"{tmp_path.name}-keys")],
         capture_output=True, text=True, env=_worker_env(), cwd=ROOT, timeout=120,
     )
     assert race.stdout.strip() == f"ok {6 * 15 * 3}", race.stdout + race.stderr
@@ -167,7 +167,8 @@ def test_append_entry_goes_through_the_process_sequencer(ledger_transactional_db
 def _crash_database_url(tmp_path: Path) -> tuple[str, object]:
     """A database of its own for the worker process; returns its URL and a cleanup callable."""
     if connection.vendor != "postgresql":
-        return f"sqlite:///{tmp_path / 'crash.sqlite3'}", lambda: None
+        (tmp_path / "db").mkdir()  # apart from the key directory, as the ledger requires
+        return f"sqlite:///{tmp_path / 'db' / 'crash.sqlite3'}", lambda: None
     import psycopg
 
     params = connection.get_connection_params()

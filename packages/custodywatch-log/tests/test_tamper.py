@@ -192,17 +192,49 @@ def test_every_random_mutation_is_detected(pristine, tmp_path, capsys):
     assert not missed, missed
 
 
+def _alter_entry(work: Path, bundle: str, offset: int) -> None:
+    path = work / bundle
+    entries = decode_entry_bundle(path.read_bytes())
+    entries[offset] = b"changed"
+    path.write_bytes(encode_entry_bundle(entries))
+
+
+def _messages(pristine: TiledLog, work: Path) -> list[dict]:
+    return _audit(pristine, work)["problems"]
+
+
+@pytest.mark.parametrize(
+    ("bundle", "offset", "leaf"), [("tile/entries/001", 44, 300), ("tile/entries/002.p/188", 7, 519)]
+)
+def test_an_altered_entry_bundle_is_named_with_the_entry_not_the_correct_hash_tiles(
+    pristine, tmp_path, bundle, offset, leaf
+):
+    work = tmp_path / "log"
+    shutil.copytree(pristine.directory, work)
+    _alter_entry(work, bundle, offset)
+    problems = _messages(pristine, work)
+    assert [p["path"] for p in problems] == [bundle]
+    assert problems[0]["index"] == leaf
+    assert f"entry {leaf} was altered" in problems[0]["message"]
+
+
+def test_an_altered_hash_tile_is_named_when_the_entries_agree_with_the_checkpoint(pristine, tmp_path):
+    work = tmp_path / "log"
+    shutil.copytree(pristine.directory, work)
+    tile = work / "tile/0/001"
+    data = bytearray(tile.read_bytes())
+    data[44 * 32] ^= 1
+    tile.write_bytes(bytes(data))
+    problems = _messages(pristine, work)
+    assert problems[0]["path"] == "tile/0/001"
+    assert "leaf 300" in problems[0]["message"]
+    assert "agrees with the checkpoint" in problems[0]["message"]
+    assert not any(p["path"].startswith("tile/entries") for p in problems)
+
+
 def test_problems_name_the_leaf_and_the_tile(pristine, tmp_path):
     work = tmp_path / "log"
     shutil.copytree(pristine.directory, work)
-    bundle = work / "tile/entries/001"
-    entries = decode_entry_bundle(bundle.read_bytes())
-    entries[44] = b"changed"
-    bundle.write_bytes(encode_entry_bundle(entries))
-    messages = " | ".join(p["message"] for p in _audit(pristine, work)["problems"])
-    assert "leaf 300" in messages
-    assert "tile/0/001" in messages
-    assert "checkpoint says" in messages
     (work / "tile/0/000").unlink()
     messages = " | ".join(p["message"] for p in _audit(pristine, work)["problems"])
     assert "tile/0/000 is missing" in messages

@@ -68,27 +68,44 @@ def leaf_range_text(level: int, index: int) -> str:
     return f"leaves {index << level}..{((index + 1) << level) - 1}"
 
 
+# Hashing with as little Python per hash as possible (the audit is measured against bare hashlib
+# calls on the same leaves): a leaf hash continues a SHA-256 state that already absorbed the 0x00
+# prefix (``copy`` of a prefixed object, fed a zero-copy memoryview slice of the bundle) instead
+# of building ``b"\x00" + entry``; interior nodes pair consecutive digests with ``zip`` over one
+# iterator rather than slicing the tile or the level list.
+_LEAF_PREFIX = hashlib.sha256(b"\x00")
+_NODE_PREFIX = b"\x01"
+
+
+def _mth_of_hashes(level: list[bytes]) -> bytes:
+    """Merkle tree hash of a power-of-two number of subtree hashes (a full tile: 256)."""
+    sha, one = _sha256, _NODE_PREFIX
+    while len(level) > 1:
+        pairs = iter(level)
+        level = [sha(one + a + b).digest() for a, b in zip(pairs, pairs, strict=False)]
+    return level[0]
+
+
 def _mth_of_tile(data: bytes) -> bytes:
     """Merkle tree hash of a full tile's 256 concatenated hashes."""
-    sha = _sha256
-    level = [sha(b"\x01" + data[i : i + 64]).digest() for i in range(0, len(data), 64)]
-    while len(level) > 1:
-        level = [sha(b"\x01" + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=True)]
-    return level[0]
+    return _mth_of_hashes([data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)])
 
 
 def _hash_bundle(data: bytes, first_leaf: int, path: str) -> list[bytes]:
     """Decode an entry bundle and return its leaf hashes; ``TileError`` names the broken entry."""
-    sha = _sha256
+    copy = _LEAF_PREFIX.copy
+    view = memoryview(data)
     out: list[bytes] = []
     append = out.append
     pos, n = 0, len(data)
     # The hot loop: bounds are checked once at the end (a slice past the end is merely short).
     try:
         while pos < n:
-            end = pos + 2 + ((data[pos] << 8) | data[pos + 1])
-            append(sha(b"\x00" + data[pos + 2 : end]).digest())
-            pos = end
+            start = pos + 2
+            pos = start + ((data[pos] << 8) | data[pos + 1])
+            h = copy()
+            h.update(view[start:pos])
+            append(h.digest())
     except IndexError:
         raise TileError(f"{path} is truncated in the length of leaf {first_leaf + len(out)}") from None
     if pos != n:
@@ -104,6 +121,11 @@ class _Level0Result:
     leaves: list[bytes] | None = None  # leaf hashes of a partial tile
     problems: list[Problem] = field(default_factory=list)
     leaves_checked: int = 0
+    # When the entry bundle and the hash tile disagree: both versions, until the level above (or
+    # the checkpoint's root) tells which one the log signed. ``tile_root``/``leaves`` then hold
+    # the hash tile's version.
+    bundle_hashes: bytes | None = None
+    tile_hashes: bytes | None = None
 
 
 def _check_level0(reader: TileReader, index: int, width: int) -> _Level0Result:
@@ -134,7 +156,8 @@ def _check_level0(reader: TileReader, index: int, width: int) -> _Level0Result:
             )
             leaves = None
         if leaves is not None:
-            leaves = leaves[:width]
+            if len(leaves) > width:
+                leaves = leaves[:width]
             result.leaves_checked = width
     except TileError as e:
         result.problems.append(Problem(bpath, str(e)))
@@ -148,18 +171,51 @@ def _check_level0(reader: TileReader, index: int, width: int) -> _Level0Result:
             tile = None
     except TileError as e:
         result.problems.append(Problem(tpath, str(e)))
-    joined = b"".join(leaves) if leaves is not None else None
-    if joined is not None and tile is not None and joined != tile:
-        _report_mismatches(result.problems, tpath, 0, index, joined, tile, "the entry bundle")
-    if joined is None and tile is not None:
-        joined = tile  # keep auditing the levels above with what the log claims
-    if joined is None:
-        return result
+    if leaves is not None:
+        joined = b"".join(leaves)
+        if tile is not None and joined != tile:
+            result.bundle_hashes, result.tile_hashes = joined, tile
+            leaves = None  # go on with what the hash tile claims; audit_tiles settles who is right
+    if leaves is None:
+        if tile is None:
+            return result
+        # keep auditing the levels above with what the log claims
+        leaves = [tile[i : i + HASH_SIZE] for i in range(0, len(tile), HASH_SIZE)]
     if width == TILE_WIDTH:
-        result.tile_root = _mth_of_tile(joined)
+        result.tile_root = _mth_of_hashes(leaves)
     else:
-        result.leaves = [joined[i : i + HASH_SIZE] for i in range(0, len(joined), HASH_SIZE)]
+        result.leaves = leaves
     return result
+
+
+def _settle_dispute(problems: list[Problem], res: _Level0Result, bundle_signed: bool, tile_signed: bool) -> None:
+    """Report a disagreement between an entry bundle and its hash tile, blaming the right one.
+
+    ``tile_signed``/``bundle_signed``: whether the hash tile's / the bundle's version of the
+    leaves leads to what the log signed (the level-1 tile above, or the checkpoint's root).
+    """
+    bpath, tpath = entries_path(res.index, res.width), tile_path(0, res.index, res.width)
+    want, got = res.bundle_hashes or b"", res.tile_hashes or b""
+    if tile_signed and not bundle_signed:
+        bad = [i for i in range(0, len(want), HASH_SIZE) if want[i : i + HASH_SIZE] != got[i : i + HASH_SIZE]]
+        for off in bad[:_MAX_MISMATCHES_PER_TILE]:
+            i = res.index * TILE_WIDTH + off // HASH_SIZE
+            problems.append(
+                Problem(
+                    bpath,
+                    f"{bpath}: entry {i} was altered: it hashes to {want[off : off + HASH_SIZE].hex()}, but the "
+                    f"signed tree holds {got[off : off + HASH_SIZE].hex()} for leaf {i} (the hash tile {tpath} "
+                    "agrees with the checkpoint)",
+                    i,
+                )
+            )
+        if len(bad) > _MAX_MISMATCHES_PER_TILE:
+            problems.append(Problem(bpath, f"{bpath}: {len(bad) - _MAX_MISMATCHES_PER_TILE} more entries were altered"))
+    elif bundle_signed and not tile_signed:
+        source = "the entry bundle (which agrees with the checkpoint)"
+        _report_mismatches(problems, tpath, 0, res.index, want, got, source)
+    else:
+        _report_mismatches(problems, tpath, 0, res.index, want, got, f"the entry bundle {bpath}")
 
 
 def _report_mismatches(
@@ -230,14 +286,21 @@ def audit_tiles(
     # only the rightmost partial tile, the only leaves the root needs directly.
     upper: list[bytes | None] = []
     partial_leaves: list[bytes] = []
+    partial_dispute: _Level0Result | None = None
     for res in _level0_results(reader, size, jobs):
         problems.extend(res.problems)
         report.leaves_checked += res.leaves_checked
         report.tiles_checked += 1
         if res.width == TILE_WIDTH:
-            upper.append(res.tile_root)
-        elif res.leaves is not None:
-            partial_leaves = res.leaves
+            if res.bundle_hashes is not None:
+                upper.append(_settle_full_tile(reader, size, res, problems))
+            else:
+                upper.append(res.tile_root)
+        else:
+            if res.leaves is not None:
+                partial_leaves = res.leaves
+            if res.bundle_hashes is not None:
+                partial_dispute = res
         if progress:
             progress(report.leaves_checked)
     levels: list[list[bytes | None]] = [list(partial_leaves)]
@@ -251,6 +314,17 @@ def audit_tiles(
         report.tiles_checked += -(-count // TILE_WIDTH)
         q += 1
     report.computed_root = _root_from_levels(size, levels, base)
+    if partial_dispute is not None:
+        # The rightmost partial tile has no tile above it: the checkpoint's root decides.
+        assert partial_dispute.bundle_hashes is not None
+        tile_signed = report.computed_root == expected_root
+        bundle_leaves = partial_dispute.bundle_hashes
+        levels[0] = [bundle_leaves[i : i + HASH_SIZE] for i in range(0, len(bundle_leaves), HASH_SIZE)]
+        bundle_root = _root_from_levels(size, levels, base)
+        bundle_signed = bundle_root == expected_root
+        _settle_dispute(problems, partial_dispute, bundle_signed, tile_signed)
+        if bundle_signed:
+            report.computed_root = bundle_root
     if report.computed_root is None:
         problems.append(Problem("checkpoint", "the root cannot be recomputed because tiles are missing"))
     elif report.computed_root != expected_root:
@@ -267,6 +341,21 @@ def audit_tiles(
     report.problems = problems
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _settle_full_tile(reader: TileReader, size: int, res: _Level0Result, problems: list[Problem]) -> bytes:
+    """Settle a bundle/tile disagreement on full tile ``res.index`` with the level-1 hash above it.
+
+    Returns the hash to carry upwards: the version the level above agrees with (the hash tile's
+    when neither does, so the levels above are audited on what the log claims).
+    """
+    bundle_root = _mth_of_tile(res.bundle_hashes or b"")
+    try:
+        above = TileHashes(reader, size)[(TILE_HEIGHT, res.index)]
+    except (TileError, KeyError):
+        above = None
+    _settle_dispute(problems, res, above == bundle_root, above == res.tile_root)
+    return bundle_root if above == bundle_root or res.tile_root is None else res.tile_root
 
 
 def _check_upper_level(

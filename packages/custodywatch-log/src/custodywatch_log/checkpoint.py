@@ -107,18 +107,29 @@ class SignedCheckpoint:
 
 
 def open_checkpoint(
-    note_text: str | bytes, log_verifiers: Iterable[Verifier], other_verifiers: Iterable[Verifier] = ()
+    note_text: str | bytes,
+    log_verifiers: Iterable[Verifier],
+    other_verifiers: Iterable[Verifier] = (),
+    *,
+    origin: str | None = None,
 ) -> SignedCheckpoint:
     """Verify a signed checkpoint note and parse its body.
 
-    Requires a valid signature from a log key whose name equals the checkpoint's origin; signatures
-    from ``other_verifiers`` (e.g. witnesses) are verified if present. Raises ``NoteError`` for a
-    malformed or unverified note and ``CheckpointError`` for a malformed body or a wrong origin.
+    Requires a valid signature from a trusted log key. Without ``origin``, the key's name must
+    equal the checkpoint's origin line (what C2SP says logs SHOULD do); with ``origin``, the
+    checkpoint must carry exactly that origin and a key of any name counts (C2SP does not require
+    the names to match). Signatures from ``other_verifiers`` (e.g. witnesses) are verified if
+    present. Raises ``NoteError`` for a malformed or unverified note and ``CheckpointError`` for a
+    malformed body or a wrong origin.
     """
     logs = list(log_verifiers)
     verified = verify_note(note_text, [*logs, *other_verifiers])
     checkpoint = Checkpoint.parse(verified.text)
-    by_origin = [v for v, _ in verified.verified if v in logs and v.name == checkpoint.origin]
+    if origin is not None and checkpoint.origin != origin:
+        raise CheckpointError(f"checkpoint is for origin {checkpoint.origin!r}, not the expected {origin!r}")
+    by_origin = [
+        v for v, _ in verified.verified if v in logs and (origin is not None or v.name == checkpoint.origin)
+    ]
     if not by_origin:
         trusted = ", ".join(sorted({v.name for v in logs})) or "none configured"
         raise CheckpointError(

@@ -50,6 +50,8 @@ class Policy:
     groups: dict[str, Group] = field(default_factory=dict)
     quorum: str = NONE
     log_urls: dict[str, str] = field(default_factory=dict)
+    # The log's origin line when it differs from its key's name (None: the key name is the origin).
+    origin: str | None = None
 
     @classmethod
     def k_of_n(cls, logs: Iterable[Verifier], witnesses: Sequence[CosignatureVerifier], k: int) -> Policy:
@@ -199,9 +201,16 @@ class QuorumResult:
     timestamps: dict[str, int]
     satisfied: bool
     rule: str
+    # False when the policy names no witness: cosignatures were then not checked at all.
+    witnesses_checked: bool = True
 
     def explain(self) -> str:
         """Plain-words summary of which witnesses cosigned and whether the quorum holds."""
+        if not self.witnesses_checked:
+            return (
+                "witness cosignatures NOT checked (no witness keys given): this shows the log signed "
+                "the checkpoint, not that independent witnesses saw the same log"
+            )
         who = ", ".join(self.cosigned) or "no witness"
         verdict = "met" if self.satisfied else "NOT met"
         return f"cosigned by {who}; quorum ({self.rule}) {verdict}"
@@ -215,7 +224,7 @@ def evaluate(note_text: str | bytes, policy: Policy, extra_logs: Iterable[Verifi
     The quorum outcome itself is reported in ``QuorumResult.satisfied``, not raised.
     """
     logs = [*policy.logs, *extra_logs]
-    signed = open_checkpoint(note_text, logs, policy.witness_verifiers())
+    signed = open_checkpoint(note_text, logs, policy.witness_verifiers(), origin=policy.origin)
     by_key = {w.verifier: w.name for w in policy.witnesses.values()}
     cosigned: dict[str, int] = {}
     for verifier, sig in signed.note.verified:
@@ -229,4 +238,5 @@ def evaluate(note_text: str | bytes, policy: Policy, extra_logs: Iterable[Verifi
         timestamps=cosigned,
         satisfied=policy.satisfied_by(cosigned),
         rule=policy.describe(),
+        witnesses_checked=bool(policy.witnesses),
     )

@@ -122,6 +122,7 @@ def _policy(args: argparse.Namespace) -> Policy:
             raise UsageError(str(e)) from None
     if not policy.logs:
         raise UsageError("no trusted log key: give --log-key VKEY or a policy with a log line")
+    policy.origin = args.origin
     return policy
 
 
@@ -148,6 +149,7 @@ def _check_checkpoint(note: bytes, policy: Policy, out: Outcome, where: str) -> 
         cosigned_by=list(result.cosigned),
         quorum=result.rule,
         quorum_met=result.satisfied,
+        cosignatures_checked=result.witnesses_checked,
     )
     out.lines.append(f"checkpoint {where}: origin {cp.origin}, size {cp.size}, root {out.data['root']}")
     out.lines.append(f"  signed by log key {', '.join(result.signed.log_names)}; {result.explain()}")
@@ -353,6 +355,7 @@ def cmd_proof(args: argparse.Namespace, out: Outcome) -> None:
         leaf_source=verified.leaf_source,
         cosigned_by=list(verified.quorum.cosigned),
         quorum=verified.quorum.rule,
+        cosignatures_checked=verified.quorum.witnesses_checked,
     )
     out.lines.append(
         f"entry {verified.bundle.index} ({verified.leaf_source}, leaf hash {verified.leaf_hash.hex()}) is in "
@@ -370,6 +373,11 @@ def _parser() -> argparse.ArgumentParser:
     trust.add_argument("--witness-key", action="append", metavar="VKEY", help="witness cosignature vkey (repeatable)")
     trust.add_argument("--quorum", type=int, metavar="K", help="witness cosignatures required (default: all given)")
     trust.add_argument("--policy", metavar="FILE", help="tlog-policy file with log, witness, group and quorum lines")
+    trust.add_argument(
+        "--origin",
+        metavar="ORIGIN",
+        help="the log's origin line, if it differs from the log key's name (default: the key name)",
+    )
     trust.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser = argparse.ArgumentParser(
         prog="custodywatch-verify",
@@ -412,7 +420,12 @@ def _emit(out: Outcome, as_json: bool, stream: Any) -> None:
         stream.write(line + "\n")
     for p in out.problems:
         stream.write(f"PROBLEM: {p['message']}\n")
-    stream.write(("VERIFIED" if out.ok else f"FAILED: {len(out.problems)} problem(s)") + "\n")
+    if not out.ok:
+        stream.write(f"FAILED: {len(out.problems)} problem(s)\n")
+    elif out.data.get("cosignatures_checked") is False:
+        stream.write("VERIFIED against the log key only; witness cosignatures were NOT checked\n")
+    else:
+        stream.write("VERIFIED\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

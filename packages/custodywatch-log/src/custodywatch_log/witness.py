@@ -21,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -130,13 +130,21 @@ class WitnessResponse:
 class WitnessService:
     """The witness logic, independent of HTTP: check a submitted checkpoint and cosign it.
 
-    ``log_verifiers`` are the trusted log keys; a log's origin is its key name.
+    ``log_verifiers`` are the trusted log keys. A log's origin is its key's name unless
+    ``origins`` maps the key's vkey to another origin line (C2SP: the names SHOULD match, not MUST).
     """
 
-    def __init__(self, signer: CosignatureSigner, log_verifiers: Iterable[Verifier], store: StateStore) -> None:
+    def __init__(
+        self,
+        signer: CosignatureSigner,
+        log_verifiers: Iterable[Verifier],
+        store: StateStore,
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
         self.signer = signer
         self.log_verifiers = list(log_verifiers)
         self.store = store
+        self.origins = dict(origins or {})
         # One lock makes "compare old size, verify, persist" atomic (the rollback race in the spec).
         self._lock = threading.Lock()
 
@@ -148,7 +156,7 @@ class WitnessService:
             checkpoint = Checkpoint.parse(note.text)
         except (RequestError, NoteError, CheckpointError) as e:
             return WitnessResponse.text(400, f"malformed request: {e}")
-        keys = [v for v in self.log_verifiers if v.name == checkpoint.origin]
+        keys = [v for v in self.log_verifiers if self.origin_of(v) == checkpoint.origin]
         if not keys:
             return WitnessResponse.text(404, f"unknown log origin {checkpoint.origin!r}")
         try:
@@ -186,11 +194,16 @@ class WitnessService:
             return f"checkpoint is not consistent with the one cosigned at size {old_size}: {e}"
         return None
 
+    def origin_of(self, verifier: Verifier) -> str:
+        """The origin line of the log ``verifier`` signs for."""
+        return self.origins.get(verifier.vkey, verifier.name)
+
     def latest_checkpoint(self, origin_hash: str) -> str | None:
         """Return the latest cosigned checkpoint for the log whose origin hashes to ``origin_hash``."""
         for v in self.log_verifiers:
-            if hashlib.sha256(v.name.encode("utf-8")).hexdigest() == origin_hash:
-                state = self.store.get(v.name)
+            origin = self.origin_of(v)
+            if hashlib.sha256(origin.encode("utf-8")).hexdigest() == origin_hash:
+                state = self.store.get(origin)
                 return state.checkpoint_note if state else None
         return None
 
@@ -302,6 +315,13 @@ def _serve(argv: Sequence[str]) -> int:
     )
     parser.add_argument("--key-file", required=True, help="file holding the witness secret key")
     parser.add_argument("--log-key", action="append", required=True, help="vkey of a log to witness")
+    parser.add_argument(
+        "--log-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="origin line of the log, when it differs from its key's name (one per --log-key, in order)",
+    )
     parser.add_argument("--state-dir", required=True, help="directory for durable state")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
@@ -314,7 +334,11 @@ def _serve(argv: Sequence[str]) -> int:
     except (OSError, NoteError) as e:
         print(f"witness: {e}", file=sys.stderr)
         return 2
-    service = WitnessService(signer, logs, StateStore(args.state_dir))
+    if len(args.log_origin) > len(logs):
+        print("witness: more --log-origin than --log-key", file=sys.stderr)
+        return 2
+    origins = {v.vkey: o for v, o in zip(logs, args.log_origin, strict=False)}
+    service = WitnessService(signer, logs, StateStore(args.state_dir), origins)
     server = _WitnessHTTPServer((args.host, args.port), service, args.prefix, args.quiet)
     host, port = server.server_address[:2]
     print(f"witness {signer.name} ({signer.vkey}) listening on http://{host}:{port}{server.prefix}", flush=True)
