@@ -155,6 +155,8 @@ def _explain_barracks(f: Any, status: str) -> str:
     if status == Status.NOT_MET:
         return _("%(count)s people live in large dormitories; the CPT asks for smaller living units.") % {
             "count": f.in_people_in_barracks}
+    if status == Status.UNKNOWN and not f.in_units:
+        return _("No living units are registered, so this cannot be judged.")
     if status == Status.UNKNOWN:
         return _("Occupancy of the barracks-type dormitories not reported.")
     return _("Nobody is held in a barracks-type dormitory.")
@@ -213,7 +215,7 @@ DEFINITIONS: tuple[Definition, ...] = (
         rules=(
             (NO_SNAPSHOT, Status.UNKNOWN),
             (Q(in_people_in_barracks__gt=0), Status.NOT_MET),
-            (Q(in_reported_barracks__lt=F("in_barracks_units")), Status.UNKNOWN),
+            (Q(in_units=0) | Q(in_reported_barracks__lt=F("in_barracks_units")), Status.UNKNOWN),
         ),
         otherwise=Status.MET, explain=_explain_barracks,
     ),

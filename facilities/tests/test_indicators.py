@@ -175,7 +175,7 @@ def _expected(spec: dict) -> dict[str, str]:
         "living_space": Status.NOT_MET if below else (
             Status.UNKNOWN if not units or len(reported) < len(units) else Status.MET),
         "barracks": Status.NOT_MET if in_barracks else (
-            Status.UNKNOWN if any(u["occupants"] is None for u in barracks) else Status.MET),
+            Status.UNKNOWN if not units or any(u["occupants"] is None for u in barracks) else Status.MET),
     }
     minors = s["minors"]
     if mixed:
