@@ -295,7 +295,7 @@ def test_fields_left_out_of_a_snapshot_are_not_reported_never_zero(personas):
     response = api.post(f"/facilities/{personas.colony.pk}/snapshots", {"date": "2026-10-01", "total": 450})
     body = response.json()
     assert (response.status_code, body["source"]) == (201, "self_reported")
-    assert body["women"] is None and body["mothers_with_children"] is None and body["minors"] is None
+    assert (body["women"], body["mothers_with_children"], body["minors"]) == (None, None, None)
     profile = api.get(f"/facilities/{personas.colony.pk}").json()
     assert {i["status"] for i in profile["indicators"] if i["key"] != "occupancy"} == {"unknown"}
 
