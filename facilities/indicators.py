@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -39,36 +39,32 @@ class Status(models.TextChoices):
 
 # --- Inputs: per-unit conditions and per-facility aggregates, in SQL ---------------------------
 
-def _unit_minimum(prefix: str = "") -> Case:
-    single = Q(**{f"{prefix}kind": UnitKind.SINGLE_CELL}) | Q(**{f"{prefix}capacity": 1})
+def _unit_minimum(unit: str) -> Case:
+    single = Q(**{f"{unit}kind": UnitKind.SINGLE_CELL}) | Q(**{f"{unit}capacity": 1})
     return Case(When(single, then=Value(CPT_MIN_SINGLE_M2)), default=Value(CPT_MIN_SHARED_M2),
                 output_field=models.DecimalField(max_digits=8, decimal_places=1))
 
 
-# Conditions on a UnitOccupancy row.
-BELOW_MINIMUM = Q(occupants__gt=0) & Q(unit__living_space_m2__lt=_unit_minimum("unit__") * F("occupants"))
-MINORS_WITH_ADULTS_IN_UNIT = Q(minors__gt=0) & Q(occupants__gt=F("minors"))
-MINORS_NOT_REPORTED_IN_UNIT = Q(occupants__gt=0) & Q(minors__isnull=True)
+# Conditions on one unit's occupancy row (`occupancy` prefix) and its unit (`unit` prefix).
+def below_minimum(occupancy: str = "", unit: str = "unit__") -> Q:
+    """Occupied, with less living space than the CPT minimum times its occupants."""
+    return (Q(**{f"{occupancy}occupants__gt": 0})
+            & Q(**{f"{unit}living_space_m2__lt": _unit_minimum(unit) * F(f"{occupancy}occupants")}))
 
 
-def _count(queryset: QuerySet, group: str) -> Coalesce:
-    counted = queryset.order_by().values(group).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
+def minors_with_adults_in_unit(occupancy: str = "") -> Q:
+    return Q(**{f"{occupancy}minors__gt": 0}) & Q(**{f"{occupancy}occupants__gt": F(f"{occupancy}minors")})
 
 
-def _occupancies(condition: Q | None = None) -> Coalesce:
-    rows = UnitOccupancy.objects.filter(snapshot=OuterRef("latest_snapshot")).filter(condition or Q())
-    return _count(rows, "snapshot")
+def minors_not_reported_in_unit(occupancy: str = "") -> Q:
+    return Q(**{f"{occupancy}occupants__gt": 0}) & Q(**{f"{occupancy}minors__isnull": True})
 
 
-def _units(condition: Q | None = None) -> Coalesce:
-    return _count(Unit.objects.filter(facility=OuterRef("pk")).filter(condition or Q()), "facility")
+BELOW_MINIMUM = below_minimum()
 
-
-def _in_barracks() -> Coalesce:
-    people = (UnitOccupancy.objects.filter(snapshot=OuterRef("latest_snapshot"), unit__kind=UnitKind.BARRACKS)
-              .order_by().values("snapshot").annotate(n=Sum("occupants")).values("n"))
-    return Coalesce(Subquery(people, output_field=models.IntegerField()), 0)
+# Every unit of the facility, joined to its occupancy in the latest snapshot (if reported): one
+# row per unit, so the counts below need no correlated subquery.
+_UNIT, _OCC = "units__", "latest_occupancy__"
 
 
 def capacity_figure() -> Case:
@@ -78,17 +74,19 @@ def capacity_figure() -> Case:
 
 def _inputs() -> dict[str, Any]:
     """What the indicators read, as annotations named `in_*` (also shown in their reasons)."""
+    reported = Q(latest_occupancy__isnull=False)
+    barracks = Q(units__kind=UnitKind.BARRACKS)
     return {
-        "in_units": _units(),
-        "in_mother_child_units": _units(Q(kind=UnitKind.MOTHER_CHILD)),
-        "in_barracks_units": _units(Q(kind=UnitKind.BARRACKS)),
-        "in_reported_units": _occupancies(),
-        "in_reported_barracks": _occupancies(Q(unit__kind=UnitKind.BARRACKS)),
-        "in_below_minimum": _occupancies(BELOW_MINIMUM),
-        "in_occupied_units": _occupancies(Q(occupants__gt=0)),
-        "in_people_in_barracks": _in_barracks(),
-        "in_mixed_units": _occupancies(MINORS_WITH_ADULTS_IN_UNIT),
-        "in_minors_not_reported_units": _occupancies(MINORS_NOT_REPORTED_IN_UNIT),
+        "in_units": Count("units"),
+        "in_mother_child_units": Count("units", filter=Q(units__kind=UnitKind.MOTHER_CHILD)),
+        "in_barracks_units": Count("units", filter=barracks),
+        "in_reported_units": Count("latest_occupancy"),
+        "in_reported_barracks": Count("latest_occupancy", filter=barracks),
+        "in_below_minimum": Count("latest_occupancy", filter=below_minimum(_OCC, _UNIT)),
+        "in_occupied_units": Count("latest_occupancy", filter=Q(latest_occupancy__occupants__gt=0)),
+        "in_people_in_barracks": Coalesce(Sum("latest_occupancy__occupants", filter=barracks & reported), 0),
+        "in_mixed_units": Count("latest_occupancy", filter=minors_with_adults_in_unit(_OCC)),
+        "in_minors_not_reported_units": Count("latest_occupancy", filter=minors_not_reported_in_unit(_OCC)),
     }
 
 
@@ -107,6 +105,7 @@ class Definition:
     rules: tuple[tuple[Q, str], ...]
     otherwise: str
     explain: Callable[[Any, str], str]  # (annotated facility, status) -> reason
+    inputs: tuple[str, ...] = ()  # the `in_*` annotations its rules read (besides in_capacity)
 
     @property
     def annotation(self) -> str:
@@ -209,6 +208,7 @@ DEFINITIONS: tuple[Definition, ...] = (
             (Q(in_units=0) | UNREPORTED_UNITS, Status.UNKNOWN),
         ),
         otherwise=Status.MET, explain=_explain_living_space,
+        inputs=("in_units", "in_reported_units", "in_below_minimum", "in_occupied_units"),
     ),
     Definition(
         "barracks", gettext_lazy("Held in barracks-type dormitories"),
@@ -218,6 +218,7 @@ DEFINITIONS: tuple[Definition, ...] = (
             (Q(in_units=0) | Q(in_reported_barracks__lt=F("in_barracks_units")), Status.UNKNOWN),
         ),
         otherwise=Status.MET, explain=_explain_barracks,
+        inputs=("in_units", "in_barracks_units", "in_reported_barracks", "in_people_in_barracks"),
     ),
     Definition(
         "minors_with_adults", gettext_lazy("Minors held with adults (per living unit)"),
@@ -230,6 +231,7 @@ DEFINITIONS: tuple[Definition, ...] = (
             (Q(in_minors_not_reported_units__gt=0) | Q(in_units=0) | UNREPORTED_UNITS, Status.UNKNOWN),
         ),
         otherwise=Status.MET, explain=_explain_minors,
+        inputs=("in_units", "in_reported_units", "in_mixed_units", "in_minors_not_reported_units"),
     ),
     Definition(
         "mothers_without_unit", gettext_lazy("Mothers with children without a mother-and-child unit"),
@@ -239,16 +241,27 @@ DEFINITIONS: tuple[Definition, ...] = (
             (Q(in_mother_child_units__gt=0), Status.MET),
         ),
         otherwise=Status.NOT_MET, explain=_explain_mothers,
+        inputs=("in_mother_child_units",),
     ),
 )
 BY_KEY: dict[str, Definition] = {d.key: d for d in DEFINITIONS}
 
 
-def with_indicators(queryset: QuerySet[Facility]) -> QuerySet[Facility]:
-    """Annotate each facility with its indicators' inputs (`in_*`) and statuses (`indicator_*`)."""
+def with_indicators(queryset: QuerySet[Facility], keys: tuple[str, ...] | None = None) -> QuerySet[Facility]:
+    """Annotate each facility with its indicators' inputs (`in_*`) and statuses (`indicator_*`).
+
+    `keys` limits the work to some indicators (a list filtered by one of them).
+    """
+    chosen = [d for d in DEFINITIONS if keys is None or d.key in keys]
     if "in_capacity" not in queryset.query.annotations:
         queryset = queryset.annotate(in_capacity=capacity_figure())
-    return queryset.annotate(**_inputs()).annotate(**{d.annotation: d.expression() for d in DEFINITIONS})
+    needed = {name for d in chosen for name in d.inputs}
+    inputs = {name: expression for name, expression in _inputs().items() if name in needed}
+    if inputs:
+        queryset = queryset.alias(latest_occupancy=FilteredRelation(
+            "units__occupancies", condition=Q(units__occupancies__snapshot=F("latest_snapshot"))))
+        queryset = queryset.annotate(**inputs)
+    return queryset.annotate(**{d.annotation: d.expression() for d in chosen})
 
 
 def status_of(definition: Definition, status: str) -> Q:

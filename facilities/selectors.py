@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -144,8 +145,10 @@ def prepare(queryset: QuerySet[Facility], f: FacilityFilter | None = None) -> Qu
     """Annotate what `condition` may refer to: the capacity figure, and the indicators when asked."""
     if "in_capacity" not in queryset.query.annotations:
         queryset = queryset.annotate(in_capacity=indicators.capacity_figure())
-    if f is None or f.indicator:
+    if f is None:
         queryset = indicators.with_indicators(queryset)
+    elif f.indicator:
+        queryset = indicators.with_indicators(queryset, keys=(f.indicator,))
     return queryset
 
 
@@ -225,7 +228,7 @@ BANDS = ("band_within_90", "band_90_100", "band_100_120", "band_over_120")
 
 
 def overview(queryset: QuerySet[Facility]) -> Overview:
-    """Every overview figure in two queries, each counted by the condition of the list it links to.
+    """Every overview figure in three queries, each counted by the condition of the list it links to.
 
     Headline figures cover places of detention; the split by legal status covers the whole mandate
     (crisis centres' residents, who are not detained, shown as their own group).
@@ -233,9 +236,10 @@ def overview(queryset: QuerySet[Facility]) -> Overview:
     filters = _figure_filters()
     has_data = Q(latest_snapshot__isnull=False)
     capacity = F("in_capacity")
-    detained = prepare(queryset).filter(condition(DETAINED)).order_by()
+    detained = prepare(queryset, DETAINED).filter(condition(DETAINED)).order_by()
+    counted = {key: f for key, (_label, f) in filters.items() if not f.indicator}
     sums = detained.aggregate(
-        **{f"figure_{key}": Count("pk", filter=condition(f)) for key, (_label, f) in filters.items()},
+        **{f"figure_{key}": Count("pk", filter=condition(f)) for key, f in counted.items()},
         **{f"sum_{name}": Sum(f"latest_snapshot__{name}") for name in population.NAMES},
         **{f"reporting_{name}": Count(f"latest_snapshot__{name}") for name in population.NAMES},
         reporting_capacity=Sum(capacity, filter=has_data),
@@ -246,6 +250,14 @@ def overview(queryset: QuerySet[Facility]) -> Overview:
                            & Q(latest_snapshot__total__lte=capacity * 12 / 10)),
         band_over_120=Count("pk", filter=Q(latest_snapshot__total__gt=capacity * 12 / 10)),
     )
+    # Indicator statuses: each facility's annotation, the very value `condition` filters the list on.
+    annotations = [d.annotation for d in indicators.DEFINITIONS]
+    tally: Counter[tuple[str, str]] = Counter()
+    for statuses in indicators.with_indicators(detained).values_list(*annotations):
+        tally.update(zip((d.key for d in indicators.DEFINITIONS), statuses, strict=True))
+    for key, (_label, f) in filters.items():
+        if f.indicator:
+            sums[f"figure_{key}"] = tally[f.indicator, f.status]
     figures = {key: Figure(key, label, f, sums[f"figure_{key}"] or 0) for key, (label, f) in filters.items()}
     statuses = queryset.order_by().aggregate(**{
         f"{agg}_{status.value}": fn

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from accounts.models import Organisation, User
 from facilities.audit import commit_changes
-from facilities.demo.generator import DEMO_SEED, DemoCountry, generate
+from facilities.demo.generator import DEMO_SEED, MONTHS, DemoCountry, generate
 from facilities.demo.organisations import NPM_CODE
 from facilities.demo.personas import PersonaSpec
 from facilities.models import (
@@ -62,10 +62,11 @@ def is_loaded() -> bool:
 
 
 def load_demo_country(
-    *, seed: int = DEMO_SEED, today: dt.date | None = None, on_step: Callable[[str], None] | None = None
+    *, seed: int = DEMO_SEED, today: dt.date | None = None, on_step: Callable[[str], None] | None = None,
+    months: int = MONTHS,
 ) -> LoadResult:
     """Load the demo country unless it is there already; never touches a registry holding other data."""
-    country = generate(seed=seed, today=today)
+    country = generate(seed=seed, today=today, months=months)
     if is_loaded():
         return LoadResult(Outcome.ALREADY_LOADED, country.personas)
     with transaction.atomic():

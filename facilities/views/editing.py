@@ -223,6 +223,7 @@ def record_population(request: HttpRequest, pk: int) -> HttpResponse:
     # Choosing another date asks at once whether it already has a count (htmx; a plain POST asks on saving).
     page.form.fields["date"].widget.attrs.update({
         "hx-get": request.path, "hx-trigger": "change", "hx-target": "#date-status", "hx-swap": "outerHTML",
+        "hx-include": "[name='source']",
     })
     correcting = page.form["correcting"].value()
     return render(request, "facilities/population_form.html", {
