@@ -228,7 +228,7 @@ class PopulationForm(RegistryForm):
     def __init__(self, *args: Any, units: Iterable[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"] = forms.ChoiceField(
-            label=_("Who reports these figures"), choices=ReportSource.choices,
+            label=_("Who reports these figures"), choices=ReportSource.choices, required=False,
             help_text=_("Verified: counted by an oversight body on a visit. "
                         "Self-reported: the facility's own figures."),
         )

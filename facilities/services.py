@@ -128,7 +128,7 @@ class CorrectionRequired(ValidationError):
     """A count for this date and source exists: a correction must name the version it corrects."""
 
 
-def _source_for(by: Any, source: str | None) -> str:
+def source_for(by: Any, source: str | None) -> str:
     """Who reports: a facility's own staff only ever self-report; oversight bodies verify by default."""
     organisation = getattr(by, "organisation", None)
     oversight = bool(getattr(by, "is_oversight", False)) and organisation is not None
@@ -162,7 +162,7 @@ def record_population_snapshot(
     kept; the verified one is the facility's figure for that month.
     """
     _reject_unknown(counts, population.NAMES)
-    source = _source_for(by, source)
+    source = source_for(by, source)
     existing = (PopulationSnapshot.objects.select_for_update()
                 .filter(facility=facility, date=date, source=source).first())
     if existing is not None and corrects is None:

@@ -250,7 +250,12 @@ def _save_population(request: HttpRequest, facility: Facility, units: list[Unit]
     if not form.is_valid():
         return _PopulationPage(form, _snapshot_on(facility, form.cleaned_data.get("date"),
                                                   form.cleaned_data.get("source")))
-    date, source = form.cleaned_data["date"], form.cleaned_data["source"]
+    date = form.cleaned_data["date"]
+    try:  # left empty: the facility's own staff self-report, an oversight body verifies
+        source = services.source_for(request.user, form.cleaned_data["source"] or None)
+    except ValidationError as error:
+        show_service_errors(form, error)
+        return _PopulationPage(form, None)
     existing = _snapshot_on(facility, date, source)
     if existing is not None and form.cleaned_data["correcting"] != date:
         # The date is already recorded and the form did not say so (e.g. no JavaScript): say it now.
