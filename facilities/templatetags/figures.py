@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from facilities.indicators import Status
@@ -26,11 +25,3 @@ def reported(value: int | None) -> str:
     if value is None:
         return format_html('<span class="not-reported">{}</span>', _("not reported"))
     return intcomma(value)
-
-
-@register.simple_tag
-def list_query(figure_filter: object) -> str:
-    """The list URL's query string for a selectors.FacilityFilter."""
-    from facilities.views.pages import filter_query
-
-    return urlencode(filter_query(figure_filter))
