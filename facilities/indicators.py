@@ -22,7 +22,7 @@ from django.db.models import Case, Count, F, FilteredRelation, Q, QuerySet, Sum,
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Unit, UnitKind, UnitOccupancy
 
@@ -166,7 +166,9 @@ def _explain_minors(f: Any, status: str) -> str:
     if s is None:
         return _no_report(f)
     if status == Status.NOT_MET and f.in_mixed_units:
-        return _("In %(units)s living units minors share the unit with adults.") % {"units": f.in_mixed_units}
+        return ngettext("In %(units)s living unit minors share the unit with adults.",
+                        "In %(units)s living units minors share the unit with adults.",
+                        f.in_mixed_units) % {"units": f.in_mixed_units}
     if status == Status.NOT_MET:
         return _("Adults held in an institution for children.")
     if s.minors is None:
