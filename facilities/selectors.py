@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -219,10 +220,18 @@ class Overview:
     reporting_capacity: int
     bands: dict[str, int]
     by_legal_status: list[dict[str, Any]]
+    # The first ten facilities of an indicator's "not met" list, worst first: (id, the ordering figure).
+    worst: dict[str, list[tuple[int, int]]] = dataclasses.field(default_factory=dict)
 
     def __getitem__(self, key: str) -> int:
         return self.figures[key].count
 
+
+# The overview's short lists: an indicator's "not met" facilities ordered by this input, most first.
+WORST_BY = {
+    "minors_with_adults": (indicators.Status.NOT_MET, "in_mixed_units"),
+    "mothers_without_unit": (indicators.Status.NOT_MET, "latest_snapshot__mothers_with_children"),
+}
 
 BANDS = ("band_within_90", "band_90_100", "band_100_120", "band_over_120")
 
@@ -253,8 +262,16 @@ def overview(queryset: QuerySet[Facility]) -> Overview:
     # Indicator statuses: each facility's annotation, the very value `condition` filters the list on.
     annotations = [d.annotation for d in indicators.DEFINITIONS]
     tally: Counter[tuple[str, str]] = Counter()
-    for statuses in indicators.with_indicators(detained).values_list(*annotations):
-        tally.update(zip((d.key for d in indicators.DEFINITIONS), statuses, strict=True))
+    worst_of: dict[str, list[tuple[Any, str, int]]] = {key: [] for key in WORST_BY}
+    rows = indicators.with_indicators(detained).values_list(
+        "pk", "code", *annotations, *(column for _status, column in WORST_BY.values()))
+    for pk, code, *values in rows:
+        statuses = dict(zip((d.key for d in indicators.DEFINITIONS), values, strict=False))
+        tally.update(statuses.items())
+        by = dict(zip(WORST_BY, values[len(annotations):], strict=True))
+        for key, (status, _column) in WORST_BY.items():
+            if statuses[key] == status:
+                worst_of[key].append((-(by[key] or 0), code, pk))
     for key, (_label, f) in filters.items():
         if f.indicator:
             sums[f"figure_{key}"] = tally[f.indicator, f.status]
@@ -281,6 +298,7 @@ def overview(queryset: QuerySet[Facility]) -> Overview:
         reporting_capacity=sums["reporting_capacity"] or 0,
         bands={**{band: sums[band] or 0 for band in BANDS}, "without_data": figures["data_no_data"].count},
         by_legal_status=by_status,
+        worst={key: [(pk, -minus) for minus, _code, pk in sorted(found)[:10]] for key, found in worst_of.items()},
     )
 
 
@@ -400,3 +418,9 @@ def registry_value_names(region_ids: set[int], operator_ids: set[int]) -> tuple[
     regions = Region.objects.in_bulk(region_ids) if region_ids else {}
     operators = Organisation.objects.in_bulk(operator_ids) if operator_ids else {}
     return regions, operators
+
+
+def in_order(queryset: QuerySet[Facility], ids: list[int]) -> list[Facility]:
+    """The facilities with these ids, in the order given (one query)."""
+    found = {f.pk: f for f in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]

@@ -100,6 +100,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         for row in result.by_legal_status
     ]
     people = result.people
+    shown = selectors.in_order(facilities, [pk for found in result.worst.values() for pk, _figure in found])
+    by_id = {f.pk: f for f in shown}
+    short_lists = {key: [by_id[pk] for pk, _figure in found if pk in by_id] for key, found in result.worst.items()}
+    for pk, units in result.worst["minors_with_adults"]:
+        by_id[pk].in_mixed_units = units
     context = {
         "overview": result,
         "figures": figures,
@@ -116,12 +121,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "bands_chart": _bands_chart(result.bands),
         "most_overcrowded": selectors.worst(
             facilities, replace(selectors.DETAINED, overcrowded=True), F("occupancy").desc(nulls_last=True)),
-        "minors_with_adults": selectors.worst(
-            facilities, replace(selectors.DETAINED, indicator="minors_with_adults", status=Status.NOT_MET),
-            F("in_mixed_units").desc()),
-        "mothers_without_unit": selectors.worst(
-            facilities, replace(selectors.DETAINED, indicator="mothers_without_unit", status=Status.NOT_MET),
-            F("latest_snapshot__mothers_with_children").desc()),
+        "minors_with_adults": short_lists["minors_with_adults"],
+        "mothers_without_unit": short_lists["mothers_without_unit"],
         "list_url": list_url,
     }
     return render(request, "facilities/overview.html", context)
