@@ -20,8 +20,9 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation, OrganisationKind
-from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitKind
-from facilities.services import FACILITY_RULES, SNAPSHOT_COUNT_FIELDS, UNIT_RULES, apply_rules
+from facilities import population
+from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, ReportSource, Unit, UnitKind
+from facilities.services import FACILITY_RULES, UNIT_RULES, apply_rules
 from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE
 from lib.charts import format_number
 
@@ -219,6 +220,7 @@ class UnitForm(RegistryForm):
 # --- Population --------------------------------------------------------------------------------
 
 OCCUPANCY_PREFIX = "occupancy_"
+MINORS_PREFIX = "occupancy_minors_"
 _OCCUPANCY_NAME = re.compile(rf"^{OCCUPANCY_PREFIX}")
 
 
@@ -241,10 +243,15 @@ class PopulationForm(RegistryForm):
 
     def __init__(self, *args: Any, units: Iterable[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in SNAPSHOT_COUNT_FIELDS:
-            self.fields[name] = forms.IntegerField(
-                label=_model_label(PopulationSnapshot, name), min_value=0, max_value=MAX_PEOPLE,
-                required=name == "total",
+        self.fields["source"] = forms.ChoiceField(
+            label=_("Who reports these figures"), choices=ReportSource.choices, required=False,
+            help_text=_("Verified: counted by an oversight body on a visit. "
+                        "Self-reported: the facility's own figures."),
+        )
+        for spec in population.COUNT_FIELDS:
+            self.fields[spec.name] = forms.IntegerField(
+                label=population.label(spec.name), min_value=0, max_value=MAX_PEOPLE, required=spec.required,
+                help_text=None if spec.required else _("Leave empty if not reported: empty is not zero."),
             )
         self.fields["total"].help_text = _("Everyone held on that date; each group below is part of it.")
         self.fields["children_with_mothers"].help_text = _("Not counted in the total held.")
@@ -257,30 +264,43 @@ class PopulationForm(RegistryForm):
             )
             field.unit = unit
             self.fields[self.unit_field_name(unit)] = field
+            minors = forms.IntegerField(
+                label=_("%(unit)s: of whom minors") % {"unit": unit.code}, min_value=0, max_value=MAX_PEOPLE,
+                required=False,
+            )
+            minors.unit = unit
+            self.fields[self.unit_minors_name(unit)] = minors
         self.fields["date"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     @staticmethod
     def unit_field_name(unit: Unit) -> str:
         return f"{OCCUPANCY_PREFIX}{unit.pk}"
 
+    @staticmethod
+    def unit_minors_name(unit: Unit) -> str:
+        return f"{MINORS_PREFIX}{unit.pk}"
+
     @classmethod
     def initial_for(cls, snapshot: PopulationSnapshot | None, date: dt.date,
-                    occupancy: dict[int, int] | None = None) -> dict[str, Any]:
+                    occupancy: dict[int, int] | None = None, minors: dict[int, int] | None = None,
+                    source: str | None = None) -> dict[str, Any]:
         """The form's starting values: the recorded snapshot of `date` if there is one."""
         if snapshot is None:
-            return {"date": date, **{name: 0 for name in SNAPSHOT_COUNT_FIELDS if name != "total"}}
-        initial: dict[str, Any] = {"date": snapshot.date, "correcting": snapshot.date}
-        initial.update({name: getattr(snapshot, name) for name in SNAPSHOT_COUNT_FIELDS})
+            return {"date": date, "source": source or ReportSource.SELF_REPORTED}
+        initial: dict[str, Any] = {"date": snapshot.date, "correcting": snapshot.date, "source": snapshot.source}
+        initial.update(population.values_of(snapshot))
         initial.update({f"{OCCUPANCY_PREFIX}{unit_id}": n for unit_id, n in (occupancy or {}).items()})
+        initial.update({f"{MINORS_PREFIX}{unit_id}": n for unit_id, n in (minors or {}).items()})
         return initial
 
     @property
     def count_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in SNAPSHOT_COUNT_FIELDS]
+        return [self[name] for name in population.NAMES]
 
     @property
     def unit_fields(self) -> list[forms.BoundField]:
-        return [self[self.unit_field_name(unit)] for unit in self.units]
+        return [bound for unit in self.units
+                for bound in (self[self.unit_field_name(unit)], self[self.unit_minors_name(unit)])]
 
     def clean_correcting(self) -> dt.date | None:
         # Only ever written by this page; anything else means "not told yet", never an error.
@@ -291,7 +311,7 @@ class PopulationForm(RegistryForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        known = {self.unit_field_name(unit) for unit in self.units}
+        known = {name for unit in self.units for name in (self.unit_field_name(unit), self.unit_minors_name(unit))}
         if self.data and any(_OCCUPANCY_NAME.match(key) and key not in known for key in self.data):
             # Not this facility's unit: a stale or tampered form. Which unit it is is not said.
             self.add_error("occupancy", _(
@@ -300,11 +320,21 @@ class PopulationForm(RegistryForm):
             ))
         return cleaned
 
-    def counts(self) -> dict[str, int]:
-        return {name: self.cleaned_data.get(name) or 0 for name in SNAPSHOT_COUNT_FIELDS}
+    def counts(self) -> dict[str, int | None]:
+        """Every count; an empty field is None (not reported), never 0."""
+        return {name: self.cleaned_data.get(name) for name in population.NAMES}
+
+    def unit_minors(self) -> dict[Unit, int]:
+        """Minors per unit, for the units whose minors were given."""
+        minors = {}
+        for unit in self.units:
+            value = self.cleaned_data.get(self.unit_minors_name(unit))
+            if value is not None:
+                minors[unit] = value
+        return minors
 
     def unit_occupancy(self) -> dict[Unit, int]:
-        """People per unit; a unit left empty is not reported (it counts as holding nobody)."""
+        """People per unit; a unit left empty is not reported (its occupancy is unknown, not zero)."""
         occupancy = {}
         for unit in self.units:
             value = self.cleaned_data.get(self.unit_field_name(unit))

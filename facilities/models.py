@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from facilities import population
 from lib.localized import LocalizedNameMixin
 
 
@@ -55,10 +56,37 @@ class FacilityType(models.TextChoices):
     def penal(cls) -> frozenset[str]:
         return cls.colonies() | {cls.PRETRIAL}
 
+    def legal_status(self) -> LegalStatus:
+        return LEGAL_STATUS_OF_TYPE[self]
+
     @classmethod
     def for_children(cls) -> frozenset[str]:
         """Facility types where only children are held: adults there are the anomaly."""
         return frozenset({cls.COLONY_JUVENILE, cls.SPECIAL_SCHOOL})
+
+
+class LegalStatus(models.TextChoices):
+    """Why the people in a type of facility are there; crisis centres' residents are not detained."""
+
+    CONVICTED = "convicted", _("Convicts in colonies")
+    REMAND = "remand", _("Remand prisoners in pre-trial centres")
+    POLICE_CUSTODY = "police_custody", _("People in police custody")
+    ADMINISTRATIVE = "administrative", _("Administrative detention (special reception centres)")
+    SPECIAL_SCHOOL = "special_school", _("Children in special educational institutions")
+    CRISIS_RESIDENT = "crisis_resident", _("Residents of crisis centres (not detained)")
+
+    def facility_types(self) -> list[str]:
+        return [t for t, status in LEGAL_STATUS_OF_TYPE.items() if status == self]
+
+
+LEGAL_STATUS_OF_TYPE: dict[str, LegalStatus] = {
+    **{t: LegalStatus.CONVICTED for t in FacilityType.colonies()},
+    FacilityType.PRETRIAL: LegalStatus.REMAND,
+    FacilityType.POLICE_TDC: LegalStatus.POLICE_CUSTODY,
+    FacilityType.SPECIAL_RECEPTION: LegalStatus.ADMINISTRATIVE,
+    FacilityType.SPECIAL_SCHOOL: LegalStatus.SPECIAL_SCHOOL,
+    FacilityType.CRISIS_CENTRE: LegalStatus.CRISIS_RESIDENT,
+}
 
 
 class Facility(LocalizedNameMixin):
@@ -161,64 +189,72 @@ class Unit(models.Model):
         return self.kind == UnitKind.SINGLE_CELL or self.capacity == 1
 
 
-class PopulationSnapshot(models.Model):
-    """Who was held in a facility on one date. Corrections are audited, never silent."""
+class ReportSource(models.TextChoices):
+    """Who reported a count. For one month a verified count wins; both are kept."""
+
+    SELF_REPORTED = "self_reported", _("self-reported by the facility")
+    VERIFIED = "verified", _("verified by an oversight body on a visit")
+
+
+# The counts are declared once, in facilities.population; this abstract model carries them.
+PopulationCounts = type("PopulationCounts", (models.Model,), {
+    "__module__": __name__,
+    "Meta": type("Meta", (), {"abstract": True}),
+    **population.model_fields(),
+})
+
+
+class PopulationSnapshot(PopulationCounts):
+    """Who was held in a facility on one date, as one source reported it.
+
+    A count left out is NULL: not reported, never zero. Corrections are audited and numbered
+    (`version`), never silent.
+    """
 
     facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="snapshots")
     date = models.DateField(_("date"))
-    total = models.PositiveIntegerField(_("total held"))
-    women = models.PositiveIntegerField(_("women"), default=0)
-    pregnant_women = models.PositiveIntegerField(_("pregnant women"), default=0)
-    mothers_with_children = models.PositiveIntegerField(_("mothers with children living with them"), default=0)
-    children_with_mothers = models.PositiveIntegerField(_("children living with their mothers"), default=0)
-    minors = models.PositiveIntegerField(_("minors"), default=0)
-    below_age_of_responsibility = models.PositiveIntegerField(
-        _("children below the age of criminal responsibility"), default=0
+    source = models.CharField(
+        _("reported by"), max_length=16, choices=ReportSource.choices, default=ReportSource.SELF_REPORTED
     )
-    disabled = models.PositiveIntegerField(_("people with disabilities"), default=0)
-    foreigners = models.PositiveIntegerField(_("foreigners"), default=0)
-    in_education = models.PositiveIntegerField(_("in general education"), default=0)
-    in_vocational_training = models.PositiveIntegerField(_("in vocational training"), default=0)
+    reporter = models.ForeignKey(
+        "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name=_("reporting organisation"),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["facility_id", "date"]
         get_latest_by = "date"
         constraints = [
-            models.UniqueConstraint(fields=["facility", "date"], name="one_snapshot_per_facility_and_date"),
-            models.CheckConstraint(condition=Q(women__lte=F("total")), name="women_within_total"),
-            models.CheckConstraint(condition=Q(minors__lte=F("total")), name="minors_within_total"),
-            models.CheckConstraint(condition=Q(disabled__lte=F("total")), name="disabled_within_total"),
-            models.CheckConstraint(condition=Q(foreigners__lte=F("total")), name="foreigners_within_total"),
-            models.CheckConstraint(condition=Q(pregnant_women__lte=F("women")), name="pregnant_within_women"),
-            models.CheckConstraint(
-                condition=Q(mothers_with_children__lte=F("women")), name="mothers_within_women"
+            models.UniqueConstraint(
+                fields=["facility", "date", "source"], name="one_snapshot_per_facility_date_and_source"
             ),
-            models.CheckConstraint(
-                condition=Q(below_age_of_responsibility__lte=F("minors")), name="below_age_within_minors"
-            ),
+            *population.constraints(),
         ]
 
     def __str__(self) -> str:
         return f"{self.facility_id} {self.date}: {self.total}"
 
     @property
-    def adults(self) -> int:
+    def adults(self) -> int | None:
+        if self.total is None or self.minors is None:
+            return None
         return self.total - self.minors
+
+    @property
+    def men(self) -> int | None:
+        if self.total is None or self.women is None:
+            return None
+        return self.total - self.women
+
+    @property
+    def is_verified(self) -> bool:
+        return self.source == ReportSource.VERIFIED
 
     def clean(self) -> None:
         # The database constraints say the same; these give the user a message per field.
-        errors = {}
-        for field in ("women", "minors", "disabled", "foreigners", "in_education", "in_vocational_training"):
-            if (getattr(self, field) or 0) > (self.total or 0):
-                errors[field] = _("cannot exceed the total held")
-        for field in ("pregnant_women", "mothers_with_children"):
-            if (getattr(self, field) or 0) > (self.women or 0):
-                errors[field] = _("cannot exceed the number of women")
-        if (self.below_age_of_responsibility or 0) > (self.minors or 0):
-            errors["below_age_of_responsibility"] = _("cannot exceed the number of minors")
-        if self.children_with_mothers and not self.mothers_with_children:
-            errors["children_with_mothers"] = _("children can live here only with their mothers")
+        errors = population.bound_errors(population.values_of(self))
         if errors:
             raise ValidationError(errors)
 
@@ -229,9 +265,14 @@ class UnitOccupancy(models.Model):
     snapshot = models.ForeignKey(PopulationSnapshot, on_delete=models.CASCADE, related_name="occupancies")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies")
     occupants = models.PositiveIntegerField()
+    # Minors among the occupants; NULL: not reported. Judges "minors held with adults" per unit.
+    minors = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["snapshot", "unit"], name="one_occupancy_per_unit")]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "unit"], name="one_occupancy_per_unit"),
+            models.CheckConstraint(condition=Q(minors__lte=F("occupants")), name="unit_minors_within_occupants"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit_id}: {self.occupants}"

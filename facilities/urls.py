@@ -1,6 +1,6 @@
 from django.urls import path
 
-from facilities.views import editing, pages, transfer
+from facilities.views import editing, history, pages, transfer
 
 app_name = "facilities"
 urlpatterns = [
@@ -12,7 +12,7 @@ urlpatterns = [
     path("facilities/<int:pk>/units/new/", editing.add_unit, name="unit-add"),
     path("facilities/<int:pk>/units/<int:unit_pk>/edit/", editing.edit_unit, name="unit-edit"),
     path("facilities/<int:pk>/population/", editing.record_population, name="population"),
-    path("facilities/<int:pk>/history/", pages.facility_history, name="history"),
+    path("facilities/<int:pk>/history/", history.facility_history, name="history"),
     path("facilities/import/", transfer.import_registry, name="import"),
     path("facilities/export/", transfer.export_registry, name="export"),
 ]

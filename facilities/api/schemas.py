@@ -15,10 +15,10 @@ from typing import Annotated, Any
 
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, create_model
 
-from facilities import text_rules
-from facilities.models import Facility, FacilityType, Unit, UnitKind
+from facilities import population, text_rules
+from facilities.models import Facility, FacilityType, ReportSource, Unit, UnitKind
 from facilities.text_rules import MAX_AREA_M2, MAX_PEOPLE
 
 MAX_UNITS_PER_SNAPSHOT = 2_000
@@ -138,38 +138,42 @@ class UnitOut(Schema):
     living_space_m2: Decimal
 
 
-class SnapshotOut(Schema):
-    id: int
-    date: dt.date
-    total: int
-    women: int
-    pregnant_women: int
-    mothers_with_children: int
-    children_with_mothers: int
-    minors: int
-    below_age_of_responsibility: int
-    disabled: int
-    foreigners: int
-    in_education: int
-    in_vocational_training: int
-    occupancy: dict[str, int] = Field(description="People held per unit code on this date.")
-    recorded_at: dt.datetime
+def _count_out(spec: population.CountField) -> Any:
+    if spec.required:
+        return (int, Field(description=str(spec.help)))
+    return (int | None, Field(description=f"{spec.help} null: not reported."))
+
+
+SnapshotOut = create_model(
+    "SnapshotOut",
+    __base__=Schema,
+    id=(int, ...),
+    date=(dt.date, ...),
+    source=(ReportSource, Field(description="self_reported by the facility, or verified by an oversight body.")),
+    version=(int, Field(description="1 when recorded, one more with each correction.")),
+    **{spec.name: _count_out(spec) for spec in population.COUNT_FIELDS},
+    occupancy=(dict[str, int], Field(description="People held per unit code on this date.")),
+    unit_minors=(dict[str, int], Field(description="Minors among them per unit code, where reported.")),
+    recorded_at=(dt.datetime, ...),
+)
 
 
 class IndicatorOut(Schema):
     key: str
     label: str
     value: str
-    compliant: bool | None = Field(description="null: not applicable or no data.")
+    status: str = Field(description="met, not_met, unknown (a count it needs was not reported) or not_applicable.")
+    compliant: bool | None = Field(description="true met, false not met, null unknown or not applicable.")
     reason: str
 
 
 class UnitSpaceOut(Schema):
     unit: str
-    occupants: int
+    occupants: int | None = Field(description="null: not reported.")
+    minors: int | None = Field(description="null: not reported.")
     per_person_m2: Decimal | None
     minimum_m2: Decimal
-    compliant: bool | None
+    status: str
 
 
 class FacilitySummaryOut(Schema):
@@ -236,25 +240,36 @@ class UnitPatch(InputSchema):
 # --- Population snapshots ----------------------------------------------------------------------
 
 
-class SnapshotIn(InputSchema):
-    """Who was held on `date`. Sending a date that already has a snapshot corrects it."""
+def _count_in(spec: population.CountField) -> Any:
+    if spec.required:
+        return (Count, Field(description=str(spec.help)))
+    return (Count | None, Field(None, description=f"{spec.help} Left out or null: not reported (never zero)."))
 
-    date: CountDate
-    total: Count
-    women: Count = 0
-    pregnant_women: Count = 0
-    mothers_with_children: Count = 0
-    children_with_mothers: Count = 0
-    minors: Count = 0
-    below_age_of_responsibility: Count = 0
-    disabled: Count = 0
-    foreigners: Count = 0
-    in_education: Count = 0
-    in_vocational_training: Count = 0
-    occupancy: dict[UnitKey, Count] = Field(
+
+SnapshotIn = create_model(
+    "SnapshotIn",
+    __base__=InputSchema,
+    __doc__=(
+        "Who was held on `date`, as `source` reported it. A count left out is not reported. If this "
+        "source already has a count for the date, the request is refused (409) unless `corrects` names "
+        "the version it corrects; a correction replaces every count."
+    ),
+    date=(CountDate, ...),
+    source=(ReportSource | None, Field(None, description=(
+        "self_reported or verified; by default verified for an oversight body, self_reported otherwise. "
+        "Only an oversight body may send verified."))),
+    corrects=(Annotated[StrictInt, Field(ge=1, le=MAX_ID)] | None, Field(None, description=(
+        "The version of the recorded count of this date and source that this request corrects."))),
+    **{spec.name: _count_in(spec) for spec in population.COUNT_FIELDS},
+    occupancy=(dict[UnitKey, Count], Field(
         default_factory=dict, max_length=MAX_UNITS_PER_SNAPSHOT,
-        description="People held per unit code; units not named held nobody.",
-    )
+        description="People held per unit code; a unit not named: occupancy not reported.",
+    )),
+    unit_minors=(dict[UnitKey, Count], Field(
+        default_factory=dict, max_length=MAX_UNITS_PER_SNAPSHOT,
+        description="Minors among a unit's occupants, per unit code (each also in `occupancy`).",
+    )),
+)
 
 
 class SnapshotFilters(Schema):

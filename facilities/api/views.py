@@ -18,7 +18,7 @@ from ninja.responses import Status
 
 from accounts.models import Organisation, OrganisationKind
 from accounts.permissions import Capability, can
-from facilities import indicators, services
+from facilities import indicators, population, services
 from facilities.api.schemas import (
     MAX_ID,
     FacilityFilters,
@@ -34,8 +34,8 @@ from facilities.api.schemas import (
     UnitPatch,
 )
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Region, Unit, UnitOccupancy
-from facilities.selectors import FacilityFilter, facilities_for, filter_facilities, unit_occupancy, units_of
-from lib.api import COMMON_ERRORS
+from facilities.selectors import FacilityFilter, facilities_for, facility_indicators, filter_facilities, units_of
+from lib.api import COMMON_ERRORS, ErrorOut, django_validation_items, error_body
 
 router = Router()
 
@@ -95,40 +95,40 @@ def _summary(facility: Facility) -> dict[str, Any]:
     }
 
 
-def _snapshot(snapshot: PopulationSnapshot, occupancy_by_code: dict[str, int]) -> dict[str, Any]:
+def _snapshot(snapshot: PopulationSnapshot, occupancies: list[UnitOccupancy]) -> dict[str, Any]:
     return {
         "id": snapshot.pk,
         "date": snapshot.date,
-        **{name: getattr(snapshot, name) for name in services.SNAPSHOT_COUNT_FIELDS},
-        "occupancy": occupancy_by_code,
+        "source": snapshot.source,
+        "version": snapshot.version,
+        **population.values_of(snapshot),
+        "occupancy": {o.unit.code: o.occupants for o in occupancies},
+        "unit_minors": {o.unit.code: o.minors for o in occupancies if o.minors is not None},
         "recorded_at": snapshot.recorded_at,
     }
 
 
 def _detail(facility: Facility) -> dict[str, Any]:
-    units = units_of(facility)
+    _annotated, described, spaces = facility_indicators(facility)
     snapshot = facility.latest_snapshot
-    occupancy = unit_occupancy(snapshot)
-    computed = indicators.compute(facility, snapshot, units, occupancy)
-    code_of = {unit.pk: unit.code for unit in units}
+    occupancies = sorted(snapshot.occupancies.select_related("unit"), key=lambda o: o.unit.code) if snapshot else []
     return {
         **_summary(facility),
         "name_kk": facility.name_kk,
         "name_ru": facility.name_ru,
         "name_en": facility.name_en,
         "address": facility.address,
-        "units": units,
-        "latest_snapshot": _snapshot(
-            snapshot, {code_of[pk]: n for pk, n in sorted(occupancy.items(), key=lambda kv: code_of[kv[0]])}
-        ) if snapshot else None,
+        "units": [space.unit for space in spaces],
+        "latest_snapshot": _snapshot(snapshot, occupancies) if snapshot else None,
         "indicators": [
-            {"key": i.key, "label": i.label, "value": str(i.value), "compliant": i.compliant, "reason": str(i.reason)}
-            for i in computed.indicators
+            {"key": i.key, "label": i.label, "value": str(i.value), "status": i.status, "compliant": i.compliant,
+             "reason": str(i.reason)}
+            for i in described
         ],
         "unit_space": [
-            {"unit": s.unit.code, "occupants": s.occupants, "per_person_m2": s.per_person_m2,
-             "minimum_m2": s.minimum_m2, "compliant": s.compliant}
-            for s in computed.unit_space
+            {"unit": s.unit.code, "occupants": s.occupants, "minors": s.minors, "per_person_m2": s.per_person_m2,
+             "minimum_m2": s.minimum_m2, "status": s.status}
+            for s in spaces
         ],
         "created_at": facility.created_at,
         "updated_at": facility.updated_at,
@@ -253,7 +253,7 @@ def update_unit(request: HttpRequest, facility_id: int, unit_id: int, payload: U
 
 def _snapshots_out(snapshots: list[PopulationSnapshot]) -> list[dict[str, Any]]:
     return [
-        _snapshot(s, {o.unit.code: o.occupants for o in sorted(s.occupancies.all(), key=lambda o: o.unit.code)})
+        _snapshot(s, sorted(s.occupancies.all(), key=lambda o: o.unit.code))
         for s in snapshots
     ]
 
@@ -275,25 +275,31 @@ def list_snapshots(request: HttpRequest, facility_id: int, filters: Query[Snapsh
     return _snapshots_out(list(snapshots))
 
 
-@router.post("/{int:facility_id}/snapshots", response={200: SnapshotOut, 201: SnapshotOut, **COMMON_ERRORS},
+@router.post("/{int:facility_id}/snapshots",
+             response={200: SnapshotOut, 201: SnapshotOut, 409: ErrorOut, **COMMON_ERRORS},
              summary="Record or correct a population snapshot")
 def record_snapshot(request: HttpRequest, facility_id: int, payload: SnapshotIn) -> Status:
-    """201 for a new date; 200 when it corrects the snapshot already recorded for that date."""
+    """201 for a new count; 200 for a correction (naming the version it corrects); 409 when the date
+    already has a count from this source and the request does not correct its current version."""
     user = request.auth
     _require(user, Capability.RECORD_POPULATION)
     facility = _facility_in_mandate(user, facility_id)
     data = payload.model_dump()
-    occupancy_codes = data.pop("occupancy")
-    units = {unit.code: unit for unit in facility.units.filter(code__in=list(occupancy_codes))}
-    unknown = sorted(set(occupancy_codes) - set(units))
+    occupancy_codes, minors_codes = data.pop("occupancy"), data.pop("unit_minors")
+    named = set(occupancy_codes) | set(minors_codes)
+    units = {unit.code: unit for unit in facility.units.filter(code__in=list(named))}
+    unknown = sorted(named - set(units))
     if unknown:
         raise ValidationError({"occupancy": _("No unit with code %(codes)s in this facility.") % {
             "codes": ", ".join(unknown[:10])}})
-    existed = facility.snapshots.filter(date=data["date"]).exists()
-    snapshot = services.record_population_snapshot(
-        facility=facility, by=user, occupancy={units[code]: n for code, n in occupancy_codes.items()}, **data
-    )
+    try:
+        snapshot = services.record_population_snapshot(
+            facility=facility, by=user, occupancy={units[code]: n for code, n in occupancy_codes.items()},
+            unit_minors={units[code]: n for code, n in minors_codes.items()}, **data,
+        )
+    except services.CorrectionRequired as error:
+        return Status(409, error_body(*django_validation_items(error)))
     snapshot = PopulationSnapshot.objects.prefetch_related(
         Prefetch("occupancies", queryset=UnitOccupancy.objects.select_related("unit"))
     ).get(pk=snapshot.pk)
-    return Status(200 if existed else 201, _snapshots_out([snapshot])[0])
+    return Status(200 if data["corrects"] else 201, _snapshots_out([snapshot])[0])

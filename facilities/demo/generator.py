@@ -22,6 +22,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from facilities import population
 from facilities.demo import names
 from facilities.demo import organisations as orgs
 from facilities.demo.geography import REGIONS, REGIONS_BY_CODE, RegionSpec
@@ -43,7 +44,7 @@ COLONIES = {
     FacilityType.COLONY_WOMEN: 6,
 }
 PRETRIAL_CENTRES = 16
-PENAL_POPULATION = 36_000
+CONVICTS_IN_COLONIES = 36_000  # the published "about 36,000 convicts"; remand prisoners come on top
 WOMEN_IN_WOMENS_COLONIES = 2_500
 MOTHERS_WITH_CHILDREN = 500
 JUVENILE_COLONY_MINORS = 78
@@ -58,22 +59,26 @@ CRISIS_CENTRES = 69
 # How the penal population splits between kinds of institution; special-regime colonies get the rest.
 GROUP_POPULATION = {
     FacilityType.PRETRIAL: 6_150,
-    FacilityType.COLONY_MEDIUM: 13_900,
-    FacilityType.COLONY_MINIMUM: 5_100,
-    FacilityType.COLONY_MAXIMUM: 4_950,
+    FacilityType.COLONY_MEDIUM: 18_300,
+    FacilityType.COLONY_MINIMUM: 6_400,
+    FacilityType.COLONY_MAXIMUM: 5_600,
     FacilityType.COLONY_SETTLEMENT: 2_300,
     FacilityType.COLONY_WOMEN: WOMEN_IN_WOMENS_COLONIES,
     FacilityType.COLONY_JUVENILE: JUVENILE_COLONY_MINORS,
 }
-GROUP_POPULATION[FacilityType.COLONY_SPECIAL] = PENAL_POPULATION - sum(GROUP_POPULATION.values())
+GROUP_POPULATION[FacilityType.COLONY_SPECIAL] = CONVICTS_IN_COLONIES - sum(
+    n for kind, n in GROUP_POPULATION.items() if kind != FacilityType.PRETRIAL)
+PENAL_POPULATION = CONVICTS_IN_COLONIES + GROUP_POPULATION[FacilityType.PRETRIAL]
+# How the facilities report (see _Builder._reporting).
+VERIFIED_SHARE = 0.2  # facilities an oversight body visited in the latest month
+STALE_FACILITIES = 6  # their latest count is two to four months old
+INCOMPLETE_FACILITIES = 14  # their latest count gives the total and little else
+MIXED_PRETRIAL_CENTRES = 2  # hold a minor in a cell with adults
 
 WOMENS_COLONY_REGIONS = ("KZ-35", "KZ-19", "KZ-63", "KZ-11", "KZ-31", "KZ-55", "KZ-39", "KZ-15")
 JUVENILE_COLONY_REGIONS = ("KZ-19", "KZ-35", "KZ-55")
 
-COUNT_FIELDS = (
-    "total", "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
-    "below_age_of_responsibility", "disabled", "foreigners", "in_education", "in_vocational_training",
-)
+COUNT_FIELDS = population.NAMES
 
 # Names of facility kinds: (kk, ru, en). Penal institutions are named by code, like the real ones.
 PENAL_NAMES = {
@@ -110,18 +115,19 @@ class UnitSpec:
 class SnapshotSpec:
     date: dt.date
     total: int
-    women: int = 0
-    pregnant_women: int = 0
-    mothers_with_children: int = 0
-    children_with_mothers: int = 0
-    minors: int = 0
-    below_age_of_responsibility: int = 0
-    disabled: int = 0
-    foreigners: int = 0
-    in_education: int = 0
-    in_vocational_training: int = 0
+    women: int | None = 0
+    pregnant_women: int | None = 0
+    mothers_with_children: int | None = 0
+    children_with_mothers: int | None = 0
+    minors: int | None = 0
+    below_age_of_responsibility: int | None = 0
+    disabled: int | None = 0
+    foreigners: int | None = 0
+    in_education: int | None = 0
+    in_vocational_training: int | None = 0
+    verified: bool = False  # counted by an oversight body on a visit; else self-reported
 
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[str, int | None]:
         return {name: getattr(self, name) for name in COUNT_FIELDS}
 
 
@@ -141,11 +147,21 @@ class FacilitySpec:
     units: list[UnitSpec] = field(default_factory=list)
     address_kk: str = ""
     address_ru: str = ""
-    snapshots: list[SnapshotSpec] = field(default_factory=list)  # oldest first
+    snapshots: list[SnapshotSpec] = field(default_factory=list)  # self-reported, oldest first
+    verified: list[SnapshotSpec] = field(default_factory=list)  # counted on visits
     latest_occupancy: dict[str, int] = field(default_factory=dict)  # unit code -> people
+    latest_minors: dict[str, int] = field(default_factory=dict)  # unit code -> minors among them
+    occupancy_reported: bool = True
 
     @property
     def latest(self) -> SnapshotSpec:
+        """The facility's figure: its latest month's count, a verified one winning."""
+        own = self.snapshots[-1]
+        visits = [s for s in self.verified if (s.date.year, s.date.month) == (own.date.year, own.date.month)]
+        return visits[-1] if visits else own
+
+    @property
+    def self_reported(self) -> SnapshotSpec:
         return self.snapshots[-1]
 
     @property
@@ -182,20 +198,21 @@ class DemoCountry:
             add(*vars(organisation).values())
         for f in self.facilities:
             add(f.code, f.type, f.region_code, f.operator_code, f.name_kk, f.name_ru, f.name_en, f.address,
-                f.design_capacity, f.operational_capacity, f.maximum_capacity, sorted(f.latest_occupancy.items()))
+                f.design_capacity, f.operational_capacity, f.maximum_capacity, sorted(f.latest_occupancy.items()),
+                sorted(f.latest_minors.items()), f.occupancy_reported)
             for unit in f.units:
                 add(*vars(unit).values())
-            for snapshot in f.snapshots:
+            for snapshot in [*f.snapshots, *f.verified]:
                 add(*vars(snapshot).values())
         for p in self.personas:
             add(p.username, p.password, p.organisation_code, p.role, p.facility_code, p.is_superuser)
         return digest.hexdigest()
 
 
-def generate(*, seed: int = DEMO_SEED, today: dt.date | None = None) -> DemoCountry:
-    """The demo country whose 60 monthly snapshots end on the first of `today`'s month."""
+def generate(*, seed: int = DEMO_SEED, today: dt.date | None = None, months: int = MONTHS) -> DemoCountry:
+    """The demo country whose monthly snapshots (60 by default) end on the first of `today`'s month."""
     today = today or timezone.localdate()
-    builder = _Builder(random.Random(seed), month_starts(today, MONTHS))
+    builder = _Builder(random.Random(seed), month_starts(today, months))
     builder.build()
     return DemoCountry(
         seed=seed,
@@ -250,6 +267,7 @@ class _Builder:
         self.overcrowded: set[str] = set()
         self.numbers: dict[str, int] = {}
         self.officer_colony_code = ""
+        self.mixed_pretrial: set[str] = set()
 
     # Orchestration ---------------------------------------------------------------------------
 
@@ -260,6 +278,40 @@ class _Builder:
         self._crisis_centres()
         for facility in self.facilities:
             self._history(facility)
+        self._reporting()
+
+    def _reporting(self) -> None:
+        """Who reported what: visits' verified counts, stale and incomplete self-reports."""
+        rng = self.rng
+        facilities = sorted(self.facilities, key=lambda f: f.code)
+        special = {self.officer_colony_code}
+        others = [f for f in facilities if f.code not in special]
+        stale = rng.sample([f for f in others if f.type in (FacilityType.POLICE_TDC, FacilityType.CRISIS_CENTRE,
+                                                             FacilityType.SPECIAL_RECEPTION)], STALE_FACILITIES)
+        for facility in stale:
+            del facility.snapshots[-rng.randint(2, 4):]
+            facility.occupancy_reported = False  # the units were counted for the month not reported
+        fresh = [f for f in others if f not in stale]
+        incomplete = rng.sample([f for f in fresh if f.type in (
+            FacilityType.POLICE_TDC, FacilityType.CRISIS_CENTRE, FacilityType.COLONY_MEDIUM,
+            FacilityType.COLONY_MINIMUM)], INCOMPLETE_FACILITIES)
+        for facility in incomplete:
+            latest = facility.snapshots[-1]
+            kept = {"date": latest.date, "total": latest.total}
+            if rng.random() < 0.5:
+                kept["women"] = latest.women
+            facility.snapshots[-1] = SnapshotSpec(**kept, **dict.fromkeys(
+                (n for n in COUNT_FIELDS if n not in kept), None))
+            facility.occupancy_reported = rng.random() < 0.3
+        complete = [f for f in fresh if f not in incomplete]
+        visited = rng.sample(complete, round(len(complete) * VERIFIED_SHARE))
+        for facility in visited:
+            own = facility.snapshots[-1]
+            counts = own.counts()
+            # Visitors count for themselves: the facility's figure is usually close, sometimes low.
+            counts["total"] = own.total + (rng.randint(0, max(1, own.total // 25)) if rng.random() < 0.5 else 0)
+            facility.verified.append(SnapshotSpec(date=own.date, verified=True, **{**counts}))
+
 
     def _add(self, facility: FacilitySpec, counts: dict[str, int], profile: _Profile) -> None:
         self.facilities.append(facility)
@@ -327,6 +379,7 @@ class _Builder:
             c["children_with_mothers"] = mothers[i] + round(mothers[i] * rng.uniform(0.0, 0.05))
         for i, facility in enumerate(pretrial):
             counts[facility.code]["minors"] = pretrial_minors.get(i, 0)
+        self.mixed_pretrial = {pretrial[i].code for i in rng.sample(with_minors, MIXED_PRETRIAL_CENTRES)}
         self._education(colonies, counts)
 
         for group in by_type.values():
@@ -401,6 +454,14 @@ class _Builder:
             fixed["MCU"] = mothers
             places -= capacity
         if facility.type == FacilityType.PRETRIAL:
+            if c["minors"]:
+                # The juvenile wing: minors apart from adults, as the law requires.
+                juvenile = self._cells(c["minors"] + rng.randint(2, 6), (2, 3, 4), (4.0, 5.5), prefix="J",
+                                       name="Juvenile cell")
+                units += juvenile
+                fixed.update(zip((u.code for u in juvenile), apportion(c["minors"], [u.capacity for u in juvenile]),
+                                 strict=True))
+                places -= sum(u.capacity for u in juvenile)
             units += self._cells(places, (2, 4, 4, 6, 6, 8, 10), (2.6, 5.5), prefix="C", name="Cell")
             units += self._single_cells(rng.randint(5, 15))
         elif facility.type == FacilityType.COLONY_SPECIAL:
@@ -425,6 +486,22 @@ class _Builder:
                                   _space(capacity, rng.uniform(4.5, 7.0))))
         facility.units = units
         facility.latest_occupancy = self._occupy(total, units, fixed)
+        if facility.type == FacilityType.COLONY_JUVENILE:
+            facility.latest_minors = dict(facility.latest_occupancy)
+        elif facility.type == FacilityType.PRETRIAL and c["minors"]:
+            facility.latest_minors = {code: n for code, n in facility.latest_occupancy.items() if code.startswith("J")}
+            facility.latest_minors.update({u.code: 0 for u in units if u.code in facility.latest_occupancy
+                                           and not u.code.startswith("J")})
+            if facility.code in self.mixed_pretrial:
+                # One minor sleeps in an adults' cell: the risk a facility-level count cannot show.
+                minors = facility.latest_minors
+                wing = max(minors, key=lambda code: (code.startswith("J"), minors[code]))
+                adults_cell = next(code for code in sorted(facility.latest_occupancy)
+                                   if code.startswith("C") and facility.latest_occupancy[code] > 1)
+                facility.latest_minors[wing] -= 1
+                facility.latest_occupancy[wing] -= 1
+                facility.latest_occupancy[adults_cell] += 1
+                facility.latest_minors[adults_cell] = 1
 
     # Police, special schools, crisis centres -------------------------------------------------
 
@@ -458,6 +535,10 @@ class _Builder:
                 facility.units = (self._cells(design, (2, 2, 4, 4, 6), (2.5, 5.0), prefix="C", name="Cell")
                                   + self._single_cells(rng.randint(0, 2)))
                 facility.latest_occupancy = self._occupy(total, facility.units, {})
+                if c["minors"]:
+                    # Police cells have no juvenile wing: the minor is placed wherever there is room.
+                    cell = min(facility.latest_occupancy)
+                    facility.latest_minors = {code: 0 for code in facility.latest_occupancy} | {cell: 1}
                 self._add(facility, c, _Profile(rng.uniform(-0.02, 0.04), rng.uniform(0.03, 0.1), 0.15,
                                                 rng.uniform(0, 2 * math.pi)))
                 index += 1
@@ -519,6 +600,7 @@ class _Builder:
             units.append(UnitSpec("MED", "Medical room", UnitKind.MEDICAL, 2, _space(2, rng.uniform(5.0, 8.0))))
             facility.units = units
             facility.latest_occupancy = self._occupy(children, units, fixed)
+            facility.latest_minors = dict(facility.latest_occupancy)
             self._add(facility, c, _Profile(rng.uniform(0.03, 0.1), rng.uniform(0.02, 0.06), 0.05,
                                             rng.uniform(0, 2 * math.pi)))
 

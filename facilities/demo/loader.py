@@ -21,7 +21,7 @@ from accounts.models import Organisation, User
 from facilities import search
 from facilities.audit import commit_changes
 from facilities.demo import names
-from facilities.demo.generator import DEMO_SEED, DemoCountry, generate
+from facilities.demo.generator import DEMO_SEED, MONTHS, DemoCountry, generate
 from facilities.demo.organisations import NPM_CODE
 from facilities.demo.personas import PersonaSpec
 from facilities.models import (
@@ -30,6 +30,7 @@ from facilities.models import (
     PopulationSnapshot,
     Region,
     RegistryChange,
+    ReportSource,
     Unit,
     UnitOccupancy,
 )
@@ -63,10 +64,11 @@ def is_loaded() -> bool:
 
 
 def load_demo_country(
-    *, seed: int = DEMO_SEED, today: dt.date | None = None, on_step: Callable[[str], None] | None = None
+    *, seed: int = DEMO_SEED, today: dt.date | None = None, on_step: Callable[[str], None] | None = None,
+    months: int = MONTHS,
 ) -> LoadResult:
     """Load the demo country unless it is there already; never touches a registry holding other data."""
-    country = generate(seed=seed, today=today)
+    country = generate(seed=seed, today=today, months=months)
     if is_loaded():
         return LoadResult(Outcome.ALREADY_LOADED, country.personas)
     with transaction.atomic():
@@ -122,25 +124,34 @@ class _Loader:
         units_by_key = {(u.facility_id, u.code): u for u in units}
         self.on_step("units")
 
+        npm = organisations.get(NPM_CODE)
         snapshots = PopulationSnapshot.objects.bulk_create(
             [
-                PopulationSnapshot(facility=facility, date=s.date, **s.counts())
+                PopulationSnapshot(
+                    facility=facility, date=s.date, **s.counts(),
+                    source=ReportSource.VERIFIED if s.verified else ReportSource.SELF_REPORTED,
+                    reporter=npm if s.verified else facility.operator,
+                )
                 for facility, spec in zip(facilities, country.facilities, strict=True)
-                for s in spec.snapshots
+                for s in [*spec.snapshots, *spec.verified]
             ],
             batch_size=BATCH_SIZE,
         )
-        last_date = country.facilities[0].latest.date
-        latest = {s.facility_id: s for s in snapshots if s.date == last_date}
-        for facility in facilities:
-            facility.latest_snapshot = latest[facility.pk]
+        by_key = {(s.facility_id, s.date, s.source): s for s in snapshots}
+        latest = {}
+        for facility, spec in zip(facilities, country.facilities, strict=True):
+            figure = spec.latest
+            source = ReportSource.VERIFIED if figure.verified else ReportSource.SELF_REPORTED
+            latest[facility.pk] = facility.latest_snapshot = by_key[facility.pk, figure.date, source]
         Facility.objects.bulk_update(facilities, ["latest_snapshot"], batch_size=BATCH_SIZE)
         self.on_step("snapshots")
 
         UnitOccupancy.objects.bulk_create(
             [
-                UnitOccupancy(snapshot=latest[facility.pk], unit=units_by_key[facility.pk, code], occupants=n)
+                UnitOccupancy(snapshot=latest[facility.pk], unit=units_by_key[facility.pk, code], occupants=n,
+                              minors=spec.latest_minors.get(code))
                 for facility, spec in zip(facilities, country.facilities, strict=True)
+                if spec.occupancy_reported
                 for code, n in spec.latest_occupancy.items()
             ],
             batch_size=BATCH_SIZE,

@@ -108,9 +108,13 @@ def test_profile_has_capacities_units_latest_snapshot_and_indicators(personas):
     indicators = {i["key"]: i for i in body["indicators"]}
     assert indicators["occupancy"]["compliant"] is False
     assert indicators["living_space"]["compliant"] is False  # 2 m² each, CPT asks for 4
+    assert indicators["mothers_without_unit"]["status"] == "unknown"  # not reported, so not "compliant"
+    assert indicators["mothers_without_unit"]["compliant"] is None
     assert body["unit_space"] == [
-        {"unit": "B1", "occupants": 100, "per_person_m2": "2.0", "minimum_m2": "4", "compliant": False}
+        {"unit": "B1", "occupants": 100, "minors": None, "per_person_m2": "2.0", "minimum_m2": "4",
+         "status": "not_met"}
     ]
+    assert body["latest_snapshot"]["women"] is None
 
 
 def test_profile_name_follows_the_requested_language(personas):
@@ -272,12 +276,28 @@ def test_facility_officer_records_the_population_of_their_own_facility_only(pers
 def test_a_second_snapshot_for_the_same_date_is_an_audited_correction(personas):
     api = ApiClient(personas.npm_monitor)
     path = f"/facilities/{personas.colony.pk}/snapshots"
-    assert api.post(path, {"date": "2026-10-01", "total": 480}).status_code == 201
-    corrected = api.post(path, {"date": "2026-10-01", "total": 470})
-    assert (corrected.status_code, corrected.json()["total"]) == (200, 470)
+    first = api.post(path, {"date": "2026-10-01", "total": 480, "women": 20})
+    assert (first.status_code, first.json()["version"], first.json()["source"]) == (201, 1, "verified")
+    refused = api.post(path, {"date": "2026-10-01", "total": 470})
+    assert (refused.status_code, error_fields(refused)) == (409, {"date"})
+    stale = api.post(path, {"date": "2026-10-01", "total": 470, "corrects": 7})
+    assert (stale.status_code, error_fields(stale)) == (409, {"corrects"})
+    assert PopulationSnapshot.objects.get(facility=personas.colony).total == 480
+    corrected = api.post(path, {"date": "2026-10-01", "total": 470, "women": 20, "corrects": 1})
+    assert (corrected.status_code, corrected.json()["total"], corrected.json()["version"]) == (200, 470, 2)
     assert PopulationSnapshot.objects.get(facility=personas.colony).total == 470
     correction = RegistryChange.objects.filter(action="update").get()
     assert (correction.before["total"], correction.after["total"]) == (480, 470)
+
+
+def test_fields_left_out_of_a_snapshot_are_not_reported_never_zero(personas):
+    api = ApiClient(personas.facility_officer)
+    response = api.post(f"/facilities/{personas.colony.pk}/snapshots", {"date": "2026-10-01", "total": 450})
+    body = response.json()
+    assert (response.status_code, body["source"]) == (201, "self_reported")
+    assert (body["women"], body["mothers_with_children"], body["minors"]) == (None, None, None)
+    profile = api.get(f"/facilities/{personas.colony.pk}").json()
+    assert {i["status"] for i in profile["indicators"] if i["key"] != "occupancy"} == {"unknown"}
 
 
 def test_snapshot_with_unit_occupancy(personas):

@@ -59,7 +59,7 @@ def test_a_facility_officer_corrects_an_impossible_figure_and_sees_the_count_on_
 
 
 def test_choosing_a_recorded_date_says_at_once_that_saving_corrects_it(page, personas):
-    services.record_population_snapshot(facility=personas.colony, by=personas.npm_monitor,
+    services.record_population_snapshot(facility=personas.colony, by=personas.facility_officer,
                                         date=last_january(), total=280)
     log_in(page, "officer.la155", TEST_PASSWORD)
     page.goto(reverse("facilities:population", args=[personas.colony.pk]))

@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from facilities import services
-from facilities.models import Facility, PopulationSnapshot, RegistryChange, Unit, UnitKind, UnitOccupancy
+from facilities.models import Facility, PopulationSnapshot, RegistryChange, ReportSource, Unit, UnitKind, UnitOccupancy
 from lib.factories import FacilityFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,8 +94,8 @@ def unit_data(**overrides) -> dict[str, object]:
 
 
 def population_data(units=(), **overrides) -> dict[str, object]:
-    data: dict[str, object] = {name: "0" for name in services.SNAPSHOT_COUNT_FIELDS}
-    data.update({"date": FIRST_OF_MONTH.isoformat(), "total": "400"})
+    data: dict[str, object] = {name: "" for name in services.SNAPSHOT_COUNT_FIELDS}
+    data.update({"date": FIRST_OF_MONTH.isoformat(), "total": "400", "source": "self_reported"})
     for unit in units:
         data[f"occupancy_{unit.pk}"] = ""
     data.update(overrides)
@@ -620,7 +620,7 @@ def recorded(personas, units):
     barracks, _ = units
     return services.record_population_snapshot(
         facility=personas.colony, by=personas.npm_monitor, date=FIRST_OF_MONTH, total=400, women=10,
-        occupancy={barracks: 50},
+        occupancy={barracks: 50}, source=ReportSource.SELF_REPORTED,
     )
 
 
@@ -637,7 +637,7 @@ def test_a_recorded_date_opens_prefilled_and_says_saving_corrects_it(personas, u
 
 
 def test_another_recorded_date_can_be_opened_by_its_date(personas, units):
-    services.record_population_snapshot(facility=personas.colony, by=personas.npm_monitor,
+    services.record_population_snapshot(facility=personas.colony, by=personas.facility_officer,
                                         date=dt.date(2026, 10, 1), total=390)
 
     response = logged_in(personas.facility_officer).get(
@@ -768,3 +768,37 @@ def test_a_refused_population_form_is_rendered_again_within_fifteen_queries(pers
                                population_data(units, total="10", women="20"))
 
     assert response.status_code == 200
+
+
+def test_a_count_saved_with_only_the_total_shows_not_reported_not_zero(personas, units):
+    client = logged_in(personas.facility_officer)
+    client.post(reverse("facilities:population", args=[personas.colony.pk]), population_data(units, total="450"))
+
+    snapshot = PopulationSnapshot.objects.get(facility=personas.colony)
+    assert (snapshot.total, snapshot.women, snapshot.mothers_with_children) == (450, None, None)
+    html = client.get(reverse("facilities:detail", args=[personas.colony.pk])).content.decode()
+    assert "not reported" in html
+    assert "Men" not in html  # no sex breakdown drawn from a blank women's count
+
+
+def test_a_monitor_records_a_verified_count_beside_the_facilitys_own(personas, units):
+    services.record_population_snapshot(facility=personas.colony, by=personas.facility_officer,
+                                        date=FIRST_OF_MONTH, total=380, women=0)
+    client = logged_in(personas.npm_monitor)
+    response = client.post(reverse("facilities:population", args=[personas.colony.pk]),
+                           population_data(units, total="410", women="0", source="verified"))
+
+    assert response.status_code == 302
+    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == 2
+    html = client.get(reverse("facilities:detail", args=[personas.colony.pk])).content.decode()
+    assert "Verified and self-reported counts of the same month" in html
+    assert "-30" in html  # the facility reported 30 fewer
+    assert "+-30" not in html
+
+
+def test_a_facility_officer_cannot_post_a_verified_count(personas, units):
+    response = logged_in(personas.facility_officer).post(
+        reverse("facilities:population", args=[personas.colony.pk]), population_data(units, source="verified"))
+
+    assert response.status_code == 200
+    assert not PopulationSnapshot.objects.exists()

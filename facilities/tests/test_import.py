@@ -12,7 +12,15 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from facilities import services
-from facilities.models import ChangeAction, Facility, PopulationSnapshot, RegistryChange, Unit, UnitOccupancy
+from facilities.models import (
+    ChangeAction,
+    Facility,
+    PopulationSnapshot,
+    RegistryChange,
+    ReportSource,
+    Unit,
+    UnitOccupancy,
+)
 from facilities.tests.spreadsheets import FACILITY_HEADER, csv_bytes, facility_row, registry_counts, xlsx_bytes
 from facilities.transfer.importer import import_file
 from lib.factories import SnapshotFactory, UnitFactory
@@ -136,7 +144,7 @@ def test_a_population_correction_keeps_the_counts_and_unit_occupancy_not_in_the_
     unit = UnitFactory(facility=personas.colony, code="B-1")
     services.record_population_snapshot(
         facility=personas.colony, by=personas.npm_monitor, date=dt.date(2026, 10, 1), total=400, women=0,
-        disabled=12, occupancy={unit: 55},
+        disabled=12, occupancy={unit: 55}, source=ReportSource.SELF_REPORTED,
     )
     data = csv_bytes([["facility_code", "date", "total"], [personas.colony.code, "2026-10-01", 390]])
 
@@ -228,10 +236,11 @@ def test_references_to_unknown_facilities_are_reported(personas):
 
 def test_model_invariants_of_snapshots_are_checked_for_every_row(personas):
     data = csv_bytes([
-        ["facility_code", "date", "total", "women", "pregnant_women", "children_with_mothers"],
-        [personas.colony.code, "2026-10-01", 10, 20, 0, 0],
-        [personas.colony.code, "2026-10-02", 10, 5, 6, 0],
-        [personas.colony.code, "2026-10-03", 10, 5, 0, 2],
+        ["facility_code", "date", "total", "women", "pregnant_women", "mothers_with_children",
+         "children_with_mothers"],
+        [personas.colony.code, "2026-10-01", 10, 20, 0, 0, 0],
+        [personas.colony.code, "2026-10-02", 10, 5, 6, 0, 0],
+        [personas.colony.code, "2026-10-03", 10, 5, 0, 0, 2],
     ])
 
     report = import_file(data=data, filename="p.csv", by=personas.npm_monitor)
@@ -442,3 +451,14 @@ def test_a_csv_saved_by_excel_in_russian_is_imported(personas):
     assert (facility.name_kk, facility.address, facility.maximum_capacity) == (
         "Алматы қаласы, 11 колония", "ул. Ташкентская, 1", 1300,
     )
+
+
+def test_a_blank_count_cell_is_imported_as_not_reported_not_zero(personas):
+    data = csv_bytes([["facility_code", "date", "total", "women", "minors"],
+                      [personas.colony.code, "2026-10-01", 450, "", ""]])
+
+    report = import_file(data=data, filename="p.csv", by=personas.npm_monitor)
+
+    assert report.ok, report.problems
+    snapshot = personas.colony.snapshots.get()
+    assert (snapshot.total, snapshot.women, snapshot.minors, snapshot.disabled) == (450, None, None, None)

@@ -157,13 +157,14 @@ def test_overview_totals_the_latest_reports_of_the_whole_mandate(client, registr
 
     response = client.get(reverse("facilities:overview"))
 
-    figures = response.context["figures"]
-    assert figures["facilities"] == 4
-    assert figures["total"] == 960
-    assert figures["without_data"] == 1
-    assert figures["overcrowded"] == 1
-    assert figures["minors"] == 43
-    assert figures["mothers_with_children"] == 2
+    figures, people = response.context["figures"], response.context["people"]
+    assert figures["facilities"].count == 4
+    assert people["total"] == 960
+    assert figures["data_no_data"].count == 1
+    assert figures["overcrowded"].count == 1
+    assert people["minors"] == 43  # the colony did not report its minors: not counted, not zero
+    assert response.context["reporting"]["minors"] == 2
+    assert people["mothers_with_children"] == 2
     # Occupancy counts the places of the facilities that reported: 960 held for 1,060 places.
     assert response.context["occupancy"] == pytest.approx(960 / 1060)
 
@@ -177,7 +178,10 @@ def test_overview_lists_the_facilities_that_need_attention(client, registry):
 
     assert [f.code for f in context["most_overcrowded"]] == ["LA-155/1"]
     assert context["most_overcrowded"][0].occupancy == pytest.approx(620 / 500)
-    assert [f.code for f in context["minors_with_adults"]] == ["AK-159/2"]
+    # AK-159/2 holds minors and adults, but who shares a unit with whom was not reported.
+    assert [f.code for f in context["minors_with_adults"]] == []
+    assert context["figures"]["group_minors_and_adults"].count == 1
+    assert context["figures"]["indicator_minors_with_adults_unknown"].count == 4  # incl. no units, no data
     assert [f.code for f in context["mothers_without_unit"]] == ["AK-159/2"]
 
 
@@ -189,8 +193,8 @@ def test_overview_draws_its_charts_as_svg_with_links_to_the_list(client, registr
     html = client.get(reverse("facilities:overview")).content.decode()
 
     assert html.count('<svg xmlns="http://www.w3.org/2000/svg"') == 4
-    assert f'href="{reverse("facilities:list")}?type=special_school"' in html
-    assert f'href="{reverse("facilities:list")}?region=KZ-75"' in html
+    assert f'href="{reverse("facilities:list")}?type=special_school&amp;detained=on"' in html
+    assert f'href="{reverse("facilities:list")}?region=KZ-75&amp;detained=on"' in html
     assert "Medium-security institution" in html
     assert "Karaganda Region" in html
 
@@ -202,7 +206,7 @@ def test_a_regional_commission_sees_only_its_region_in_the_overview(client, regi
 
     response = client.get(reverse("facilities:overview"))
 
-    assert response.context["figures"]["total"] == 620
+    assert response.context["people"]["total"] == 620
     assert "Karaganda Region" not in response.content.decode()
 
 
@@ -211,10 +215,10 @@ def test_the_childrens_ombudsman_overview_leaves_out_adult_colonies(client, regi
     personas, _ = registry
     login(client, personas.ombudsman_monitor)
 
-    figures = client.get(reverse("facilities:overview")).context["figures"]
+    context = client.get(reverse("facilities:overview")).context
 
-    assert figures["facilities"] == 2  # the special school and the pre-trial centre
-    assert figures["total"] == 40
+    assert context["figures"]["facilities"].count == 2  # the special school and the pre-trial centre
+    assert context["people"]["total"] == 40
 
 
 @pytest.mark.django_db
@@ -227,7 +231,7 @@ def test_the_overview_of_an_empty_mandate_still_renders(client, personas):
     response = client.get(reverse("facilities:overview"))
 
     assert response.status_code == 200
-    assert response.context["figures"]["facilities"] == 0
+    assert response.context["figures"]["facilities"].count == 0
     assert response.context["occupancy"] is None
     assert "No facilities in your mandate." in response.content.decode()
 
@@ -356,11 +360,13 @@ def test_the_profile_shows_each_indicator_with_its_verdict_and_reason(client, re
 
     html = response.content.decode()
     assert "620 held for 500 places: overcrowded." in html
-    assert "1 of 2 units below the CPT minimum; lowest 3.5 m² in Barracks 1 (minimum 4 m²)." in html
+    assert "1 of 2 occupied units below the CPT minimum." in html
     assert html.count('class="badge bad">Not compliant') >= 3  # occupancy, living space, barracks
-    verdicts = {i.key: i.compliant for i in response.context["result"].indicators}
-    assert verdicts == {"occupancy": False, "living_space": False, "barracks": False, "minors_with_adults": True,
-                        "mothers_without_unit": None}
+    verdicts = {i.key: i.status for i in response.context["indicators"]}
+    # Only the total and women were reported: minors and mothers are unknown, never "compliant".
+    assert verdicts == {"occupancy": "not_met", "living_space": "not_met", "barracks": "not_met",
+                        "minors_with_adults": "unknown", "mothers_without_unit": "unknown"}
+    assert "The number of minors was not reported." in html
 
 
 @pytest.mark.django_db
@@ -386,8 +392,8 @@ def test_the_profile_flags_minors_with_adults_and_mothers_without_a_unit(client,
 
     html = client.get(reverse("facilities:detail", args=[personas.other_colony.pk])).content.decode()
 
-    assert "3 minors and 297 adults held in the same facility." in html
-    assert "2 mothers live with 2 children without a mother-and-child unit." in html
+    assert "3 minors held; who shares a unit with them was not reported." in html
+    assert "2 mothers live with their children without a mother-and-child unit." in html
 
 
 @pytest.mark.django_db
@@ -400,7 +406,9 @@ def test_a_profile_without_population_data_says_so(client, registry):
     html = response.content.decode()
     assert "This facility has not reported its population yet." in html
     assert "No population data recorded yet." in html
-    assert all(i.compliant is None for i in response.context["result"].indicators)
+    assert all(i.status == "unknown" for i in response.context["indicators"])
+    assert "No indicator can be judged" in html
+    assert "0 of 5" not in html
 
 
 @pytest.mark.django_db

@@ -5,8 +5,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from facilities.models import PopulationSnapshot, RegistryChange
+from facilities import population
+from facilities.models import PopulationSnapshot, RegistryChange, ReportSource
 from facilities.services import (
+    CorrectionRequired,
     add_unit,
     create_facility,
     record_population_snapshot,
@@ -91,10 +93,18 @@ def test_the_latest_snapshot_follows_the_most_recent_date_not_the_last_recorded(
 def test_correcting_a_snapshot_keeps_the_old_figures_in_the_audit_trail(personas):
     unit = UnitFactory(facility=personas.colony, code="B1")
     record_population_snapshot(facility=personas.colony, by=None, date=OCTOBER, total=400, occupancy={unit: 60})
-    record_population_snapshot(facility=personas.colony, by=personas.analyst, date=OCTOBER, total=410,
-                               occupancy={unit: 70})
+    with pytest.raises(CorrectionRequired):  # saying it is a correction is required
+        record_population_snapshot(facility=personas.colony, by=personas.analyst, date=OCTOBER, total=410,
+                                   source=ReportSource.SELF_REPORTED, occupancy={unit: 70})
+    with pytest.raises(CorrectionRequired):  # and naming the version it corrects
+        record_population_snapshot(facility=personas.colony, by=personas.analyst, date=OCTOBER, total=410,
+                                   source=ReportSource.SELF_REPORTED, corrects=2, occupancy={unit: 70})
+    corrected = record_population_snapshot(facility=personas.colony, by=personas.analyst, date=OCTOBER,
+                                           total=410, source=ReportSource.SELF_REPORTED, corrects=1,
+                                           occupancy={unit: 70})
 
     assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == 1
+    assert corrected.version == 2
     correction = RegistryChange.objects.get(model="facilities.populationsnapshot", action="update")
     assert correction.before["total"] == 400
     assert correction.before["occupancy"] == {"B1": 60}
@@ -108,7 +118,7 @@ def test_correcting_a_snapshot_keeps_the_old_figures_in_the_audit_trail(personas
         ({"total": 10, "women": 11}, "women"),
         ({"total": 10, "women": 2, "pregnant_women": 3}, "pregnant_women"),
         ({"total": 10, "minors": 2, "below_age_of_responsibility": 3}, "below_age_of_responsibility"),
-        ({"total": 10, "children_with_mothers": 2}, "children_with_mothers"),
+        ({"total": 10, "mothers_with_children": 0, "children_with_mothers": 2}, "children_with_mothers"),
     ],
 )
 @pytest.mark.django_db
@@ -136,3 +146,34 @@ def test_a_unit_of_another_facility_cannot_be_counted(personas):
 
     with pytest.raises(ValidationError):
         record_population_snapshot(facility=personas.colony, by=None, date=OCTOBER, total=10, occupancy={stranger: 1})
+
+
+@pytest.mark.django_db
+def test_a_count_left_out_is_not_reported_never_zero(personas):
+    snapshot = record_population_snapshot(facility=personas.colony, by=None, date=OCTOBER, total=450)
+
+    snapshot.refresh_from_db()
+    assert snapshot.total == 450
+    assert all(getattr(snapshot, name) is None for name in population.NAMES if name != "total")
+
+
+@pytest.mark.django_db
+def test_a_verified_count_wins_for_its_month_and_the_self_reported_one_is_kept(personas):
+    record_population_snapshot(facility=personas.colony, by=personas.npm_monitor, date=OCTOBER, total=430)
+    own = record_population_snapshot(facility=personas.colony, by=personas.facility_officer,
+                                     date=OCTOBER.replace(day=15), total=380)
+
+    personas.colony.refresh_from_db()
+    assert own.source == ReportSource.SELF_REPORTED
+    assert personas.colony.latest_snapshot.source == ReportSource.VERIFIED
+    assert personas.colony.latest_snapshot.total == 430
+    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_facility_officer_cannot_record_a_verified_count(personas):
+    with pytest.raises(ValidationError) as caught:
+        record_population_snapshot(facility=personas.colony, by=personas.facility_officer, date=OCTOBER,
+                                   total=430, source=ReportSource.VERIFIED)
+
+    assert "source" in caught.value.message_dict

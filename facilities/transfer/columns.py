@@ -14,6 +14,7 @@ from enum import StrEnum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from facilities import population
 from facilities.models import FacilityType, UnitKind
 
 
@@ -70,10 +71,11 @@ class Dataset:
         return ""
 
 
-def _count(name: str, help_text: Promise) -> Column:
-    if name == "total":
-        return Column(name, Kind.INTEGER, help_text)
-    return Column(name, Kind.INTEGER, help_text, required=False, empty=0)
+def _count(spec: population.CountField) -> Column:
+    """A count column, from the one list of counts; an empty cell is "not reported" (None), never 0."""
+    if spec.required:
+        return Column(spec.name, Kind.INTEGER, spec.help)
+    return Column(spec.name, Kind.INTEGER, spec.help, required=False, empty=None)
 
 
 FACILITIES = Dataset(
@@ -121,17 +123,7 @@ POPULATION = Dataset(
     columns=(
         Column("facility_code", Kind.REFERENCE, _("Code of the facility."), field="facility"),
         Column("date", Kind.DATE, _("Date of the count, DD.MM.YYYY or YYYY-MM-DD.")),
-        _count("total", _("Total held.")),
-        _count("women", _("Women.")),
-        _count("pregnant_women", _("Pregnant women.")),
-        _count("mothers_with_children", _("Mothers with children living with them.")),
-        _count("children_with_mothers", _("Children living with their mothers.")),
-        _count("minors", _("Minors.")),
-        _count("below_age_of_responsibility", _("Children below the age of criminal responsibility.")),
-        _count("disabled", _("People with disabilities.")),
-        _count("foreigners", _("Foreigners.")),
-        _count("in_education", _("In general education.")),
-        _count("in_vocational_training", _("In vocational training.")),
+        *(_count(spec) for spec in population.COUNT_FIELDS),
     ),
 )
 

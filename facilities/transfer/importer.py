@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind
 from facilities import services, text_rules
-from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, Unit, UnitOccupancy
+from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, ReportSource, Unit, UnitOccupancy
 from facilities.transfer import formats
 from facilities.transfer.cells import Problem, Row, normalise_name, parse_table
 from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPULATION, UNITS, Dataset
@@ -449,7 +449,8 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
     existing: dict[tuple[int, dt.date], PopulationSnapshot] = {}
     for chunk in _chunks(facility_ids):
         existing.update(((s.facility_id, s.date), s)
-                        for s in PopulationSnapshot.objects.filter(facility_id__in=chunk, **on_dates))
+                        for s in PopulationSnapshot.objects.filter(facility_id__in=chunk,
+                                                                   source=ReportSource.SELF_REPORTED, **on_dates))
     changed: list[tuple[Row, _Step, PopulationSnapshot]] = []
     today = timezone.localdate()
     for row in rows:
@@ -468,7 +469,7 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
             _missing_for_create(row, dataset, problems)
             candidate = PopulationSnapshot(date=row.values["date"])
             for name in services.SNAPSHOT_COUNT_FIELDS:
-                setattr(candidate, name, counts.get(name, 0))
+                setattr(candidate, name, counts.get(name))  # a count not given is not reported
         else:
             if not any(_differs(snapshot, name, value) for name, value in counts.items()):
                 plan.keep(dataset.name)
@@ -567,5 +568,7 @@ def _apply_step(plan: _Plan, step: _Step, occupancy: dict[int, dict[Unit, int]])
         fields = dict(step.fields)
         services.record_population_snapshot(
             facility=plan.facilities[step.facility_code], by=actor, date=fields.pop("date"),
+            source=ReportSource.SELF_REPORTED,
+            corrects=step.target.version if step.target is not None else None,
             occupancy=occupancy.get(step.target.pk) if step.target is not None else None, **fields,
         )

@@ -27,9 +27,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, require
-from facilities import selectors, services
+from facilities import population, selectors, services
 from facilities.forms import FacilityForm, PopulationForm, UnitForm, first_of_this_month, show_service_errors
-from facilities.models import Facility, PopulationSnapshot, Unit
+from facilities.models import Facility, PopulationSnapshot, ReportSource, Unit
 from facilities.views.access import facility_or_404
 from lib.charts import format_number
 
@@ -157,10 +157,23 @@ def edit_unit(request: HttpRequest, pk: int, unit_pk: int) -> HttpResponse:
 # --- Population --------------------------------------------------------------------------------
 
 
-def _snapshot_on(facility: Facility, date: dt.date | None) -> PopulationSnapshot | None:
-    if date is None:
+def _snapshot_on(facility: Facility, date: dt.date | None, source: str | None) -> PopulationSnapshot | None:
+    if date is None or not source:
         return None
-    return facility.snapshots.filter(date=date).first()
+    return facility.snapshots.filter(date=date, source=source).first()
+
+
+def _default_source(request: HttpRequest) -> str:
+    if request.user.is_oversight:
+        return request.GET.get("source") if request.GET.get("source") in ReportSource.values else ReportSource.VERIFIED
+    return ReportSource.SELF_REPORTED
+
+
+def _population_form(request: HttpRequest, *args: Any, **kwargs: Any) -> PopulationForm:
+    form = PopulationForm(*args, **kwargs)
+    if not request.user.is_oversight:  # a facility's staff only ever self-report
+        form.fields["source"].choices = [(ReportSource.SELF_REPORTED, ReportSource.SELF_REPORTED.label)]
+    return form
 
 
 def _requested_date(request: HttpRequest) -> dt.date | None:
@@ -192,9 +205,12 @@ def record_population(request: HttpRequest, pk: int) -> HttpResponse:
     units = selectors.units_of(facility)
     if request.method == "GET":
         date = _requested_date(request) or first_of_this_month()
-        existing = _snapshot_on(facility, date)
-        initial = PopulationForm.initial_for(existing, date, selectors.unit_occupancy(existing))
-        page = _PopulationPage(PopulationForm(initial=initial, units=units), existing, prefilled=existing is not None)
+        source = _default_source(request)
+        existing = _snapshot_on(facility, date, source)
+        initial = PopulationForm.initial_for(existing, date, selectors.unit_occupancy(existing),
+                                             selectors.unit_minors(existing), source=source)
+        page = _PopulationPage(_population_form(request, initial=initial, units=units), existing,
+                               prefilled=existing is not None)
     else:
         page = _save_population(request, facility, units)
         if page is None:
@@ -202,6 +218,7 @@ def record_population(request: HttpRequest, pk: int) -> HttpResponse:
     # Choosing another date asks at once whether it already has a count (htmx; a plain POST asks on saving).
     page.form.fields["date"].widget.attrs.update({
         "hx-get": request.path, "hx-trigger": "change", "hx-target": "#date-status", "hx-swap": "outerHTML",
+        "hx-include": "[name='source']",
     })
     correcting = page.form["correcting"].value()
     return render(request, "facilities/population_form.html", {
@@ -213,7 +230,7 @@ def record_population(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _date_status(request: HttpRequest, facility: Facility) -> HttpResponse:
     """Whether the date chosen already has a count, leaving the figures typed in the form alone."""
-    existing = _snapshot_on(facility, _requested_date(request))
+    existing = _snapshot_on(facility, _requested_date(request), _default_source(request))
     response = render(request, "facilities/population_form.html#date-status", {
         "facility": facility, "existing": existing, "prefilled": False,
         "correcting": existing.date.isoformat() if existing else "",
@@ -224,21 +241,29 @@ def _date_status(request: HttpRequest, facility: Facility) -> HttpResponse:
 
 def _save_population(request: HttpRequest, facility: Facility, units: list[Unit]) -> _PopulationPage | None:
     """Record the posted count; None once saved, else the page to show again."""
-    form = PopulationForm(request.POST, units=units)
+    form = _population_form(request, request.POST, units=units)
     if not form.is_valid():
-        return _PopulationPage(form, _snapshot_on(facility, form.cleaned_data.get("date")))
+        return _PopulationPage(form, _snapshot_on(facility, form.cleaned_data.get("date"),
+                                                  form.cleaned_data.get("source")))
     date = form.cleaned_data["date"]
-    existing = _snapshot_on(facility, date)
+    try:  # left empty: the facility's own staff self-report, an oversight body verifies
+        source = services.source_for(request.user, form.cleaned_data["source"] or None)
+    except ValidationError as error:
+        show_service_errors(form, error)
+        return _PopulationPage(form, None)
+    existing = _snapshot_on(facility, date, source)
     if existing is not None and form.cleaned_data["correcting"] != date:
         # The date is already recorded and the form did not say so (e.g. no JavaScript): say it now.
         data = request.POST.copy()
         data["correcting"] = date.isoformat()
-        form = PopulationForm(data, units=units)
+        form = _population_form(request, data, units=units)
         form.is_valid()
         return _PopulationPage(form, existing, confirm=True)
     before = _snapshot_values(existing)
     recorded = _attempt(form, lambda: services.record_population_snapshot(
-        facility=facility, by=request.user, date=date, occupancy=form.unit_occupancy(), **form.counts(),
+        facility=facility, by=request.user, date=date, source=source,
+        corrects=existing.version if existing is not None else None,
+        occupancy=form.unit_occupancy(), unit_minors=form.unit_minors(), **form.counts(),
     ))
     if recorded is None:
         return _PopulationPage(form, existing)
@@ -249,7 +274,7 @@ def _save_population(request: HttpRequest, facility: Facility, units: list[Unit]
 def _snapshot_values(snapshot: PopulationSnapshot | None) -> dict[str, Any] | None:
     if snapshot is None:
         return None
-    values: dict[str, Any] = {name: getattr(snapshot, name) for name in services.SNAPSHOT_COUNT_FIELDS}
+    values: dict[str, Any] = population.values_of(snapshot)
     values["occupancy"] = selectors.unit_occupancy(snapshot)
     return values
 
@@ -263,7 +288,7 @@ def _report_population(request: HttpRequest, form: PopulationForm, before: dict[
             "Population on %(date)s recorded: %(total)s people held.", counts["total"],
         ) % {"date": date, "total": format_number(counts["total"])})
         return
-    changed = [str(form[name].label) for name in services.SNAPSHOT_COUNT_FIELDS if before[name] != counts[name]]
+    changed = [str(form[name].label) for name in population.NAMES if before[name] != counts[name]]
     if before["occupancy"] != {unit.pk: n for unit, n in form.unit_occupancy().items()}:
         changed.append(str(form["occupancy"].label))
     if changed:

@@ -2,43 +2,38 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from accounts.permissions import Capability, can, require
-from facilities import selectors
-from facilities.indicators import compute, occupancy_rate
+from facilities import population, selectors
+from facilities.indicators import DEFINITIONS, Status, Summary, occupancy_rate
 from facilities.models import (
     Facility,
     FacilityType,
+    LegalStatus,
     PopulationSnapshot,
-    RegistryChange,
-    Unit,
-    UnitKind,
 )
 from facilities.views.access import facility_or_404
-from ledger import publication
 from lib.charts import (
     Bar,
     Point,
     Segment,
     bar_chart,
-    format_number,
     format_percent,
     line_chart,
     linked_bar_chart,
@@ -64,37 +59,73 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # --- Overview ---------------------------------------------------------------------------------
 
-VULNERABLE_GROUPS = (
-    "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors", "disabled",
-    "foreigners",
-)
+
+def filter_query(f: selectors.FacilityFilter) -> dict[str, str]:
+    """The list's query parameters for a filter: the overview's links are built from these."""
+    query: dict[str, str] = {}
+    for field in dataclasses.fields(f):
+        value = getattr(f, field.name)
+        if value is True:
+            query[field.name] = "on"
+        elif value:
+            query[field.name] = str(value)
+    return query
+
+
+def _href(list_url: str, f: selectors.FacilityFilter) -> str:
+    query = filter_query(f)
+    return f"{list_url}?{urlencode(query)}" if query else list_url
+
+
+@dataclass(frozen=True)
+class LinkedFigure:
+    label: str
+    count: int
+    href: str
+    key: str = ""
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_OVERVIEW)
     facilities = selectors.facilities_for(request.user)
-    # Crisis centres shelter people who may leave: they are shown apart, so their residents
-    # do not swell the figures of people deprived of liberty.
+    result = selectors.overview(facilities)
     detention = facilities.exclude(type=FacilityType.CRISIS_CENTRE)
-    figures = selectors.overview_figures(detention)
-    crisis = selectors.overview_figures(facilities.filter(type=FacilityType.CRISIS_CENTRE))
-    facilities = detention
     list_url = reverse("facilities:list")
+    figures = {key: LinkedFigure(str(f.label), f.count, _href(list_url, f.filter), key)
+               for key, f in result.figures.items()}
+    indicator_rows = [
+        {"label": d.label, "cells": [figures[f"indicator_{d.key}_{status.value}"] for status in Status]}
+        for d in DEFINITIONS
+    ]
+    legal = [
+        {**row, "link": LinkedFigure(str(row["label"]), row["facilities"], _href(list_url, row["filter"]))}
+        for row in result.by_legal_status
+    ]
+    people = result.people
+    shown = selectors.in_order(facilities, [pk for found in result.worst.values() for pk, _figure in found])
+    by_id = {f.pk: f for f in shown}
+    short_lists = {key: [by_id[pk] for pk, _figure in found if pk in by_id] for key, found in result.worst.items()}
+    for pk, units in result.worst["minors_with_adults"]:
+        by_id[pk].in_mixed_units = units
     context = {
+        "overview": result,
         "figures": figures,
-        "crisis": crisis,
-        "crisis_url": f"{list_url}?{urlencode({'type': FacilityType.CRISIS_CENTRE})}",
-        "occupancy": occupancy_rate(figures["total"], figures["reporting_capacity"]),
-        "type_chart": _type_chart(selectors.totals_by_type(facilities), list_url),
-        "region_chart": _region_chart(selectors.totals_by_region(facilities), list_url),
-        "groups_chart": _groups_chart(figures),
-        "bands_chart": _bands_chart(figures),
-        "most_overcrowded": selectors.most_overcrowded(facilities, limit=10),
-        "minors_with_adults": list(selectors.minors_with_adults(facilities).order_by("-latest_snapshot__minors")[:10]),
-        "mothers_without_unit": list(
-            selectors.mothers_without_unit(facilities).order_by("-latest_snapshot__mothers_with_children")[:10]
-        ),
+        "people": people,
+        "reporting": result.reporting,
+        "legal_statuses": legal,
+        "statuses": list(Status),
+        "indicator_rows": indicator_rows,
+        "occupancy": occupancy_rate(people["total"], result.reporting_capacity),
+        "cutoff": selectors.reporting_cutoff(),
+        "type_chart": _type_chart(selectors.totals_by_type(detention), list_url),
+        "region_chart": _region_chart(selectors.totals_by_region(detention), list_url),
+        "groups_chart": _groups_chart(people, result.reporting, result["facilities"]),
+        "bands_chart": _bands_chart(result.bands),
+        "most_overcrowded": selectors.worst(
+            facilities, replace(selectors.DETAINED, overcrowded=True), F("occupancy").desc(nulls_last=True)),
+        "minors_with_adults": short_lists["minors_with_adults"],
+        "mothers_without_unit": short_lists["mothers_without_unit"],
         "list_url": list_url,
     }
     return render(request, "facilities/overview.html", context)
@@ -142,7 +173,7 @@ def _type_chart(totals: list[dict[str, Any]], list_url: str) -> dict[str, Any]:
     rows = _totals_rows(
         totals,
         label=lambda row: str(FacilityType(row["type"]).label) if row["type"] in order else row["type"],
-        href=lambda row: f"{list_url}?{urlencode({'type': row['type']})}",
+        href=lambda row: _href(list_url, replace(selectors.DETAINED, type=row["type"])),
     )
     return _capacity_chart(rows, title=_("People held and places, by type of facility"))
 
@@ -152,25 +183,25 @@ def _region_chart(totals: list[dict[str, Any]], list_url: str) -> dict[str, Any]
     rows = _totals_rows(
         totals,
         label=lambda row: row.get(f"region__name_{language}") or row["region__name_en"],
-        href=lambda row: f"{list_url}?{urlencode({'region': row['region__code']})}",
+        href=lambda row: _href(list_url, replace(selectors.DETAINED, region=row["region__code"])),
     )
     rows.sort(key=lambda row: (-row.population, row.label))
     return _capacity_chart(rows, title=_("People held and places, by region"))
 
 
-def _groups_chart(figures: dict[str, int]) -> dict[str, Any]:
-    total = figures["total"]
+def _groups_chart(people: dict[str, int | None], reporting: dict[str, int], facilities: int) -> dict[str, Any]:
+    total = people["total"]
     rows = []
-    for name in VULNERABLE_GROUPS:
-        label = str(PopulationSnapshot._meta.get_field(name).verbose_name)
-        value = figures[name]
+    for spec in population.VULNERABLE:
+        value = people[spec.name]
         # Children living with their mothers are not among the people held, so no share of them.
-        share = value / total if total and name != "children_with_mothers" else None
-        rows.append((label[:1].upper() + label[1:], value, share))
-    bars = [Bar(label, value, note=format_percent(share, 1) if share is not None else "")
-            for label, value, share in rows]
-    svg = bar_chart(bars, title=_("Groups in a situation of vulnerability"), empty_text=_("No population data."))
-    return {"svg": svg, "rows": rows, "title": _("Groups in a situation of vulnerability")}
+        share = value / total if total and value is not None and spec.has_share else None
+        rows.append((population.label(spec.name), value, share, reporting[spec.name]))
+    bars = [Bar(label, value or 0, note=format_percent(share, 1) if share is not None else _("not reported"))
+            for label, value, share, _reporting in rows]
+    title = _("Groups in a situation of vulnerability")
+    svg = bar_chart(bars, title=title, empty_text=_("No population data."))
+    return {"svg": svg, "rows": rows, "title": title, "facilities": facilities}
 
 
 BANDS = (
@@ -183,9 +214,9 @@ BANDS = (
 )
 
 
-def _bands_chart(figures: dict[str, int]) -> dict[str, Any]:
+def _bands_chart(bands: dict[str, int]) -> dict[str, Any]:
     title = _("Facilities by occupancy")
-    segments = [Segment(str(label), figures[key], colour) for key, label, colour in BANDS]
+    segments = [Segment(str(label), bands[key], colour) for key, label, colour in BANDS]
     return {"svg": stacked_bar(segments, title=title, empty_text=_("No facilities in your mandate.")), "title": title}
 
 
@@ -204,6 +235,12 @@ class FacilityFilterForm(forms.Form):
     type = forms.ChoiceField(label=gettext_lazy("Type"), required=False)
     region = forms.ChoiceField(label=gettext_lazy("Region"), required=False)
     operator = forms.ChoiceField(label=gettext_lazy("Operator"), required=False)
+    legal_status = forms.ChoiceField(label=gettext_lazy("Legal status of the people held"), required=False)
+    indicator = forms.ChoiceField(label=gettext_lazy("Indicator"), required=False)
+    status = forms.ChoiceField(label=gettext_lazy("Indicator status"), required=False)
+    data = forms.ChoiceField(label=gettext_lazy("Population data"), required=False)
+    group = forms.ChoiceField(required=False, widget=forms.HiddenInput)
+    detained = forms.BooleanField(label=gettext_lazy("Places of detention only"), required=False)
     overcrowded = forms.BooleanField(label=gettext_lazy("Overcrowded"), required=False)
     holds_minors = forms.BooleanField(label=gettext_lazy("Holds minors"), required=False)
     holds_mothers = forms.BooleanField(label=gettext_lazy("Holds mothers with children"), required=False)
@@ -214,6 +251,11 @@ class FacilityFilterForm(forms.Form):
         self.fields["type"].choices = [("", _("All types")), *FacilityType.choices]
         self.fields["region"].choices = [("", _("All regions")), *((r.code, r.name) for r in regions)]
         self.fields["operator"].choices = [("", _("All operators")), *((o.code, o.name) for o in operators)]
+        self.fields["legal_status"].choices = [("", _("Any")), *LegalStatus.choices]
+        self.fields["indicator"].choices = [("", _("Any")), *((d.key, d.label) for d in DEFINITIONS)]
+        self.fields["status"].choices = [("", _("Any")), *Status.choices]
+        self.fields["data"].choices = [("", _("Any")), *selectors.DataState.choices]
+        self.fields["group"].choices = [("", ""), *((name, name) for name in selectors.GROUP_CONDITIONS)]
         self.fields["sort"].choices = [
             ("code", _("Institution code")), ("name", _("Name")), ("occupancy", _("Occupancy, highest first")),
             ("population", _("People held, most first")),
@@ -225,10 +267,14 @@ class FacilityFilterForm(forms.Form):
             return selectors.FacilityFilter(), "code"
         self.is_valid()
         data = self.cleaned_data
+        indicator, status = data.get("indicator", ""), data.get("status", "")
         chosen = selectors.FacilityFilter(
             type=data.get("type", ""), region=data.get("region", ""), operator=data.get("operator", ""),
             q=(data.get("q") or "").strip(), overcrowded=bool(data.get("overcrowded")),
             holds_minors=bool(data.get("holds_minors")), holds_mothers=bool(data.get("holds_mothers")),
+            detained=bool(data.get("detained")), legal_status=data.get("legal_status", ""),
+            indicator=indicator if status else "", status=status if indicator else "",
+            data=data.get("data", ""), group=data.get("group", ""),
         )
         return chosen, data.get("sort") or "code"
 
@@ -242,12 +288,27 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     chosen, sort = form.chosen()
     results = selectors.with_occupancy(selectors.filter_facilities(facilities, chosen))
     page = Paginator(_sorted(results, sort), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page": page, "filtered": chosen != selectors.FacilityFilter()}
+    rows = [_list_row(facility) for facility in page.object_list]
+    context = {"form": form, "page": page, "rows": rows, "filtered": chosen != selectors.FacilityFilter(),
+               "cutoff": selectors.reporting_cutoff()}
     partial = request.htmx and not request.htmx.history_restore_request
     template = "facilities/facility_list.html" + ("#results" if partial else "")
     response = render(request, template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+@dataclass(frozen=True)
+class ListRow:
+    facility: Facility
+    completeness: population.Completeness | None
+    stale: bool
+
+
+def _list_row(facility: Facility) -> ListRow:
+    snapshot = facility.latest_snapshot
+    stale = snapshot is not None and snapshot.date < selectors.reporting_cutoff()
+    return ListRow(facility, population.completeness(snapshot), stale)
 
 
 def _sorted(results: QuerySet[Facility], sort: str) -> QuerySet[Facility]:
@@ -258,25 +319,29 @@ def _sorted(results: QuerySet[Facility], sort: str) -> QuerySet[Facility]:
 
 # --- Facility profile -------------------------------------------------------------------------
 
-BREAKDOWN_FIELDS = (
-    "women", "pregnant_women", "mothers_with_children", "children_with_mothers", "minors",
-    "below_age_of_responsibility", "disabled",
-    "foreigners", "in_education", "in_vocational_training",
-)
-
 
 @login_required
 def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.VIEW_FACILITY)
     facility = facility_or_404(request, pk)
     snapshot = facility.latest_snapshot
-    units = selectors.units_of(facility)
-    result = compute(facility, snapshot, units, selectors.unit_occupancy(snapshot))
+    _annotated, facility_indicators, spaces = selectors.facility_indicators(facility)
+    other = selectors.other_source_same_month(facility)
     series = [Point(date, total) for date, total in selectors.population_series(facility)]
+    units = [space.unit for space in spaces]
+    today = timezone.localdate()
     context = {
         "facility": facility,
         "snapshot": snapshot,
-        "result": result,
+        "indicators": facility_indicators,
+        "summary": Summary.of(facility_indicators),
+        "occupancy_rate": occupancy_rate(snapshot.total if snapshot else None, facility.capacity),
+        "unit_space": spaces,
+        "completeness": population.completeness(snapshot),
+        "age_days": (today - snapshot.date).days if snapshot else None,
+        "stale": snapshot is not None and snapshot.date < selectors.reporting_cutoff(),
+        "other_source": other,
+        "comparison": _comparison(snapshot, other),
         "breakdown": _breakdown(snapshot),
         "composition_charts": _composition_charts(snapshot),
         "history_chart": line_chart(
@@ -295,153 +360,54 @@ def _label(model: type, name: str) -> str:
     return label[:1].upper() + label[1:]
 
 
-def _breakdown(snapshot: PopulationSnapshot | None) -> list[tuple[str, int, float | None]]:
+def _breakdown(snapshot: PopulationSnapshot | None) -> list[tuple[str, int | None, float | None]]:
     if snapshot is None:
         return []
     rows = []
-    for name in BREAKDOWN_FIELDS:
-        value = getattr(snapshot, name)
-        share = value / snapshot.total if snapshot.total and name != "children_with_mothers" else None
-        rows.append((_label(PopulationSnapshot, name), value, share))
+    for spec in population.BREAKDOWN:
+        value = getattr(snapshot, spec.name)
+        share = value / snapshot.total if snapshot.total and value is not None and spec.has_share else None
+        rows.append((population.label(spec.name), value, share))
     return rows
 
 
+@dataclass(frozen=True)
+class ComparisonRow:
+    label: str
+    verified: int | None
+    self_reported: int | None
+
+    @property
+    def difference(self) -> int | None:
+        if self.verified is None or self.self_reported is None:
+            return None
+        return self.self_reported - self.verified
+
+
+def _comparison(snapshot: PopulationSnapshot | None, other: PopulationSnapshot | None) -> list[ComparisonRow]:
+    """Verified and self-reported counts of the same month, side by side."""
+    if snapshot is None or other is None:
+        return []
+    verified, own = (snapshot, other) if snapshot.is_verified else (other, snapshot)
+    return [ComparisonRow(population.label(name), getattr(verified, name), getattr(own, name))
+            for name in population.NAMES]
+
+
 def _composition_charts(snapshot: PopulationSnapshot | None) -> list[tuple[str, Any]]:
-    """(caption, chart) pairs showing the make-up of the people held."""
+    """(caption, chart) pairs showing the make-up of the people held; only from reported counts."""
     if snapshot is None or not snapshot.total:
         return []
-    by_sex, by_age = _("People held by sex"), _("People held by age")
-    return [
-        (by_sex, stacked_bar(
-            [Segment(_("Men"), snapshot.total - snapshot.women, "#0b5cad"),
-             Segment(_("Women"), snapshot.women, "#d55e00")],
+    charts = []
+    if snapshot.women is not None:
+        by_sex = _("People held by sex")
+        charts.append((by_sex, stacked_bar(
+            [Segment(_("Men"), snapshot.men, "#0b5cad"), Segment(_("Women"), snapshot.women, "#d55e00")],
             title=by_sex,
-        )),
-        (by_age, stacked_bar(
+        )))
+    if snapshot.minors is not None:
+        by_age = _("People held by age")
+        charts.append((by_age, stacked_bar(
             [Segment(_("Adults"), snapshot.adults, "#0b5cad"), Segment(_("Minors"), snapshot.minors, "#009e73")],
             title=by_age,
-        )),
-    ]
-
-
-# --- Registry history -------------------------------------------------------------------------
-
-RECORD_MODELS = {
-    "facilities.facility": Facility,
-    "facilities.unit": Unit,
-    "facilities.populationsnapshot": PopulationSnapshot,
-}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class ChangeEntry:
-    change: RegistryChange
-    record: str
-    fields: list[FieldChange]
-
-
-@login_required
-def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request.user, Capability.VIEW_REGISTRY_HISTORY)
-    facility = facility_or_404(request, pk)
-    page = Paginator(selectors.registry_changes(facility), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    changes = list(page.object_list)
-    region_ids, operator_ids = set(), set()
-    for change in changes:
-        for values in (change.before or {}, change.after or {}):
-            if change.model == "facilities.facility":
-                region_ids.add(values.get("region"))
-                operator_ids.add(values.get("operator"))
-    regions, operators = selectors.registry_value_names(region_ids - {None}, operator_ids - {None})
-    names = {"region": regions, "operator": operators}
-    entries = [_describe_change(change, names) for change in changes]
-    # Changes logged below this ledger size have an offline proof in the published checkpoint.
-    published_size = publication.published_size() if any(c.ledger_index is not None for c in changes) else 0
-    return render(request, "facilities/facility_history.html", {
-        "facility": facility, "page": page, "entries": entries, "published_size": published_size,
-        "proof_links": can(request.user, Capability.VIEW_LEDGER),
-    })
-
-
-def _describe_change(change: RegistryChange, names: dict[str, dict[int, Any]]) -> ChangeEntry:
-    model = RECORD_MODELS.get(change.model)
-    before, after = change.before or {}, change.after or {}
-    if model is Unit:
-        record = _("Unit %(code)s") % {"code": after.get("code") or before.get("code", "")}
-    elif model is PopulationSnapshot:
-        record = _("Population on %(date)s") % {"date": _day(after.get("date") or before.get("date", ""))}
-    elif model is Facility:
-        record = _("Registry record")
-    else:
-        record = change.model
-    fields = []
-    for name in [*after, *(key for key in before if key not in after)]:
-        old, new = before.get(name), after.get(name)
-        if change.before is not None and old == new:
-            continue
-        if change.before is None and new in (None, "", 0, {}):
-            continue
-        fields.append(FieldChange(
-            _field_label(model, name),
-            _display(name, old, names) if change.before is not None else "—",
-            _display(name, new, names),
-        ))
-    return ChangeEntry(change, record, fields)
-
-
-# Fields without a verbose name of their own.
-FIELD_LABELS = {
-    "occupancy": gettext_lazy("Unit occupancy"),
-    "name_kk": gettext_lazy("Name in Kazakh"),
-    "name_ru": gettext_lazy("Name in Russian"),
-    "name_en": gettext_lazy("Name in English"),
-    "is_active": gettext_lazy("In use"),
-    "region": gettext_lazy("Region"),
-    "operator": gettext_lazy("Operator"),
-}
-
-
-def _field_label(model: type | None, name: str) -> str:
-    if name in FIELD_LABELS:
-        return str(FIELD_LABELS[name])
-    if model is None:
-        return name
-    try:
-        return _label(model, name)
-    except FieldDoesNotExist:  # a field since removed from the model: show its stored name
-        return name
-
-
-CHOICE_LABELS = {"type": FacilityType, "kind": UnitKind}
-
-
-def _display(name: str, value: Any, names: dict[str, dict[int, Any]]) -> str:
-    if value is None or value == "":
-        return "—"
-    if name in names:
-        found = names[name].get(value)
-        return str(found) if found is not None else f"#{value}"
-    if name in CHOICE_LABELS and value in CHOICE_LABELS[name].values:
-        return str(CHOICE_LABELS[name](value).label)
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if isinstance(value, dict):
-        return ", ".join(f"{key}: {format_number(n)}" for key, n in value.items()) or "—"
-    if isinstance(value, int):
-        return format_number(value)
-    return str(value)
-
-
-def _day(iso: str) -> str:
-    """An ISO date from a change record in the reader's language; anything else as it was stored."""
-    try:
-        return date_format(dt.date.fromisoformat(iso), "DATE_FORMAT")
-    except (TypeError, ValueError):
-        return iso
+        )))
+    return charts
