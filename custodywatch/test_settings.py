@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Tests see a record's ledger index at once; the outbox tests (ledger/tests) switch to the
+# background sequencer where that is what they test.
+LEDGER_SEQUENCER = "inline"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 _TRIGGERS = importlib.import_module("ledger.migrations.0002_append_only_triggers")
+_RECORD_TRIGGERS = importlib.import_module("ledger.migrations.0003_records_outbox_and_openings")
 
 
 def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides: Any) -> None:
@@ -47,8 +48,12 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
 
 def _trigger_statements(vendor: str, *, create: bool) -> list[str]:
     if vendor == "sqlite":
-        return _TRIGGERS.SQLITE_TRIGGERS if create else _TRIGGERS.SQLITE_DROP_TRIGGERS
-    return _TRIGGERS.POSTGRES_TRIGGERS if create else _TRIGGERS.POSTGRES_DROP_TRIGGERS
+        if create:
+            return _TRIGGERS.SQLITE_TRIGGERS + _RECORD_TRIGGERS.SQLITE_TRIGGERS
+        return _RECORD_TRIGGERS.SQLITE_DROP_TRIGGERS + _TRIGGERS.SQLITE_DROP_TRIGGERS
+    if create:
+        return _TRIGGERS.POSTGRES_TRIGGERS + _RECORD_TRIGGERS.POSTGRES_TRIGGERS
+    return _RECORD_TRIGGERS.POSTGRES_DROP_TRIGGERS + _TRIGGERS.POSTGRES_DROP_TRIGGERS
 
 
 def drop_append_only_triggers(connection: Any) -> None:
@@ -73,7 +78,7 @@ def lift_append_only_triggers(connection: Any) -> Iterator[None]:
         install_append_only_triggers(connection)
 
 
-LEDGER_TABLES = ("ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry", "ledger_signingkey")
+LEDGER_TABLES = ("ledger_record", "ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry", "ledger_signingkey")
 
 
 def empty_ledger_tables(connection: Any) -> None:

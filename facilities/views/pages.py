@@ -30,6 +30,7 @@ from facilities.models import (
     UnitKind,
 )
 from facilities.views.access import facility_or_404
+from facilities.audit import attach_ledger_indices
 from ledger import publication
 from lib.charts import (
     Bar,
@@ -347,6 +348,7 @@ def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
     facility = facility_or_404(request, pk)
     page = Paginator(selectors.registry_changes(facility), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     changes = list(page.object_list)
+    attach_ledger_indices(changes)
     region_ids, operator_ids = set(), set()
     for change in changes:
         for values in (change.before or {}, change.after or {}):

@@ -1,0 +1,279 @@
+"""The one way apps use the ledger. Apps import this module, never the ledger's models.
+
+Writing (inside the service's own transaction)::
+
+    from ledger import interface as ledger
+
+    with transaction.atomic():
+        change = ...  # the service's own write
+        recorded = ledger.record(kind="registry:change", record={...}, scope=facility.pk,
+                                 subject=f"facilities.registrychange:{change.pk}")
+    index = ledger.wait_for_index(recorded, timeout=5)  # only if the caller needs the index now
+
+``record`` commits to the record (a salted SHA-256, see ``custodywatch_log.entries``) and writes
+a pending row; it takes no log-wide lock, so writers never wait for each other's transactions.
+The sequencer appends the entry after the caller commits. The public entry holds the kind, the
+hour (or day) and the commitment; the record and salt stay in the database, readable through
+``openings_for`` only within the reader's mandate over ``scope`` (a facility's primary key, or
+None for records about no facility, which only national mandates may open).
+
+Reading and checking: ``index_of`` / ``indices_of`` (by subject), ``verify_record`` (does this
+record still match what the log committed?), ``recorded_subjects`` (what was logged, for audits),
+``openings_for(user, indices)`` (the openings a reader may see).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from custodywatch_log.entries import (
+    SCHEMAS,
+    Opening,
+    OpeningError,
+    canonical_record,
+    coarse_time,
+    commitment,
+    encode_public_entry,
+)
+from ledger import sequencer
+from ledger.encoding import EntryError, decode_entry, validate_kind
+from ledger.models import Entry, Record
+from ledger.sequencer import SequencingError
+
+__all__ = [
+    "Item",
+    "Opening",
+    "Recorded",
+    "SequencingError",
+    "Verification",
+    "VerificationStatus",
+    "index_of",
+    "indices_of",
+    "openings_for",
+    "record",
+    "record_many",
+    "recorded_subjects",
+    "sequence_pending",
+    "verify_record",
+    "wait_for_index",
+]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A record written to the outbox: its id, kind and (once known) its index in the log."""
+
+    id: int
+    kind: str
+    index: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One record for ``record_many``."""
+
+    record: Mapping[str, Any]
+    scope: int | None
+    subject: str
+
+
+def _row(kind: str, item: Item, now: datetime) -> tuple[Any, ...]:
+    if not isinstance(item.subject, str) or not 1 <= len(item.subject) <= 100:
+        raise EntryError("subject", "a subject (app.model:pk) of 1 to 100 characters is required")
+    if item.scope is not None and (not isinstance(item.scope, int) or isinstance(item.scope, bool)):
+        raise EntryError("scope", "the scope is a facility's primary key or None")
+    body = canonical_record(item.record)
+    salt = secrets.token_bytes(32)
+    data = encode_public_entry(kind, {"time": coarse_time(kind, now), "commitment": commitment(kind, salt, body)})
+    return (kind, data, body, salt, item.scope, item.subject, connection.ops.adapt_datetimefield_value(now))
+
+
+_INSERT = (
+    f'INSERT INTO "{Record._meta.db_table}" ("kind", "data", "record", "salt", "facility_id", "subject", '  # noqa: S608
+    '"created_at") VALUES (%s, %s, %s, %s, %s, %s, %s)'
+)
+
+
+def record_many(*, kind: str, items: Sequence[Item], now: datetime | None = None) -> list[Recorded]:
+    """Commit to each record and queue its entry; in the caller's transaction if there is one.
+
+    Raises ``EntryError`` (naming the field) before writing anything if a kind or record cannot
+    be logged. Returns the records in order; ``index`` is set only when sequencing is inline.
+    """
+    validate_kind(kind)
+    if not SCHEMAS[kind].committed:
+        raise EntryError("kind", f"{kind} entries are written by the ledger itself")
+    if not items:
+        return []
+    now = now or timezone.now()
+    rows = [_row(kind, item, now) for item in items]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f'INSERT INTO "{Record._meta.db_table}" ("kind", "data", "record", "salt", "facility_id", '  # noqa: S608
+                    '"subject", "created_at") SELECT * FROM unnest(%s::varchar[], %s::bytea[], %s::bytea[], '
+                    '%s::bytea[], %s::bigint[], %s::varchar[], %s::timestamptz[]) RETURNING "id"',
+                    [list(column) for column in zip(*rows, strict=True)],
+                )
+                ids = sorted(row[0] for row in cursor.fetchall())
+            else:
+                cursor.executemany(_INSERT, rows)
+                cursor.execute("SELECT last_insert_rowid()")
+                last = cursor.fetchone()[0]
+                ids = list(range(last - len(rows) + 1, last + 1))
+        if sequencer.mode() == "inline":
+            sequencer.sequence_pending()
+            found = dict(Record.objects.filter(pk__in=ids).values_list("pk", "index"))
+            return [Recorded(id=i, kind=kind, index=found[i]) for i in ids]
+        transaction.on_commit(sequencer.kick)
+    return [Recorded(id=i, kind=kind) for i in ids]
+
+
+def record(
+    *, kind: str, record: Mapping[str, Any], scope: int | None, subject: str, now: datetime | None = None
+) -> Recorded:
+    """Commit to one record and queue its entry (see the module docstring and ``record_many``)."""
+    [recorded] = record_many(kind=kind, items=[Item(record=record, scope=scope, subject=subject)], now=now)
+    return recorded
+
+
+def _lookup(record_id: int) -> int | None:
+    return Record.objects.filter(pk=record_id).values_list("index", flat=True).first()
+
+
+def wait_for_index(recorded: Recorded, timeout: float = 10.0) -> int:
+    """The record's index in the log, waiting up to ``timeout`` seconds for the sequencer.
+
+    Call after the writing transaction committed. Raises ``TimeoutError`` when the index is not
+    there in time and ``SequencingError`` as soon as this process's sequencer fails meanwhile
+    (the record is saved either way and will be logged once the sequencer recovers).
+    """
+    if recorded.index is not None:
+        return recorded.index
+    if connection.in_atomic_block and sequencer.mode() != "inline":
+        raise RuntimeError("wait_for_index inside a transaction would wait for ever: the record is not committed yet")
+    return sequencer.wait_until(recorded.id, timeout=timeout, lookup=_lookup)
+
+
+def sequence_pending() -> int:
+    """Sequence every pending record now in this thread (commands, the demo loader, tests)."""
+    return sequencer.sequence_pending()
+
+
+def index_of(*, kind: str, subject: str) -> int | None:
+    """The index of the latest record logged about ``subject`` (None while pending or if none)."""
+    return indices_of(kind=kind, subjects=[subject]).get(subject)
+
+
+def indices_of(*, kind: str, subjects: Iterable[str]) -> dict[str, int | None]:
+    """Each subject's latest record's index (None while pending); subjects never recorded are left out."""
+    subjects = list(dict.fromkeys(subjects))
+    found: dict[str, tuple[int, int | None]] = {}
+    for start in range(0, len(subjects), 500):
+        rows = Record.objects.filter(kind=kind, subject__in=subjects[start:start + 500])
+        for pk, subject, index in rows.values_list("pk", "subject", "index"):
+            if subject not in found or found[subject][0] < pk:
+                found[subject] = (pk, index)
+    return {subject: index for subject, (_pk, index) in found.items()}
+
+
+def recorded_subjects(*, kind: str) -> Iterable[tuple[str, int | None]]:
+    """Every (subject, index) recorded of ``kind``, in the order written (for audits)."""
+    return Record.objects.filter(kind=kind).order_by("pk").values_list("subject", "index").iterator(chunk_size=2000)
+
+
+class VerificationStatus(StrEnum):
+    MATCHES = "matches"
+    PENDING = "pending"
+    NOT_RECORDED = "not_recorded"
+    DIFFERS = "differs"
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What ``verify_record`` found, with the reason in plain words when it is not a match."""
+
+    status: VerificationStatus
+    index: int | None = None
+    reason: str = ""
+
+
+def verify_record(*, kind: str, subject: str, record: Mapping[str, Any]) -> Verification:
+    """Whether ``record`` is what the log committed for ``subject`` (its latest record of ``kind``).
+
+    Recomputes the commitment from ``record`` and the stored salt and compares it with the entry
+    in the log (and the stored opening with both), so a record rewritten in the database, a
+    rewritten opening or a missing entry are all found.
+    """
+    rows = list(Record.objects.filter(kind=kind, subject=subject).order_by("-pk")[:1])
+    if not rows:
+        return Verification(VerificationStatus.NOT_RECORDED, reason="no ledger record")
+    row = rows[0]
+    salt, stored = bytes(row.salt), bytes(row.record)
+    try:
+        given = commitment(kind, salt, canonical_record(record))
+    except OpeningError as e:
+        return Verification(VerificationStatus.DIFFERS, row.index, f"the record cannot be committed: {e}")
+    if row.index is None:
+        if given != commitment(kind, salt, stored):
+            return Verification(VerificationStatus.DIFFERS, None, "the record differs from what was recorded")
+        return Verification(VerificationStatus.PENDING, None, "recorded, not yet in the log")
+    entry = Entry.objects.filter(index=row.index).values_list("data", flat=True).first()
+    if entry is None:
+        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is missing")
+    try:
+        logged = decode_entry(bytes(entry))
+    except EntryError as e:
+        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is malformed: {e}")
+    if logged["kind"] != kind:
+        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is about something else")
+    if logged["commitment"] != given:
+        return Verification(
+            VerificationStatus.DIFFERS, row.index, f"the record differs from what ledger entry {row.index} committed"
+        )
+    if commitment(kind, salt, stored) != given:
+        return Verification(VerificationStatus.DIFFERS, row.index, "the stored opening was rewritten")
+    return Verification(VerificationStatus.MATCHES, row.index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Openings, within the reader's mandate
+
+
+def openings_for(user: Any, indices: Iterable[int]) -> dict[int, Opening]:
+    """The openings of the entries at ``indices`` that ``user``'s mandate covers (others are left out).
+
+    A record's scope is its facility: the opening is given when ``facilities_for(user)`` holds
+    that facility. A record about no facility opens only to a national mandate. Fails closed:
+    a user with no mandate gets nothing.
+    """
+    from accounts.permissions import facility_scope
+    from facilities.selectors import facilities_for
+
+    indices = sorted({i for i in indices if isinstance(i, int) and i >= 0})
+    scope = facility_scope(user)
+    if scope is None or not indices:
+        return {}
+    rows: list[tuple[int, str, bytes, bytes, int | None]] = []
+    for start in range(0, len(indices), 500):
+        rows += Record.objects.filter(index__in=indices[start:start + 500]).values_list(
+            "index", "kind", "record", "salt", "facility_id"
+        )
+    facility_ids = {row[4] for row in rows if row[4] is not None}
+    visible = set(facilities_for(user).filter(pk__in=facility_ids).values_list("pk", flat=True)) if facility_ids else set()
+    national = scope == Q()
+    return {
+        index: Opening(kind=kind, salt=bytes(salt), record=bytes(body), index=index)
+        for index, kind, body, salt, facility in rows
+        if (facility in visible) or (facility is None and national)
+    }
