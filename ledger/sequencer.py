@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 
 from ledger.encoding import entry_from_data
 from ledger.models import Record
@@ -198,11 +198,19 @@ class Sequencer:
 
 
 def _drop_connection() -> None:
+    """Close this thread's connection so the next batch opens a fresh one."""
+    conn = connections["default"]
     try:
-        connections["default"].close()
+        conn.close()
     except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is gone either way
         logger.debug("ledger sequencer: closing a broken connection failed", exc_info=True)
-        connections["default"].connection = None
+        conn.connection = None
+    if conn.connection is not None:
+        # Django keeps an in-memory SQLite connection open on close(); drop it if it is dead.
+        try:
+            conn.connection.execute("SELECT 1")
+        except Exception:  # noqa: BLE001
+            conn.connection = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -274,14 +282,21 @@ def wait_until(record_id: int, *, timeout: float, lookup: Callable[[int], int | 
     while True:
         with progress.cond:
             seen = progress.state.batches
-        index = lookup(record_id)
+            if progress.state.failures != failures:
+                # Every failure while a caller waits is reported to it, even if a retry has
+                # since succeeded: the caller may wait again, and then gets the index.
+                raise SequencingError(f"the ledger sequencer failed: {progress.state.last_error!r}")
+        try:
+            index = lookup(record_id)
+        except OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            index = None  # a busy database (SQLite "locked"): look again
         if index is not None:
             return index
         with progress.cond:
-            if progress.state.batches != seen:
+            if progress.state.batches != seen or progress.state.failures != failures:
                 continue
-            if progress.state.failures != failures:
-                raise SequencingError(f"the ledger sequencer failed: {progress.state.last_error!r}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError(f"ledger record {record_id} has not been sequenced within {timeout} s")
