@@ -191,7 +191,9 @@ def _run_with(fault: Faults, ledger_settings, *, records: int = 30) -> tuple[Seq
     def wait_for_all() -> None:
         try:
             deadline = time.monotonic() + 30
-            for r in recorded:
+            # The last record first: it is in a later batch than the fault, so its caller is
+            # certainly waiting when the fault strikes.
+            for r in [recorded[-1], *recorded[:-1]]:
                 while True:
                     try:
                         outcomes.append(interface.wait_for_index(r, timeout=max(0.1, deadline - time.monotonic())))
