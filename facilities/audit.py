@@ -10,6 +10,7 @@ the published checkpoints cover; a deleted one leaves a logged subject with no c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from facilities.models import RegistryChange
@@ -60,12 +61,10 @@ def attach_ledger_indices(changes: Iterable[RegistryChange]) -> None:
 
 def unverifiable_changes(changes: Iterable[RegistryChange]) -> list[tuple[RegistryChange, str]]:
     """The changes whose record no longer matches what the ledger committed, each with the reason."""
-    problems = []
-    for change in changes:
-        found = ledger.verify_record(kind=ENTRY_KIND, subject=subject_of(change), record=change_record(change))
-        if found.status in (ledger.VerificationStatus.DIFFERS, ledger.VerificationStatus.NOT_RECORDED):
-            problems.append((change, found.reason))
-    return problems
+    changes = list(changes)
+    found = ledger.verify_records(kind=ENTRY_KIND, records={subject_of(c): change_record(c) for c in changes})
+    bad = (ledger.VerificationStatus.DIFFERS, ledger.VerificationStatus.NOT_RECORDED)
+    return [(c, found[subject_of(c)].reason) for c in changes if found[subject_of(c)].status in bad]
 
 
 def audit_registry_history() -> list[str]:
@@ -76,9 +75,10 @@ def audit_registry_history() -> list[str]:
     """
     problems: list[str] = []
     known: set[str] = set()
-    for change in RegistryChange.objects.order_by("pk").iterator(chunk_size=CHUNK):
-        known.add(subject_of(change))
-        for _change, reason in unverifiable_changes([change]):
+    changes = RegistryChange.objects.order_by("pk").iterator(chunk_size=CHUNK)
+    while chunk := list(islice(changes, CHUNK)):
+        known.update(subject_of(change) for change in chunk)
+        for change, reason in unverifiable_changes(chunk):
             problems.append(f"change {change.pk} ({change.model} {change.object_id}): {reason}")
     for subject, index in ledger.recorded_subjects(kind=ENTRY_KIND):
         if subject not in known:

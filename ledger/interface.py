@@ -64,6 +64,7 @@ __all__ = [
     "recorded_subjects",
     "sequence_pending",
     "verify_record",
+    "verify_records",
     "wait_for_index",
 ]
 
@@ -215,35 +216,58 @@ def verify_record(*, kind: str, subject: str, record: Mapping[str, Any]) -> Veri
     in the log (and the stored opening with both), so a record rewritten in the database, a
     rewritten opening or a missing entry are all found.
     """
-    rows = list(Record.objects.filter(kind=kind, subject=subject).order_by("-pk")[:1])
-    if not rows:
-        return Verification(VerificationStatus.NOT_RECORDED, reason="no ledger record")
-    row = rows[0]
-    salt, stored = bytes(row.salt), bytes(row.record)
+    return verify_records(kind=kind, records={subject: record})[subject]
+
+
+def verify_records(*, kind: str, records: Mapping[str, Mapping[str, Any]]) -> dict[str, Verification]:
+    """``verify_record`` for many subjects at once, in a few queries per 500 subjects."""
+    result: dict[str, Verification] = {}
+    subjects = list(records)
+    for start in range(0, len(subjects), 500):
+        chunk = subjects[start:start + 500]
+        latest: dict[str, tuple[int, int | None, bytes, bytes]] = {}
+        rows = Record.objects.filter(kind=kind, subject__in=chunk).values_list("pk", "subject", "index", "salt", "record")
+        for pk, subject, index, salt, body in rows:
+            if subject not in latest or latest[subject][0] < pk:
+                latest[subject] = (pk, index, bytes(salt), bytes(body))
+        indices = [row[1] for row in latest.values() if row[1] is not None]
+        entries = dict(Entry.objects.filter(index__in=indices).values_list("index", "data")) if indices else {}
+        for subject in chunk:
+            found = latest.get(subject)
+            if found is None:
+                result[subject] = Verification(VerificationStatus.NOT_RECORDED, reason="no ledger record")
+                continue
+            _pk, index, salt, stored = found
+            result[subject] = _verify_one(kind, records[subject], index, salt, stored, entries.get(index))
+    return result
+
+
+def _verify_one(
+    kind: str, record: Mapping[str, Any], index: int | None, salt: bytes, stored: bytes, entry: bytes | None
+) -> Verification:
     try:
         given = commitment(kind, salt, canonical_record(record))
     except OpeningError as e:
-        return Verification(VerificationStatus.DIFFERS, row.index, f"the record cannot be committed: {e}")
-    if row.index is None:
+        return Verification(VerificationStatus.DIFFERS, index, f"the record cannot be committed: {e}")
+    if index is None:
         if given != commitment(kind, salt, stored):
             return Verification(VerificationStatus.DIFFERS, None, "the record differs from what was recorded")
         return Verification(VerificationStatus.PENDING, None, "recorded, not yet in the log")
-    entry = Entry.objects.filter(index=row.index).values_list("data", flat=True).first()
     if entry is None:
-        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is missing")
+        return Verification(VerificationStatus.DIFFERS, index, f"ledger entry {index} is missing")
     try:
         logged = decode_entry(bytes(entry))
     except EntryError as e:
-        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is malformed: {e}")
+        return Verification(VerificationStatus.DIFFERS, index, f"ledger entry {index} is malformed: {e}")
     if logged["kind"] != kind:
-        return Verification(VerificationStatus.DIFFERS, row.index, f"ledger entry {row.index} is about something else")
+        return Verification(VerificationStatus.DIFFERS, index, f"ledger entry {index} is about something else")
     if logged["commitment"] != given:
         return Verification(
-            VerificationStatus.DIFFERS, row.index, f"the record differs from what ledger entry {row.index} committed"
+            VerificationStatus.DIFFERS, index, f"the record differs from what ledger entry {index} committed"
         )
     if commitment(kind, salt, stored) != given:
-        return Verification(VerificationStatus.DIFFERS, row.index, "the stored opening was rewritten")
-    return Verification(VerificationStatus.MATCHES, row.index)
+        return Verification(VerificationStatus.DIFFERS, index, "the stored opening was rewritten")
+    return Verification(VerificationStatus.MATCHES, index)
 
 
 # ---------------------------------------------------------------------------------------------

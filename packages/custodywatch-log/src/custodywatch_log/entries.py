@@ -179,23 +179,27 @@ def _jcs_key(key: str) -> bytes:
     return key.encode("utf-16-be")
 
 
-def _check_value(value: object, path: str) -> None:
+def _check_value(value: object, path: str) -> bool:
+    """Raise ``OpeningError`` for what cannot be committed; return whether a key sorts differently
+    in UTF-16 than by code point (a key with a character from U+D800 up)."""
     if value is None or isinstance(value, (bool, str)):
-        return
+        return False
     if isinstance(value, int):
         if not -_SAFE_INT <= value <= _SAFE_INT:
             raise OpeningError(f"record {path}: integers must be within +-2**53 (I-JSON)")
-        return
+        return False
     if isinstance(value, list):
+        odd = False
         for i, item in enumerate(value):
-            _check_value(item, f"{path}[{i}]")
-        return
+            odd = _check_value(item, f"{path}[{i}]") or odd
+        return odd
     if isinstance(value, Mapping):
+        odd = False
         for key, item in value.items():
             if not isinstance(key, str):
                 raise OpeningError(f"record {path}: object keys must be strings")
-            _check_value(item, f"{path}.{key}")
-        return
+            odd = _check_value(item, f"{path}.{key}") or odd or (bool(key) and max(key) >= "\ud800")
+        return odd
     raise OpeningError(f"record {path}: {type(value).__name__} values cannot be committed (no floats)")
 
 
@@ -212,8 +216,11 @@ def canonical_record(record: Mapping[str, Any]) -> bytes:
     """The RFC 8785 (JCS) UTF-8 bytes of ``record``; raises ``OpeningError`` for what JCS-without-floats refuses."""
     if not isinstance(record, Mapping):
         raise OpeningError("a record is a JSON object")
-    _check_value(record, "$")
-    return _jcs(record).encode("utf-8")
+    if _check_value(record, "$"):
+        return _jcs(record).encode("utf-8")
+    # Keys below U+D800 sort the same by code point as by UTF-16 code unit, and Python's JSON
+    # writes strings, integers, booleans and null as RFC 8785 does.
+    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
 def commitment(kind: str, salt: bytes, record: Mapping[str, Any] | bytes) -> str:
