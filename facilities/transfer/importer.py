@@ -3,8 +3,9 @@
 `import_file` reads the file (formats.py), parses every cell against the dataset's columns
 (columns.py), checks references and the models' own validation for every row, and collects every
 problem as (sheet, line, column, value, reason) in the active language. Only a file without a
-single problem is applied, in one transaction, through facilities.services, so each change
-leaves its audit record and a re-imported unchanged row leaves none.
+single problem is applied, through facilities.services (so each change leaves its audit record
+and ledger entry, and a re-imported unchanged row leaves none), in transactions of APPLY_CHUNK
+rows so that other writers never wait for the whole file.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPUL
 from facilities.transfer.formats import FileRejected, Limits, Table
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+APPLY_CHUNK = 500  # rows per transaction when applying: what another writer may wait for at most
 
 
 
@@ -461,18 +463,24 @@ _VALIDATORS = {
 # --- applying ----------------------------------------------------------------------------------
 
 def _apply(plan: _Plan, report: ImportReport) -> None:
-    """Make every change in one transaction; any failure undoes them all and becomes a problem."""
+    """Make every change, APPLY_CHUNK rows per transaction, so other writers never wait for a
+    whole file. A failure (only a concurrent change gets one: every row was checked) undoes its
+    chunk and becomes a problem that says how many rows were saved before it."""
     occupancy = _occupancy_of(plan)
     step: _Step | None = None
+    saved = 0
     try:
-        with transaction.atomic():
-            for step in plan.steps:
-                _apply_step(plan, step, occupancy)
+        for start in range(0, len(plan.steps), APPLY_CHUNK):
+            chunk = plan.steps[start:start + APPLY_CHUNK]
+            with transaction.atomic():
+                for step in chunk:
+                    _apply_step(plan, step, occupancy)
+            saved += len(chunk)
     except ValidationError as exc:
-        # Checked beforehand, so only a concurrent change gets here.
         _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)
         if not report.problems:
             step.row.problem("", _("The row could not be saved; no change was made."), report.problems)
+        _report_saved(saved, report)
         return
     except DatabaseError:
         message = _("The row could not be saved; no change was made. Try again.")
@@ -480,8 +488,17 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
             report.problems.append(_file_problem(message))
         else:
             step.row.problem("", message, report.problems)
+        _report_saved(saved, report)
         return
     report.applied = True
+
+
+def _report_saved(saved: int, report: ImportReport) -> None:
+    if saved:
+        report.problems.insert(0, _file_problem(
+            _("%(saved)s rows before this problem were saved. Import the corrected file again: "
+              "the saved rows will count as unchanged.") % {"saved": saved}
+        ))
 
 
 def _occupancy_of(plan: _Plan) -> dict[int, dict[Unit, int]]:
