@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from custodywatch_log.entries import MAX_ENTRY_BYTES, SCHEMAS, EntryShapeError, check_entry, encode_public_entry
 from custodywatch_log.entries import KIND_RE as KIND_RE
+from custodywatch_log.entries import MAX_ENTRY_BYTES, SCHEMAS, EntryShapeError, check_entry, encode_public_entry
 from ledger.models import EntryKind
 
 __all__ = [

@@ -32,7 +32,6 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from custodywatch_log.entries import (
@@ -47,6 +46,7 @@ from custodywatch_log.entries import (
 from ledger import sequencer
 from ledger.encoding import EntryError, decode_entry, validate_kind
 from ledger.models import Entry, Record
+from ledger.selectors import openings_for
 from ledger.sequencer import SequencingError
 
 __all__ = [
@@ -226,7 +226,9 @@ def verify_records(*, kind: str, records: Mapping[str, Mapping[str, Any]]) -> di
     for start in range(0, len(subjects), 500):
         chunk = subjects[start:start + 500]
         latest: dict[str, tuple[int, int | None, bytes, bytes]] = {}
-        rows = Record.objects.filter(kind=kind, subject__in=chunk).values_list("pk", "subject", "index", "salt", "record")
+        rows = Record.objects.filter(kind=kind, subject__in=chunk).values_list(
+            "pk", "subject", "index", "salt", "record"
+        )
         for pk, subject, index, salt, body in rows:
             if subject not in latest or latest[subject][0] < pk:
                 latest[subject] = (pk, index, bytes(salt), bytes(body))
@@ -268,36 +270,3 @@ def _verify_one(
     if commitment(kind, salt, stored) != given:
         return Verification(VerificationStatus.DIFFERS, index, "the stored opening was rewritten")
     return Verification(VerificationStatus.MATCHES, index)
-
-
-# ---------------------------------------------------------------------------------------------
-# Openings, within the reader's mandate
-
-
-def openings_for(user: Any, indices: Iterable[int]) -> dict[int, Opening]:
-    """The openings of the entries at ``indices`` that ``user``'s mandate covers (others are left out).
-
-    A record's scope is its facility: the opening is given when ``facilities_for(user)`` holds
-    that facility. A record about no facility opens only to a national mandate. Fails closed:
-    a user with no mandate gets nothing.
-    """
-    from accounts.permissions import facility_scope
-    from facilities.selectors import facilities_for
-
-    indices = sorted({i for i in indices if isinstance(i, int) and i >= 0})
-    scope = facility_scope(user)
-    if scope is None or not indices:
-        return {}
-    rows: list[tuple[int, str, bytes, bytes, int | None]] = []
-    for start in range(0, len(indices), 500):
-        rows += Record.objects.filter(index__in=indices[start:start + 500]).values_list(
-            "index", "kind", "record", "salt", "facility_id"
-        )
-    facility_ids = {row[4] for row in rows if row[4] is not None}
-    visible = set(facilities_for(user).filter(pk__in=facility_ids).values_list("pk", flat=True)) if facility_ids else set()
-    national = scope == Q()
-    return {
-        index: Opening(kind=kind, salt=bytes(salt), record=bytes(body), index=index)
-        for index, kind, body, salt, facility in rows
-        if (facility in visible) or (facility is None and national)
-    }

@@ -198,7 +198,9 @@ class Record(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Exact(Length("salt"), 32), name="ledger_record_salt_is_32_bytes"),
-            models.CheckConstraint(condition=Q(index__isnull=True) | Q(index__gte=0), name="ledger_record_index_not_negative"),
+            models.CheckConstraint(
+                condition=Q(index__isnull=True) | Q(index__gte=0), name="ledger_record_index_not_negative"
+            ),
         ]
 
     def __str__(self) -> str:

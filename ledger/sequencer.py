@@ -175,7 +175,7 @@ class Sequencer:
             while True:
                 try:
                     count = sequence_batch(max_batch=self.max_batch, fault=self.fault)
-                except BaseException as e:  # noqa: BLE001 - the worker must survive anything
+                except BaseException as e:
                     self.failures += 1
                     logger.warning("ledger sequencer: batch failed, records stay pending: %r", e)
                     progress.failed(e)
@@ -202,14 +202,14 @@ def _drop_connection() -> None:
     conn = connections["default"]
     try:
         conn.close()
-    except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is gone either way
+    except Exception:
         logger.debug("ledger sequencer: closing a broken connection failed", exc_info=True)
         conn.connection = None
     if conn.connection is not None:
         # Django keeps an in-memory SQLite connection open on close(); drop it if it is dead.
         try:
             conn.connection.execute("SELECT 1")
-        except Exception:  # noqa: BLE001
+        except Exception:
             conn.connection = None
 
 
@@ -263,7 +263,9 @@ def kick() -> None:
         default_sequencer().wake()
 
 
-def run_forever(*, max_batch: int = MAX_BATCH, idle_poll: float = IDLE_POLL, stop: threading.Event | None = None) -> None:
+def run_forever(
+    *, max_batch: int = MAX_BATCH, idle_poll: float = IDLE_POLL, stop: threading.Event | None = None
+) -> None:
     """Run a sequencer in the foreground until ``stop`` is set (``run_sequencer``)."""
     sequencer = Sequencer(max_batch=max_batch, idle_poll=idle_poll, name="ledger-sequencer-main")
     try:

@@ -78,7 +78,10 @@ def lift_append_only_triggers(connection: Any) -> Iterator[None]:
         install_append_only_triggers(connection)
 
 
-LEDGER_TABLES = ("ledger_record", "ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry", "ledger_signingkey")
+LEDGER_TABLES = (
+    "ledger_record", "ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry",
+    "ledger_signingkey",
+)
 
 
 def empty_ledger_tables(connection: Any) -> None:

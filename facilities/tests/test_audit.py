@@ -52,7 +52,8 @@ def test_the_opening_reveals_the_change_to_a_reader_whose_mandate_covers_the_fac
     assert verify_opening(entry, Opening.parse(opening.format())) == change_record(changed)
     assert changed.ledger_index in pmc_almaty  # the colony is in the commission's region
     assert changed.ledger_index in officer  # the officer's own colony
-    assert ombudsman == {} and outsider == {}  # not a children's place; no oversight mandate
+    assert ombudsman == {}  # not a place where children are held
+    assert outsider == {}  # no oversight mandate
 
 
 @pytest.mark.django_db

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.permissions import Capability, can, require
 from facilities import selectors
+from facilities.audit import attach_ledger_indices
 from facilities.indicators import compute, occupancy_rate
 from facilities.models import (
     Facility,
@@ -30,7 +31,6 @@ from facilities.models import (
     UnitKind,
 )
 from facilities.views.access import facility_or_404
-from facilities.audit import attach_ledger_indices
 from ledger import publication
 from lib.charts import (
     Bar,

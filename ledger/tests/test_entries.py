@@ -41,8 +41,8 @@ def test_the_coarse_time_is_the_hour_for_registry_changes_and_the_day_for_compla
     at = datetime(2026, 12, 2, 4, 37, 12, tzinfo=UTC)
     assert coarse_time("registry:change", at) == "2026-12-02T04Z"
     assert coarse_time("complaint:receipt", at) == "2026-12-02"
-    with pytest.raises(ValueError):
-        coarse_time("registry:change", datetime(2026, 12, 2))  # noqa: DTZ001 - naive on purpose
+    with pytest.raises(ValueError, match="timezone-aware"):
+        coarse_time("registry:change", datetime(2026, 12, 2))
 
 
 def test_the_canonical_record_is_rfc_8785_json():
@@ -91,7 +91,8 @@ def test_arbitrary_bytes_are_refused_with_a_reason_or_are_a_well_formed_entry(da
     try:
         fields = check_entry(data)
     except EntryShapeError as e:
-        assert e.field and e.error
+        problem = (e.field, e.error)
+        assert all(problem)
     else:
         assert set(fields) <= {"time", "commitment", "old_key_id", "new_key_id", "new_vkey", "rotated_at"}
 

@@ -132,7 +132,8 @@ def test_writers_do_not_wait_for_a_long_transaction_holding_records(background, 
     other = threading.Thread(target=writer)
     other.start()
     other.join(10)
-    assert len(waits) == 20 and max(waits) < 1.0  # while the import's transaction is still open
+    assert len(waits) == 20
+    assert max(waits) < 1.0  # while the import's transaction is still open
     release.set()
     importer.join(10)
     sequence_pending()
@@ -267,7 +268,7 @@ def test_an_unexpected_exception_in_the_worker_is_survived_too(ledger_settings, 
             seen.append(step)
             raise Boom("not a database error")
 
-    sequencer, outcomes, late = _run_with(fault, ledger_settings)  # type: ignore[arg-type]
+    sequencer, _outcomes, late = _run_with(fault, ledger_settings)  # type: ignore[arg-type]
     assert sequencer.failures >= 1
     assert late == list(range(30, 35))
     _assert_each_record_logged_exactly_once()

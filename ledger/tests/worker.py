@@ -112,7 +112,8 @@ def check(acks_file: str) -> None:
         sys.exit(1)
     indices = sorted(index for index, _data in records.values())
     if indices != list(range(len(records))) or len(entries) != len(records):
-        print(f"{len(records)} records but {len(entries)} entries; indices contiguous: {indices == list(range(len(records)))}")
+        contiguous = indices == list(range(len(records)))
+        print(f"{len(records)} records but {len(entries)} entries; indices contiguous: {contiguous}")
         sys.exit(1)
     wrong = [pk for pk, (index, data) in records.items() if entries.get(index) != data]
     if wrong:

@@ -42,8 +42,8 @@ __all__ = [
     "OpeningError",
     "canonical_record",
     "check_entry",
-    "commitment",
     "coarse_time",
+    "commitment",
     "encode_public_entry",
     "verify_opening",
 ]
@@ -313,7 +313,9 @@ def main(argv: list[str] | None = None) -> int:
         if verified.bundle.extra is None:
             raise OpeningError("the bundle carries no entry (extra line) to open")
         if opening.index is not None and opening.index != verified.bundle.index:
-            raise OpeningError(f"the opening is for entry {opening.index}, the bundle proves entry {verified.bundle.index}")
+            raise OpeningError(
+                f"the opening is for entry {opening.index}, the bundle proves entry {verified.bundle.index}"
+            )
         record = verify_opening(verified.bundle.extra, opening)
     except (OSError, ProofBundleError, OpeningError, EntryShapeError) as e:
         print(f"NOT VERIFIED: {e}", file=sys.stderr)
