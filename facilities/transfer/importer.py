@@ -31,7 +31,7 @@ from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPUL
 from facilities.transfer.formats import FileRejected, Limits, Table
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
-APPLY_CHUNK = 500  # rows per transaction when applying: what another writer may wait for at most
+APPLY_CHUNK = 100  # rows per transaction when applying: what another writer may wait for at most
 
 
 

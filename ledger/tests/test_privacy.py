@@ -18,7 +18,7 @@ from custodywatch_log.entries import SCHEMAS, Opening, verify_opening
 from facilities import services
 from facilities.audit import attach_ledger_indices
 from facilities.demo.loader import load_demo_country
-from facilities.models import Facility, PopulationSnapshot, Region, RegistryChange, Unit
+from facilities.models import Facility, Region, RegistryChange, Unit
 from facilities.transfer.importer import import_file
 from ledger import interface, selectors
 from ledger.encoding import decode_entry
