@@ -39,9 +39,9 @@ from custodywatch_log.entries import (
     Opening,
     OpeningError,
     canonical_record,
+    check_entry,
     coarse_time,
     commitment,
-    encode_public_entry,
 )
 from ledger import sequencer
 from ledger.encoding import EntryError, decode_entry, validate_kind
@@ -87,15 +87,19 @@ class Item:
     subject: str
 
 
-def _row(kind: str, item: Item, now: datetime) -> tuple[Any, ...]:
+def _row(kind: str, item: Item, time: str, created_at: Any) -> tuple[Any, ...]:
     if not isinstance(item.subject, str) or not 1 <= len(item.subject) <= 100:
         raise EntryError("subject", "a subject (app.model:pk) of 1 to 100 characters is required")
     if item.scope is not None and (not isinstance(item.scope, int) or isinstance(item.scope, bool)):
         raise EntryError("scope", "the scope is a facility's primary key or None")
     body = canonical_record(item.record)
     salt = secrets.token_bytes(32)
-    data = encode_public_entry(kind, {"time": coarse_time(kind, now), "commitment": commitment(kind, salt, body)})
-    return (kind, data, body, salt, item.scope, item.subject, connection.ops.adapt_datetimefield_value(now))
+    # The canonical form of {"commitment", "kind", "time"} (sorted keys, no whitespace), as
+    # encode_public_entry writes it; record_many checks the first row of each call against it.
+    data = b'{"commitment":"%s","kind":"%s","time":"%s"}' % (
+        commitment(kind, salt, body).encode("ascii"), kind.encode("ascii"), time.encode("ascii")
+    )
+    return (kind, data, body, salt, item.scope, item.subject, created_at)
 
 
 _INSERT = (
@@ -116,7 +120,9 @@ def record_many(*, kind: str, items: Sequence[Item], now: datetime | None = None
     if not items:
         return []
     now = now or timezone.now()
-    rows = [_row(kind, item, now) for item in items]
+    time, created_at = coarse_time(kind, now), connection.ops.adapt_datetimefield_value(now)
+    rows = [_row(kind, item, time, created_at) for item in items]
+    check_entry(rows[0][1])  # the kind's schema (the same template made every row)
     with transaction.atomic():
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
