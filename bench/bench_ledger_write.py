@@ -327,6 +327,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", nargs="+")
     parser.add_argument("--postgres", default="")
+    parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--seconds", type=float, default=8)
     parser.add_argument("--changes", type=int, default=400)
     parser.add_argument("--import-rows", type=int, default=50_000)
@@ -340,11 +341,14 @@ def main() -> int:
                      int(v) if v.isdigit() else v for v in values]
         print(json.dumps(fn(*converted)))
         return 0
+    if not args.postgres and os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        args.postgres = os.environ["DATABASE_URL"]  # e.g. under scripts/with-postgres
     started = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="bench-write-"))
     rows = []
     try:
-        rows += _suite("SQLite", f"sqlite:///{work / 'write.sqlite3'}", args, str(work / "keys"))
+        if not args.no_sqlite:
+            rows += _suite("SQLite", f"sqlite:///{work / 'write.sqlite3'}", args, str(work / "keys"))
         if args.postgres:
             url, drop = _fresh_pg(args.postgres)
             try:

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,10 @@ from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPUL
 from facilities.transfer.formats import FileRejected, Limits, Table
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
-APPLY_CHUNK = 100  # rows per transaction when applying: what another writer may wait for at most
+# Rows per transaction when applying, and at most this long: what another writer may wait for.
+APPLY_CHUNK = 100
+APPLY_CHUNK_SECONDS = 0.25
+SQLITE_COURTESY_PAUSE = 0.1
 
 
 
@@ -463,19 +467,27 @@ _VALIDATORS = {
 # --- applying ----------------------------------------------------------------------------------
 
 def _apply(plan: _Plan, report: ImportReport) -> None:
-    """Make every change, APPLY_CHUNK rows per transaction, so other writers never wait for a
-    whole file. A failure (only a concurrent change gets one: every row was checked) undoes its
-    chunk and becomes a problem that says how many rows were saved before it."""
+    """Make every change, in transactions of at most APPLY_CHUNK rows or APPLY_CHUNK_SECONDS, so
+    other writers never wait for a whole file. A failure (only a concurrent change gets one: every
+    row was checked) undoes its chunk and becomes a problem saying how many rows were saved before."""
     occupancy = _occupancy_of(plan)
     step: _Step | None = None
     saved = 0
     try:
-        for start in range(0, len(plan.steps), APPLY_CHUNK):
-            chunk = plan.steps[start:start + APPLY_CHUNK]
+        while saved < len(plan.steps):
+            deadline = time.monotonic() + APPLY_CHUNK_SECONDS
             with transaction.atomic():
-                for step in chunk:
+                done = saved
+                for step in plan.steps[saved:saved + APPLY_CHUNK]:
                     _apply_step(plan, step, occupancy)
-            saved += len(chunk)
+                    done += 1
+                    if time.monotonic() > deadline:
+                        break
+            saved = done
+            if connection.vendor == "sqlite" and saved < len(plan.steps):
+                # SQLite has one write lock, and a writer waiting for it polls at up to 100 ms
+                # intervals: let it in before taking the lock again.
+                time.sleep(SQLITE_COURTESY_PAUSE)
     except ValidationError as exc:
         _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)
         if not report.problems:
