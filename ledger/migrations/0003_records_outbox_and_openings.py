@@ -32,31 +32,23 @@ SQLITE_DROP_TRIGGERS = [
     f'DROP TRIGGER IF EXISTS "ledger_record_refuse_{op}"' for op in ("delete", "update", "replace")
 ]
 
+_NEW = ", ".join(f'NEW."{c}"' for c in _COLUMNS)
+_OLD = ", ".join(f'OLD."{c}"' for c in _COLUMNS)
+
 POSTGRES_TRIGGERS = [
-    """
-    CREATE OR REPLACE FUNCTION ledger_record_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        IF TG_OP = 'UPDATE' AND OLD."index" IS NULL AND NEW."index" IS NOT NULL
-           AND (NEW.id, NEW.kind, NEW.data, NEW.record, NEW.salt, NEW.facility_id, NEW.subject, NEW.created_at)
-               IS NOT DISTINCT FROM
-               (OLD.id, OLD.kind, OLD.data, OLD.record, OLD.salt, OLD.facility_id, OLD.subject, OLD.created_at)
-        THEN
-            RETURN NEW;
-        END IF;
-        RAISE EXCEPTION 'ledger: % on ledger_record refused, records are immutable', TG_OP
-            USING ERRCODE = 'restrict_violation';
-    END $$
-    """,
-    'CREATE TRIGGER "ledger_record_refuse_change" BEFORE UPDATE OR DELETE ON "ledger_record" '
-    "FOR EACH ROW EXECUTE FUNCTION ledger_record_refuse_change()",
-    # ledger_refuse_truncate() comes from 0002_append_only_triggers.
+    # The condition sits in WHEN, so the sequencer's permitted update (an empty index set) runs
+    # no function per row; ledger_refuse_change() and ledger_refuse_truncate() come from 0002.
+    'CREATE TRIGGER "ledger_record_refuse_update" BEFORE UPDATE ON "ledger_record" FOR EACH ROW '
+    'WHEN (OLD."index" IS NOT NULL OR NEW."index" IS NULL OR '
+    f"({_NEW}) IS DISTINCT FROM ({_OLD})) "
+    "EXECUTE FUNCTION ledger_refuse_change()",
+    'CREATE TRIGGER "ledger_record_refuse_delete" BEFORE DELETE ON "ledger_record" '
+    "FOR EACH ROW EXECUTE FUNCTION ledger_refuse_change()",
     'CREATE TRIGGER "ledger_record_refuse_truncate" BEFORE TRUNCATE ON "ledger_record" '
     "FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate()",
 ]
 POSTGRES_DROP_TRIGGERS = [
-    'DROP TRIGGER IF EXISTS "ledger_record_refuse_change" ON "ledger_record"',
-    'DROP TRIGGER IF EXISTS "ledger_record_refuse_truncate" ON "ledger_record"',
-    "DROP FUNCTION IF EXISTS ledger_record_refuse_change()",
+    f'DROP TRIGGER IF EXISTS "ledger_record_refuse_{op}" ON "ledger_record"' for op in ("update", "delete", "truncate")
 ]
 
 
