@@ -12,7 +12,7 @@ from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-LANGUAGE_NAMES = {"kk": "Қазақ", "en": "English"}
+LANGUAGE_NAMES = {"kk": "Қазақша", "en": "English"}
 
 
 def choose_organisation(page, organisation_pk: int) -> None:

@@ -642,7 +642,7 @@ def test_a_monitor_narrows_the_list_and_opens_a_profile(page, registry):
     rows.first.get_by_role("link").click()
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == registry[0].other_colony.name_en
-    assert page.get_by_text("2 mothers live with 2 children without a mother-and-child unit.").is_visible()
+    assert page.get_by_text("2 mothers live with their children without a mother-and-child unit.").is_visible()
 
 
 @pytest.mark.browser

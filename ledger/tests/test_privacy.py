@@ -53,8 +53,8 @@ def _workload() -> None:
     services.update_facility(facility=colony, by=monitor, operational_capacity=colony.operational_capacity + 5)
     services.add_unit(facility=colony, by=monitor, code="B-9", name="Barrack 9", kind="barracks",
                       capacity=40, living_space_m2="160.0")
-    services.record_population_snapshot(facility=colony, by=officer, date=TODAY, total=300)
-    services.record_population_snapshot(facility=colony, by=officer, date=TODAY, total=301)
+    first = services.record_population_snapshot(facility=colony, by=officer, date=TODAY, total=300)
+    services.record_population_snapshot(facility=colony, by=officer, date=TODAY, total=301, corrects=first.version)
     csv = f"facility_code,date,total\n{other.code},2026-11-02,77\n".encode()
     report = import_file(data=csv, filename="population.csv", by=monitor, dataset="population")
     assert report.applied, report.problems

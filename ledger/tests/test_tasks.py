@@ -38,9 +38,11 @@ def test_the_queued_job_signs_a_checkpoint_of_the_whole_ledger():
     assert Checkpoint.objects.filter(size=6).count() == 1
 
 
-def test_a_fork_is_never_retried():
+def test_a_fork_is_never_retried(django_capture_on_commit_callbacks):
     append_entries(entries=segments(0, 4))
-    run_queued(tasks.sign_checkpoint.enqueue())
+    # The key directory remembers a checkpoint once its transaction commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        run_queued(tasks.sign_checkpoint.enqueue())
     _restore_older_backup(keep=2)
 
     row = run_queued(tasks.sign_checkpoint.enqueue())

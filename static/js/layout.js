@@ -39,7 +39,10 @@
       table.classList.add("stacked");
     }
     if (box.classList.contains("table-wrap")) {
-      box.toggleAttribute("data-scrolls", box.scrollWidth > box.clientWidth + 1);
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      box.toggleAttribute("data-scrolls", scrolls);
+      // A box that scrolls must be reachable by keyboard to be scrolled.
+      if (scrolls) box.setAttribute("tabindex", "0"); else box.removeAttribute("tabindex");
     }
   }
 
