@@ -1,9 +1,9 @@
 """The registry as a workbook for people: what an analyst pastes into a report.
 
 One row per facility of the list as filtered, in the reader's language (names, not codes), with
-the latest count and who reported it, each indicator and its status, in the profile's words
-(`indicators.with_indicators` and `indicators.describe`, the same definitions the profile uses); a second sheet says what was
-exported, by whom, when and with which filters. Headers are bold and frozen with filters on them,
+the latest count and who reported it, each indicator and its status in the profile's words
+(`indicators.with_indicators` and `indicators.describe`, the definitions the profile uses); a second
+sheet says what was exported, by whom, when and with which filters. Headers are bold and frozen with filters on them,
 numbers carry formats (the spreadsheet shows them in its own locale's form), text never runs as
 a formula. The machine formats the import reads are exporter.py's.
 """
