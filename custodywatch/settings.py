@@ -199,6 +199,9 @@ IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
 # seeds, created on first use in development) and the log's origin line. The key directory must
 # not lie inside the SQLite database's directory (the ledger app refuses to start then): it is
 # backed up and restored apart from the database, which is how a restored old backup is caught.
+# Who appends recorded entries to the log: "thread" (a worker in each web process, the default),
+# "process" (only `manage.py run_sequencer`) or "inline" (in the writer's transaction; tests).
+LEDGER_SEQUENCER = env_str("LEDGER_SEQUENCER", default="thread")
 LEDGER_ORIGIN = env_str("LEDGER_ORIGIN", default="custodywatch.example/ledger")
 LEDGER_KEY_DIR = Path(env_str("LEDGER_KEY_DIR", default=str(BASE_DIR / "ledger-keys")))
 # Witnesses that cosign checkpoints: a JSON list of {"name", "url", "vkey"} (or a file of it), and

@@ -16,3 +16,6 @@ STORAGES = {
 # Tests serve static files from the source folders (no collectstatic needed before a run).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# Tests see a record's ledger index at once; the outbox tests (ledger/tests) switch to the
+# background sequencer where that is what they test.
+LEDGER_SEQUENCER = "inline"

@@ -1,26 +1,32 @@
 """Registry changes committed to the ledger, and the check that they were not rewritten since.
 
-A change's ledger entry carries only a commitment: the SHA-256 of the change record in a
-canonical JSON form (its id, time, actor id, model, object, action, values before and after).
-Anyone holding the record can recompute it; a record altered in the database no longer matches
-the entry the published checkpoints cover.
+Each change is recorded through the ledger's interface: the log's public entry carries only the
+kind, the hour and a salted commitment to the change record (its id, time, actor id, model,
+object, facility, action, values before and after); the record and salt stay in the database,
+scoped to the change's facility. A record altered in the database no longer opens the commitment
+the published checkpoints cover; a deleted one leaves a logged subject with no change behind it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable
+from itertools import islice
+from typing import Any
 
 from facilities.models import RegistryChange
-from ledger.encoding import NewEntry, decode_entry, encode_entry
-from ledger.models import Entry
+from ledger import interface as ledger
 
 ENTRY_KIND = "registry:change"
+CHUNK = 1000
 
 
-def change_commitment(change: RegistryChange) -> str:
-    record = {
+def subject_of(change: RegistryChange) -> str:
+    return f"facilities.registrychange:{change.pk}"
+
+
+def change_record(change: RegistryChange) -> dict[str, Any]:
+    """The change as the ledger commits to it (JSON values only)."""
+    return {
         "id": change.pk,
         "at": change.at.isoformat(),
         "actor": change.actor_id,
@@ -31,49 +37,34 @@ def change_commitment(change: RegistryChange) -> str:
         "before": change.before,
         "after": change.after,
     }
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def ledger_entry(change: RegistryChange) -> NewEntry:
-    return encode_entry(
-        kind=ENTRY_KIND,
-        payload={
-            "change": change.pk,
-            "model": change.model,
-            "object": change.object_id,
-            "action": change.action,
-            "record_sha256": change_commitment(change),
-        },
-    )
+def commit_changes(changes: list[RegistryChange]) -> list[ledger.Recorded]:
+    """Record the changes in the ledger, in the caller's transaction, a chunk at a time."""
+    recorded: list[ledger.Recorded] = []
+    for start in range(0, len(changes), CHUNK):
+        items = [
+            ledger.Item(record=change_record(c), scope=c.facility_id, subject=subject_of(c))
+            for c in changes[start:start + CHUNK]
+        ]
+        recorded += ledger.record_many(kind=ENTRY_KIND, items=items)
+    return recorded
 
 
-def commit_changes(changes: list[RegistryChange]) -> None:
-    """Append the changes' entries to the ledger and remember their indices (caller's transaction)."""
-    from ledger.services import append_entries
-
-    indices = append_entries(entries=[ledger_entry(change) for change in changes])
-    for change, index in zip(changes, indices, strict=True):
-        change.ledger_index = index
-    RegistryChange.objects.bulk_update(changes, ["ledger_index"])
+def attach_ledger_indices(changes: Iterable[RegistryChange]) -> None:
+    """Set each change's ``ledger_index`` from the ledger (None while it waits to be sequenced)."""
+    changes = list(changes)
+    indices = ledger.indices_of(kind=ENTRY_KIND, subjects=[subject_of(c) for c in changes])
+    for change in changes:
+        change.ledger_index = indices.get(subject_of(change))
 
 
 def unverifiable_changes(changes: Iterable[RegistryChange]) -> list[tuple[RegistryChange, str]]:
-    """The changes whose record no longer matches its ledger entry, each with the reason."""
+    """The changes whose record no longer matches what the ledger committed, each with the reason."""
     changes = list(changes)
-    entries = Entry.objects.in_bulk([c.ledger_index for c in changes if c.ledger_index is not None])
-    problems = []
-    for change in changes:
-        entry = entries.get(change.ledger_index)
-        if entry is None:
-            problems.append((change, "no ledger entry"))
-            continue
-        logged = decode_entry(bytes(entry.data))
-        if logged.get("kind") != ENTRY_KIND or logged.get("change") != change.pk:
-            problems.append((change, f"ledger entry {change.ledger_index} is about something else"))
-        elif logged.get("record_sha256") != change_commitment(change):
-            problems.append((change, f"the record differs from what ledger entry {change.ledger_index} committed"))
-    return problems
+    found = ledger.verify_records(kind=ENTRY_KIND, records={subject_of(c): change_record(c) for c in changes})
+    bad = (ledger.VerificationStatus.DIFFERS, ledger.VerificationStatus.NOT_RECORDED)
+    return [(c, found[subject_of(c)].reason) for c in changes if found[subject_of(c)].status in bad]
 
 
 def audit_registry_history() -> list[str]:
@@ -82,14 +73,15 @@ def audit_registry_history() -> list[str]:
     Finds records rewritten after they were logged, records never logged, and logged changes
     whose record has since been deleted.
     """
-    changes = list(RegistryChange.objects.order_by("pk"))
-    problems = [f"change {change.pk} ({change.model} {change.object_id}): {reason}"
-                for change, reason in unverifiable_changes(changes)]
-    known = {change.pk for change in changes}
-    for entry in Entry.objects.filter(kind=ENTRY_KIND).order_by("index").iterator():
-        logged = decode_entry(bytes(entry.data))
-        if logged["change"] not in known:
-            problems.append(
-                f"ledger entry {entry.index} logs change {logged['change']}, which is gone from the registry"
-            )
+    problems: list[str] = []
+    known: set[str] = set()
+    changes = RegistryChange.objects.order_by("pk").iterator(chunk_size=CHUNK)
+    while chunk := list(islice(changes, CHUNK)):
+        known.update(subject_of(change) for change in chunk)
+        for change, reason in unverifiable_changes(chunk):
+            problems.append(f"change {change.pk} ({change.model} {change.object_id}): {reason}")
+    for subject, index in ledger.recorded_subjects(kind=ENTRY_KIND):
+        if subject not in known:
+            where = f"ledger entry {index}" if index is not None else "a pending ledger record"
+            problems.append(f"{where} logs change {subject.rpartition(':')[2]}, which is gone from the registry")
     return problems

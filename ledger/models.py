@@ -163,3 +163,45 @@ class Cosignature(models.Model):
     def __str__(self) -> str:
         return f"{self.witness} on {self.checkpoint}"
 
+
+
+class Record(models.Model):
+    """A record an app committed to the log: the outbox row and, with it, the entry's opening.
+
+    A service inserts it in its own transaction with ``index`` empty (pending); the sequencer sets
+    ``index`` in the same transaction that appends ``data`` to the log, so a record is sequenced
+    exactly once. ``record`` (canonical JSON) and ``salt`` open the commitment in ``data``: they
+    never leave the database except to a reader whose mandate covers ``facility_id`` (the record's
+    scope; None: no facility, national mandates only). ``subject`` names what the record is about
+    (``app.model:pk``) so the app can find it again; it is never logged.
+
+    Triggers (migration ``0003_records_outbox_and_openings``) refuse DELETE, and UPDATE of
+    anything but an empty ``index``.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=40, choices=EntryKind.choices)
+    data = models.BinaryField(max_length=4096)
+    record = models.BinaryField()
+    salt = models.BinaryField(max_length=32)
+    facility_id = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=100)
+    created_at = models.DateTimeField()
+    index = models.BigIntegerField(null=True, blank=True, unique=True)
+
+    class Meta:
+        verbose_name = _("ledger record")
+        verbose_name_plural = _("ledger records")
+        indexes = [
+            models.Index(fields=["kind", "subject"], name="ledger_record_subject_idx"),
+            models.Index(fields=["id"], condition=Q(index__isnull=True), name="ledger_record_pending_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Exact(Length("salt"), 32), name="ledger_record_salt_is_32_bytes"),
+            models.CheckConstraint(
+                condition=Q(index__isnull=True) | Q(index__gte=0), name="ledger_record_index_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"record {self.pk} ({self.kind})"

@@ -10,14 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from custodywatch_log import merkle
+from custodywatch_log.entries import Opening
 from custodywatch_log.merkle import Subtree
 from ledger.errors import LedgerIntegrityError
-from ledger.models import Checkpoint, Entry, EntryKind, SubtreeHash
+from ledger.models import Checkpoint, Entry, EntryKind, Record, SubtreeHash
 
 
 def log_size() -> int:
@@ -289,3 +291,38 @@ def audit_storage(*, start: int = 0, end: int | None = None, chunk: int = 65536)
     if size != end:
         raise LedgerIntegrityError(f"the log holds {size} entries, expected {end}")
     return StorageAudit(start=start, end=end, root=merkle.fold_subtrees(merkle.root_subtrees(end), frontier))
+
+
+# ---------------------------------------------------------------------------------------------
+# Openings, within the reader's mandate
+
+
+def openings_for(user: Any, indices: Iterable[int]) -> dict[int, Opening]:
+    """The openings of the entries at ``indices`` that ``user``'s mandate covers (others are left out).
+
+    A record's scope is its facility: the opening is given when ``facilities_for(user)`` holds
+    that facility. A record about no facility opens only to a national mandate. Fails closed:
+    a user with no mandate gets nothing. One query for the records, one for the facilities.
+    """
+    from accounts.permissions import facility_scope
+    from facilities.selectors import facilities_for
+
+    wanted = sorted({i for i in indices if isinstance(i, int) and i >= 0})
+    scope = facility_scope(user)
+    if scope is None or not wanted:
+        return {}
+    rows: list[tuple[int, str, bytes, bytes, int | None]] = []
+    for start in range(0, len(wanted), 500):
+        rows += Record.objects.filter(index__in=wanted[start:start + 500]).values_list(
+            "index", "kind", "record", "salt", "facility_id"
+        )
+    facility_ids = {row[4] for row in rows if row[4] is not None}
+    visible: set[int] = set()
+    if facility_ids:
+        visible = set(facilities_for(user).filter(pk__in=facility_ids).values_list("pk", flat=True))
+    national = scope == Q()
+    return {
+        index: Opening(kind=kind, salt=bytes(salt), record=bytes(body), index=index)
+        for index, kind, body, salt, facility in rows
+        if (facility in visible) or (facility is None and national)
+    }

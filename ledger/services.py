@@ -1,16 +1,13 @@
 """Writes to the ledger: appending entries, signing checkpoints, rotating keys, collecting cosignatures.
 
-``append_entries`` is what services in other apps call inside their own transaction, so the
-ledger entry commits (or rolls back) with the change it records::
-
-    with transaction.atomic():
-        change = ...
-        [index] = append_entries(entries=[encode_entry(kind="registry:change", payload={...})])
+Apps do not append: they record through ``ledger.interface.record`` (an outbox row in their own
+transaction), and the sequencer (``ledger.sequencer``) calls ``append_entries`` for a batch of
+pending records. ``append_entries`` is also what the ledger's own writes use (the key rotation
+entry).
 
 Indices are gapless and assigned under a log-wide lock (a transaction-level advisory lock on
 PostgreSQL; SQLite's IMMEDIATE transactions already admit one writer at a time) that is held until
-the caller's transaction ends, so keep those transactions short. High-rate producers use the
-batching ``ledger.sequencer`` instead.
+the transaction ends.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any
 
 _TRIGGERS = importlib.import_module("ledger.migrations.0002_append_only_triggers")
 _MORE_TRIGGERS = importlib.import_module("ledger.migrations.0004_refuse_replace_and_key_changes")
+_RECORD_TRIGGERS = importlib.import_module("ledger.migrations.0003_records_outbox_and_openings")
 
 
 def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides: Any) -> None:
@@ -48,19 +49,15 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
 
 def _trigger_statements(vendor: str, *, create: bool) -> list[str]:
     if vendor == "sqlite":
-        first, more = (
-            (_TRIGGERS.SQLITE_TRIGGERS, _MORE_TRIGGERS.SQLITE_TRIGGERS)
-            if create
-            else (_TRIGGERS.SQLITE_DROP_TRIGGERS, _MORE_TRIGGERS.SQLITE_DROP_TRIGGERS)
-        )
-    else:
-        # 0004's PostgreSQL triggers use 0002's functions: create after them, drop before them.
-        first, more = (
-            (_TRIGGERS.POSTGRES_TRIGGERS, _MORE_TRIGGERS.POSTGRES_TRIGGERS)
-            if create
-            else (_MORE_TRIGGERS.POSTGRES_DROP_TRIGGERS, _TRIGGERS.POSTGRES_DROP_TRIGGERS)
-        )
-    return [*first, *more]
+        if create:
+            return _TRIGGERS.SQLITE_TRIGGERS + _RECORD_TRIGGERS.SQLITE_TRIGGERS + _MORE_TRIGGERS.SQLITE_TRIGGERS
+        return (_MORE_TRIGGERS.SQLITE_DROP_TRIGGERS + _RECORD_TRIGGERS.SQLITE_DROP_TRIGGERS
+                + _TRIGGERS.SQLITE_DROP_TRIGGERS)
+    # 0004's PostgreSQL triggers use 0002's functions: create after them, drop before them.
+    if create:
+        return _TRIGGERS.POSTGRES_TRIGGERS + _RECORD_TRIGGERS.POSTGRES_TRIGGERS + _MORE_TRIGGERS.POSTGRES_TRIGGERS
+    return (_MORE_TRIGGERS.POSTGRES_DROP_TRIGGERS + _RECORD_TRIGGERS.POSTGRES_DROP_TRIGGERS
+            + _TRIGGERS.POSTGRES_DROP_TRIGGERS)
 
 
 def drop_append_only_triggers(connection: Any) -> None:
@@ -85,7 +82,10 @@ def lift_append_only_triggers(connection: Any) -> Iterator[None]:
         install_append_only_triggers(connection)
 
 
-LEDGER_TABLES = ("ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry", "ledger_signingkey")
+LEDGER_TABLES = (
+    "ledger_record", "ledger_cosignature", "ledger_checkpoint", "ledger_subtreehash", "ledger_entry",
+    "ledger_signingkey",
+)
 
 
 def empty_ledger_tables(connection: Any) -> None:

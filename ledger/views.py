@@ -206,3 +206,21 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
     # Tiles never change once they exist (a partial tile of a given width neither).
     response["Cache-Control"] = IMMUTABLE
     return response
+
+
+@require_GET
+@login_required
+def opening(request: HttpRequest, index: int) -> HttpResponse:
+    """Download the opening of entry ``index`` (its record and salt), if the reader's mandate covers it.
+
+    With the entry's .tlog-proof it lets anyone check both the record and its inclusion:
+    ``python -m custodywatch_log.entries BUNDLE OPENING --log-key VKEY``. Outside the mandate
+    (or for an entry with no opening) the answer is 404, as for a facility outside it.
+    """
+    require(request.user, Capability.VIEW_LEDGER)
+    found = selectors.openings_for(request.user, [index]).get(index)
+    if found is None:
+        raise Http404(_("No record you may read belongs to this entry."))
+    response = HttpResponse(found.format(), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="custodywatch-entry-{index}.opening.json"'
+    return response

@@ -34,7 +34,8 @@ from facilities.models import (
     Unit,
     UnitOccupancy,
 )
-from facilities.services import FACILITY_FIELDS
+from facilities.services import FACILITY_FIELDS, SNAPSHOT_COUNT_FIELDS
+from ledger import interface as ledger
 
 BATCH_SIZE = 1000  # keeps every INSERT well under PostgreSQL's 65,535 bind parameters
 
@@ -74,7 +75,10 @@ def load_demo_country(
     with transaction.atomic():
         if _clashes(country):
             return LoadResult(Outcome.REGISTRY_NOT_EMPTY, country.personas)
-        return _Loader(country, on_step or (lambda step: None)).load()
+        result = _Loader(country, on_step or (lambda step: None)).load()
+    # Append the history to the log now rather than leave it to the web process's sequencer.
+    ledger.sequence_pending()
+    return result
 
 
 def _clashes(country: DemoCountry) -> bool:
@@ -158,17 +162,29 @@ class _Loader:
         )
         self.on_step("occupancy")
 
-        changes = RegistryChange.objects.bulk_create(
-            [
-                RegistryChange(
-                    actor=None, action=ChangeAction.CREATE, model=facility._meta.label_lower,
-                    object_id=str(facility.pk), facility=facility, before=None, after=_facility_record(facility),
-                )
-                for facility in facilities
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        commit_changes(changes)
+        # Every facility and every population count gets the change record its service leaves,
+        # committed to the ledger, so each figure in the demo has a proof.
+        occupancy = {facility.pk: (spec.latest_occupancy if spec.occupancy_reported else {},
+                                   spec.latest_minors if spec.occupancy_reported else {})
+                     for facility, spec in zip(facilities, country.facilities, strict=True)}
+        history = [
+            RegistryChange(
+                actor=None, action=ChangeAction.CREATE, model=facility._meta.label_lower,
+                object_id=str(facility.pk), facility=facility, before=None, after=_facility_record(facility),
+            )
+            for facility in facilities
+        ] + [
+            RegistryChange(
+                actor=None, action=ChangeAction.CREATE, model=snapshot._meta.label_lower,
+                object_id=str(snapshot.pk), facility_id=snapshot.facility_id, before=None,
+                after=_snapshot_record(snapshot, *(occupancy[snapshot.facility_id]
+                                                    if latest[snapshot.facility_id].pk == snapshot.pk else ({}, {}))),
+            )
+            for snapshot in snapshots
+        ]
+        for start in range(0, len(history), BATCH_SIZE):
+            chunk = RegistryChange.objects.bulk_create(history[start:start + BATCH_SIZE])
+            commit_changes(chunk)
         self.on_step("history")
 
         existing = self._users(organisations, {f.code: f for f in facilities})
@@ -216,6 +232,18 @@ class _Loader:
             user.set_password(persona.password)
             user.save()
         return sorted(existing)
+
+
+def _snapshot_record(snapshot: PopulationSnapshot, occupancy: dict[str, int],
+                     minors: dict[str, int | None]) -> dict[str, Any]:
+    """The snapshot as `record_population_snapshot` records it, marked as demo data."""
+    record: dict[str, Any] = {"date": snapshot.date.isoformat(), "source": snapshot.source}
+    record.update((name, getattr(snapshot, name)) for name in SNAPSHOT_COUNT_FIELDS)
+    record["occupancy"] = dict(sorted(occupancy.items()))
+    record["unit_minors"] = {code: n for code, n in sorted(minors.items()) if n is not None}
+    record["version"] = snapshot.version
+    record["demo"] = True
+    return record
 
 
 def _facility_record(facility: Facility) -> dict[str, Any]:

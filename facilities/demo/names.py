@@ -49,6 +49,7 @@ def address(number: int, region: RegionSpec) -> InThreeLanguages:
 # The generator's English unit names (without their number) in Kazakh and Russian.
 UNIT_NAMES = {
     "Cell": ("Камера", "Камера"),
+    "Juvenile cell": ("Кәмелетке толмағандарға арналған камера", "Камера для несовершеннолетних"),
     "Single cell": ("Бір орындық камера", "Одиночная камера"),
     "Barracks": ("Барак үлгісіндегі жатақхана", "Общежитие барачного типа"),
     "Dormitory": ("Жатақхана", "Общежитие"),

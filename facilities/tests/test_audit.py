@@ -6,29 +6,54 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from facilities.audit import audit_registry_history
+from custodywatch_log.entries import Opening, verify_opening
+from facilities.audit import attach_ledger_indices, audit_registry_history, change_record
 from facilities.models import RegistryChange
 from facilities.services import update_facility
+from ledger import interface as ledger
 from ledger.encoding import decode_entry
-from ledger.models import Entry
+from ledger.models import Entry, Record
+from ledger.testing import lift_append_only_triggers
 
 
 @pytest.fixture
 def changed(personas):
     update_facility(facility=personas.colony, by=personas.analyst, operational_capacity=450)
-    return RegistryChange.objects.get(facility=personas.colony)
+    change = RegistryChange.objects.get(facility=personas.colony)
+    attach_ledger_indices([change])
+    return change
 
 
 @pytest.mark.django_db
-def test_every_registry_change_gets_a_ledger_entry_holding_no_personal_data(changed):
+def test_a_registry_change_entry_holds_only_the_kind_the_hour_and_a_commitment(changed, personas):
     entry = Entry.objects.get(index=changed.ledger_index)
     logged = decode_entry(bytes(entry.data))
 
+    assert set(logged) == {"kind", "time", "commitment"}
     assert logged["kind"] == "registry:change"
-    assert logged["change"] == changed.pk
-    assert set(logged) == {"kind", "change", "model", "object", "action", "record_sha256"}
+    assert logged["time"] == changed.at.strftime("%Y-%m-%dT%HZ")
+    for secret in (personas.colony.code, "facilities.", f":{changed.pk}", str(personas.colony.pk) + ","):
+        assert secret.encode() not in bytes(entry.data)
     assert audit_registry_history() == []
+
+
+@pytest.mark.django_db
+def test_the_opening_reveals_the_change_to_a_reader_whose_mandate_covers_the_facility(changed, personas):
+    npm = ledger.openings_for(personas.npm_monitor, [changed.ledger_index])
+    pmc_almaty = ledger.openings_for(personas.pmc_member, [changed.ledger_index])
+    ombudsman = ledger.openings_for(personas.ombudsman_monitor, [changed.ledger_index])
+    officer = ledger.openings_for(personas.facility_officer, [changed.ledger_index])
+    outsider = ledger.openings_for(personas.outsider, [changed.ledger_index])
+
+    opening = npm[changed.ledger_index]
+    entry = bytes(Entry.objects.get(index=changed.ledger_index).data)
+    assert verify_opening(entry, Opening.parse(opening.format())) == change_record(changed)
+    assert changed.ledger_index in pmc_almaty  # the colony is in the commission's region
+    assert changed.ledger_index in officer  # the officer's own colony
+    assert ombudsman == {}  # not a place where children are held
+    assert outsider == {}  # no oversight mandate
 
 
 @pytest.mark.django_db
@@ -38,6 +63,19 @@ def test_a_change_record_rewritten_in_the_database_is_found(changed):
     (problem,) = audit_registry_history()
     assert f"change {changed.pk}" in problem
     assert "differs" in problem
+
+
+@pytest.mark.django_db
+def test_a_change_and_its_opening_rewritten_together_are_found(changed):
+    forged = {**change_record(changed), "after": {**changed.after, "operational_capacity": 900}}
+    RegistryChange.objects.filter(pk=changed.pk).update(after=forged["after"])
+    from custodywatch_log.entries import canonical_record
+
+    with lift_append_only_triggers(connection):
+        Record.objects.filter(index=changed.ledger_index).update(record=canonical_record(forged))
+
+    (problem,) = audit_registry_history()
+    assert f"differs from what ledger entry {changed.ledger_index} committed" in problem
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import Organisation, OrganisationKind, Role, User
 from facilities import selectors
+from facilities.audit import attach_ledger_indices, audit_registry_history
 from facilities.demo.generator import (
     BELOW_AGE_CHILDREN,
     BELOW_AGE_UNIT_CODE,
@@ -35,6 +36,7 @@ from facilities.models import (
     UnitKind,
     UnitOccupancy,
 )
+from ledger import selectors as ledger_selectors
 
 TODAY = dt.date(2026, 11, 22)
 FIRST_OF_MONTH = dt.date(2026, 11, 1)
@@ -257,8 +259,9 @@ def test_the_command_loads_the_country_and_prints_the_logins(first_run, country,
 
 def test_the_registry_holds_what_the_generator_made(first_run, country, db):
     counts = _counts()
-    assert counts["Facility"] == len(country.facilities) == counts["RegistryChange"]
+    assert counts["Facility"] == len(country.facilities)
     assert counts["PopulationSnapshot"] == sum(len(f.snapshots) + len(f.verified) for f in country.facilities)
+    assert counts["RegistryChange"] == counts["Facility"] + counts["PopulationSnapshot"]
     assert counts["Unit"] == sum(len(f.units) for f in country.facilities)
     assert not Facility.objects.filter(latest_snapshot__isnull=True).exists()
     assert Facility.objects.filter(latest_snapshot__date=FIRST_OF_MONTH).count() == len(country.facilities) - 6
@@ -269,10 +272,23 @@ def test_the_registry_holds_what_the_generator_made(first_run, country, db):
 
 
 def test_every_facility_has_a_creation_in_its_registry_history(first_run, db):
-    changes = RegistryChange.objects.filter(action="create", actor=None, after__source="demo")
+    changes = RegistryChange.objects.filter(action="create", actor=None, after__source="demo",
+                                            model="facilities.facility")
     assert changes.count() == Facility.objects.count()
     change = changes.select_related("facility").first()
     assert (change.after["code"], change.object_id) == (change.facility.code, str(change.facility_id))
+
+
+def test_every_population_count_is_in_the_ledger_and_matches_its_snapshot(first_run, db):
+    snapshots = PopulationSnapshot.objects.count()
+    changes = list(RegistryChange.objects.filter(model="facilities.populationsnapshot").order_by("pk"))
+    assert len(changes) == snapshots > 15_000
+    attach_ledger_indices(changes)
+    assert None not in {c.ledger_index for c in changes}
+    snapshot = PopulationSnapshot.objects.get(pk=changes[-1].object_id)
+    assert changes[-1].after["total"] == snapshot.total
+    assert audit_registry_history() == []
+    assert ledger_selectors.audit_storage().end == len(changes) + Facility.objects.count()
 
 
 def test_a_second_run_changes_nothing_and_prints_the_logins_again(first_run, country, db):

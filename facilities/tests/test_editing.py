@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from facilities import services
+from facilities.audit import attach_ledger_indices
 from facilities.models import Facility, PopulationSnapshot, RegistryChange, ReportSource, Unit, UnitKind, UnitOccupancy
 from lib.factories import FacilityFactory, UnitFactory
 
@@ -258,6 +259,7 @@ def test_a_monitor_registers_a_facility_and_lands_on_its_profile(personas):
         "Новое учреждение", 100, None)
     change = RegistryChange.objects.get(model="facilities.facility", object_id=str(facility.pk))
     assert (change.action, change.actor, change.before) == ("create", personas.npm_monitor, None)
+    attach_ledger_indices([change])
     assert change.ledger_index is not None
 
 

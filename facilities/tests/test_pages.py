@@ -13,6 +13,7 @@ from django.urls import reverse
 from accounts.models import OrganisationKind, Role
 from custodywatch_log.proof import verify_proof_bundle
 from facilities import selectors, services
+from facilities.audit import attach_ledger_indices
 from facilities.models import (
     Facility,
     FacilityType,
@@ -502,6 +503,7 @@ def test_each_change_links_its_offline_proof_once_a_published_checkpoint_covers_
     services.update_facility(facility=personas.colony, by=personas.npm_monitor, operational_capacity=450)
     covered, latest = (RegistryChange.objects.filter(facility=personas.colony).earliest("pk"),
                        RegistryChange.objects.filter(facility=personas.colony).latest("pk"))
+    attach_ledger_indices([covered, latest])
     login(client, personas.prosecutor)
 
     html = client.get(reverse("facilities:history", args=[personas.colony.pk])).content.decode()
@@ -530,6 +532,7 @@ def test_the_proof_linked_from_the_history_verifies_against_the_log_key(client, 
     personas, _ = registry
     sign_checkpoint()
     change = RegistryChange.objects.filter(facility=personas.colony).earliest("pk")
+    attach_ledger_indices([change])
     login(client, personas.npm_monitor)
 
     response = client.get(reverse("ledger:proof", args=[change.ledger_index]))

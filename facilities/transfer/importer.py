@@ -3,20 +3,22 @@
 `import_file` reads the file (formats.py), parses every cell against the dataset's columns
 (columns.py), checks references and the models' own validation for every row, and collects every
 problem as (sheet, line, column, value, reason) in the active language. Only a file without a
-single problem is applied, in one transaction, through facilities.services, so each change
-leaves its audit record and a re-imported unchanged row leaves none.
+single problem is applied, through facilities.services (so each change leaves its audit record
+and ledger entry, and a re-imported unchanged row leaves none), in transactions of APPLY_CHUNK
+rows so that other writers never wait for the whole file.
 """
 
 from __future__ import annotations
 
 import copy
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +32,10 @@ from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPUL
 from facilities.transfer.formats import FileRejected, Limits, Table
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
+# Rows per transaction when applying, and at most this long: what another writer may wait for.
+APPLY_CHUNK = 100
+APPLY_CHUNK_SECONDS = 0.25
+SQLITE_COURTESY_PAUSE = 0.1
 
 
 
@@ -518,22 +524,37 @@ _VALIDATORS = {
 # --- applying ----------------------------------------------------------------------------------
 
 def _apply(plan: _Plan, report: ImportReport) -> None:
-    """Make every change in one transaction; any failure undoes them all and becomes a problem."""
+    """Make every change, in transactions of at most APPLY_CHUNK rows or APPLY_CHUNK_SECONDS, so
+    other writers never wait for a whole file. A failure (only a concurrent change gets one: every
+    row was checked) undoes its chunk and becomes a problem saying how many rows were saved before."""
     occupancy = _occupancy_of(plan)
     step: _Step | None = None
+    saved = 0
     try:
-        with transaction.atomic():
-            for step in plan.steps:
-                _apply_step(plan, step, occupancy)
+        while saved < len(plan.steps):
+            deadline = time.monotonic() + APPLY_CHUNK_SECONDS
+            with transaction.atomic():
+                done = saved
+                for step in plan.steps[saved:saved + APPLY_CHUNK]:
+                    _apply_step(plan, step, occupancy)
+                    done += 1
+                    if time.monotonic() > deadline:
+                        break
+            saved = done
+            if connection.vendor == "sqlite" and saved < len(plan.steps):
+                # SQLite has one write lock, and a writer waiting for it polls at up to 100 ms
+                # intervals: let it in before taking the lock again.
+                time.sleep(SQLITE_COURTESY_PAUSE)
     except services.OutsideMandate as refusal:
         # Checked beforehand, so only a concurrent change gets here.
         step.row.problem("", str(refusal), report.problems)
+        _report_saved(saved, report)
         return
     except ValidationError as exc:
-        # Checked beforehand, so only a concurrent change gets here.
         _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)
         if not report.problems:
             step.row.problem("", _("The row could not be saved; no change was made."), report.problems)
+        _report_saved(saved, report)
         return
     except DatabaseError:
         message = _("The row could not be saved; no change was made. Try again.")
@@ -541,8 +562,17 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
             report.problems.append(_file_problem(message))
         else:
             step.row.problem("", message, report.problems)
+        _report_saved(saved, report)
         return
     report.applied = True
+
+
+def _report_saved(saved: int, report: ImportReport) -> None:
+    if saved:
+        report.problems.insert(0, _file_problem(
+            _("%(saved)s rows before this problem were saved. Import the corrected file again: "
+              "the saved rows will count as unchanged.") % {"saved": saved}
+        ))
 
 
 def _occupancy_of(plan: _Plan) -> tuple[dict[int, dict[Unit, int]], dict[int, dict[Unit, int]]]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.permissions import Capability, can, require
 from facilities import selectors
+from facilities.audit import attach_ledger_indices
 from facilities.models import Facility, FacilityType, PopulationSnapshot, RegistryChange, Unit, UnitKind
 from facilities.views.access import facility_or_404
 from ledger import publication
@@ -59,6 +60,7 @@ def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
     facility = facility_or_404(request, pk)
     page = Paginator(selectors.registry_changes(facility), HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     changes = list(page.object_list)
+    attach_ledger_indices(changes)
     region_ids, operator_ids = set(), set()
     for change in changes:
         for values in (change.before or {}, change.after or {}):

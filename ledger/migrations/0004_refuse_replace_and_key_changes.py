@@ -117,7 +117,7 @@ def uninstall(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("ledger", "0002_append_only_triggers"),
+        ("ledger", "0003_records_outbox_and_openings"),
     ]
 
     operations = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from django.db import connection
 
@@ -30,16 +32,9 @@ def ledger_transactional_db(transactional_db):
 
 
 def segment(i: int) -> NewEntry:
-    """A video segment manifest entry, numbered ``i``."""
-    return encode_entry(
-        kind="segment",
-        payload={
-            "camera": f"cam-{i % 97:03d}",
-            "seq": i,
-            "start": "2026-11-22T05:00:00Z",
-            "segment_sha256": (i.to_bytes(8, "big") * 4),
-        },
-    )
+    """A video segment entry numbered ``i``: the public part only (a commitment to a made-up record)."""
+    digest = hashlib.sha256(f"segment {i}".encode()).hexdigest()
+    return encode_entry(kind="segment", payload={"time": "2026-11-22T05Z", "commitment": digest})
 
 
 def segments(start: int, count: int) -> list[NewEntry]:

@@ -1,4 +1,4 @@
-"""Sequencing: concurrent writers, the batching sequencer, and crash safety of acknowledgements."""
+"""Sequencing: concurrent appends, and no acknowledged record lost when the writer is killed."""
 
 from __future__ import annotations
 
@@ -16,11 +16,8 @@ from django.db import connection, connections, transaction
 
 from custodywatch_log import merkle
 from ledger import selectors
-from ledger.encoding import EntryError
-from ledger.models import Entry
-from ledger.sequencer import Sequencer, append_entry, close_default_sequencer
 from ledger.services import append_entries
-from ledger.tests.conftest import segment, segments
+from ledger.tests.conftest import segments
 
 pytestmark = pytest.mark.usefixtures("ledger_settings")
 
@@ -96,69 +93,7 @@ def test_an_entry_rolls_back_with_the_callers_transaction(ledger_transactional_d
     assert selectors.audit_storage().end == 3
 
 
-def test_the_sequencer_batches_concurrent_submissions_and_acknowledges_after_commit(ledger_transactional_db):
-    sequencer = Sequencer(max_batch=64, max_delay=0.02)
-    pending = {}
-
-    def producer(n: int) -> None:
-        for i in range(150):
-            entry = segment(10_000 * n + i)
-            pending[(n, i)] = (entry, sequencer.submit(entry))
-
-    try:
-        assert _run_threads(producer, 4) == []
-        indices = {key: p.wait(timeout=30) for key, (_entry, p) in pending.items()}
-    finally:
-        sequencer.close(timeout=30)
-    assert sorted(indices.values()) == list(range(600))
-    stored = dict(Entry.objects.values_list("index", "leaf_hash"))
-    for key, (entry, _p) in pending.items():
-        assert bytes(stored[indices[key]]) == entry.leaf_hash
-    # One transaction per batch: far fewer commits (each batch shares one created_at) than entries.
-    batches = Entry.objects.values("created_at").distinct().count()
-    assert 600 / 64 <= batches < 150
-    assert selectors.audit_storage().root == selectors.root(size=600)
-
-
-def test_a_pending_entry_has_no_index_until_its_batch_commits(ledger_transactional_db):
-    sequencer = Sequencer(max_batch=4096, max_delay=30)
-    try:
-        pending = sequencer.submit(segment(1))
-        time.sleep(0.05)
-        assert not pending.done()
-        assert pending.index is None
-        assert not Entry.objects.exists()
-        with pytest.raises(TimeoutError):
-            pending.wait(timeout=0.01)
-        sequencer.flush(timeout=10)
-        assert pending.index == 0
-        assert pending.wait() == 0
-        assert Entry.objects.get(index=0).leaf_hash == pending.leaf_hash
-    finally:
-        sequencer.close(timeout=10)
-
-
-def test_a_full_batch_is_committed_without_waiting_for_the_delay(ledger_transactional_db):
-    sequencer = Sequencer(max_batch=10, max_delay=60)
-    try:
-        pending = [sequencer.submit(segment(i)) for i in range(10)]
-        assert [p.wait(timeout=10) for p in pending] == list(range(10))
-    finally:
-        sequencer.close(timeout=10)
-
-
-def test_append_entry_refuses_a_bad_entry_at_once():
-    with pytest.raises(EntryError):
-        append_entry(kind="complaint:receipt", payload={"complainant_name": "x"})
-
-
-def test_append_entry_goes_through_the_process_sequencer(ledger_transactional_db):
-    try:
-        pending = append_entry(kind="camera:no_signal", payload={"camera": "cam-7", "since": "2026-11-22T05:00:00Z"})
-        index = pending.wait(timeout=10)
-    finally:
-        close_default_sequencer(timeout=10)
-    assert Entry.objects.get(index=index).kind == "camera:no_signal"
+# The outbox and the sequencer's failure paths: test_outbox.py.
 
 
 # --- Crash safety ---------------------------------------------------------------------------------
@@ -209,7 +144,7 @@ def _collect_acks_then_kill(producer: subprocess.Popen, acks: Path, wanted: int)
     return count
 
 
-def test_killing_the_sequencer_mid_stream_loses_no_acknowledged_entry(tmp_path):
+def test_killing_writers_and_sequencer_mid_stream_loses_no_record_and_logs_none_twice(tmp_path):
     url, cleanup = _crash_database_url(tmp_path)
     keys = str(tmp_path / "keys")
     acks = tmp_path / "acks.txt"
@@ -230,18 +165,3 @@ def test_killing_the_sequencer_mid_stream_loses_no_acknowledged_entry(tmp_path):
         assert len(bytes.fromhex(root)) == merkle.HASH_SIZE
     finally:
         cleanup()
-
-
-@pytest.mark.django_db
-def test_a_batch_whose_commit_was_hidden_by_a_lost_connection_is_found_not_logged_twice():
-    from ledger.sequencer import _committed_start
-
-    append_entries(entries=segments(0, 5))
-    batch = segments(100, 3)
-    size_before = 5
-    assert _committed_start(batch, since=size_before) is None
-
-    append_entries(entries=batch)  # the commit that the lost connection hid
-
-    assert _committed_start(batch, since=size_before) == 5
-    assert _committed_start(segments(200, 3), since=size_before) is None

@@ -6,14 +6,16 @@ threads, each with its own connection, append 15 batches of 3 entries concurrent
 test does the same when the test database allows it; SQLite's shared-cache in-memory test
 database answers "table is locked" at once instead of waiting, so a file database is used here.)
 
-``python -m ledger.tests.worker produce DATABASE_URL KEY_DIR`` migrates the database, then
-submits entries from four threads through a ``Sequencer`` forever, printing ``<index> <leaf hash
-hex>`` for each entry as soon as its batch is acknowledged (committed). The test kills it with
-SIGKILL mid-stream.
+``python -m ledger.tests.worker produce DATABASE_URL KEY_DIR`` migrates the database, starts the
+background sequencer and has four threads write records through ``interface.record_many`` (100
+per transaction) forever, printing ``<index> <record id>`` for each record as soon as
+``wait_for_index`` returns its index. The test kills it with SIGKILL mid-stream.
 
-``python -m ledger.tests.worker check DATABASE_URL KEY_DIR ACKS_FILE`` then checks that
-every acknowledged entry is stored at its index with its leaf hash, that indices are contiguous,
-and that every stored subtree hash matches the entries (``audit_storage``); it prints ``ok <size>``.
+``python -m ledger.tests.worker check DATABASE_URL KEY_DIR ACKS_FILE`` then sequences whatever the
+killed process left pending and checks that every acknowledged record is at its acknowledged
+index; that every record written is in the log exactly once, at its own index and with its own
+entry bytes; that the log holds nothing else and its indices are contiguous; and that every
+stored subtree hash matches the entries (``audit_storage``). It prints ``ok <size> <root>``.
 """
 
 from __future__ import annotations
@@ -24,26 +26,29 @@ import threading
 
 def produce() -> None:
     from django.core.management import call_command
+    from django.db import connections, transaction
 
-    from ledger.sequencer import Sequencer
-    from ledger.tests.conftest import segment
+    from ledger import interface
 
     call_command("migrate", "ledger", verbosity=0)
-    sequencer = Sequencer(max_batch=200, max_delay=0.005)
     out_lock = threading.Lock()
     print("ready", flush=True)
 
     def producer(offset: int) -> None:
         i = offset
         while True:
-            pending = [sequencer.submit(segment(i + k)) for k in range(0, 400, 4)]
+            with transaction.atomic():
+                recorded = interface.record_many(
+                    kind="segment",
+                    items=[interface.Item(record={"seq": i + k}, scope=None, subject=f"seq:{i + k}")
+                           for k in range(0, 400, 4)],
+                )
             i += 400
-            for p in pending:
-                index = p.wait()
-                with out_lock:
-                    sys.stdout.write(f"{index} {p.leaf_hash.hex()}\n")
+            lines = [f"{interface.wait_for_index(r, timeout=60)} {r.id}\n" for r in recorded]
             with out_lock:
+                sys.stdout.write("".join(lines))
                 sys.stdout.flush()
+        connections.close_all()
 
     threads = [threading.Thread(target=producer, args=(n,), daemon=True) for n in range(4)]
     for t in threads:
@@ -90,21 +95,32 @@ def race() -> None:
 
 def check(acks_file: str) -> None:
     from ledger import selectors
-    from ledger.models import Entry
+    from ledger.models import Entry, Record
+    from ledger.sequencer import sequence_pending
 
-    acked = {}
+    acked: dict[int, int] = {}
     with open(acks_file, encoding="ascii") as f:
         for line in f:
-            index, leaf = line.split()
-            acked[int(index)] = bytes.fromhex(leaf)
-    size = selectors.log_size()
-    audit = selectors.audit_storage()
-    stored = dict(Entry.objects.filter(index__in=list(acked)).values_list("index", "leaf_hash"))
-    lost = [i for i, h in acked.items() if bytes(stored.get(i, b"")) != h]
-    if lost:
-        print(f"lost or changed acknowledged entries: {sorted(lost)[:10]}")
+            index, record_id = line.split()
+            acked[int(record_id)] = int(index)
+    sequence_pending()
+    records = {pk: (index, bytes(data)) for pk, index, data in Record.objects.values_list("pk", "index", "data")}
+    entries = {index: bytes(data) for index, data in Entry.objects.values_list("index", "data")}
+    moved = [pk for pk, index in acked.items() if records.get(pk, (None,))[0] != index]
+    if moved:
+        print(f"acknowledged records not at their acknowledged index: {sorted(moved)[:10]}")
         sys.exit(1)
-    print(f"ok {size} {audit.root.hex()}")
+    indices = sorted(index for index, _data in records.values())
+    if indices != list(range(len(records))) or len(entries) != len(records):
+        contiguous = indices == list(range(len(records)))
+        print(f"{len(records)} records but {len(entries)} entries; indices contiguous: {contiguous}")
+        sys.exit(1)
+    wrong = [pk for pk, (index, data) in records.items() if entries.get(index) != data]
+    if wrong:
+        print(f"records whose entry differs: {wrong[:10]}")
+        sys.exit(1)
+    audit = selectors.audit_storage()
+    print(f"ok {audit.end} {audit.root.hex()}")
 
 
 def main() -> None:

@@ -46,7 +46,8 @@ def extracted_catalogue(tmp_path_factory) -> Path:
         shutil.copytree(BASE / name, root / name, ignore=shutil.ignore_patterns("__pycache__", "tests"))
     shutil.copy(BASE / "manage.py", root / "manage.py")
     (root / "locale").mkdir()
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{root / 'db.sqlite3'}"}
+    (root / "var").mkdir()  # the database apart from the ledger's key directory, as the app requires
+    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{root / 'var' / 'db.sqlite3'}"}
     env.pop("SECRET_KEY", None)
     subprocess.run(
         [sys.executable, "manage.py", "makemessages", "-l", "ru", "--no-obsolete", "--no-location"],
