@@ -77,7 +77,7 @@ def test_an_xlsx_export_without_a_dataset_holds_every_dataset_as_a_sheet(client,
     assert list(sheets) == ["facilities", "units", "population"]
     assert len(sheets["units"]) == 1 + 3
     assert sheets["population"][0] == tuple(DATASETS["population"].header)
-    assert sheets["population"][1][:3] == ("AK-159/2", dt.datetime(2026, 10, 1), 700)
+    assert sheets["population"][1][:4] == ("AK-159/2", dt.datetime(2026, 10, 1), "self_reported", 700)
 
 
 @pytest.mark.parametrize("dataset", ["facilities", "units", "population"])

@@ -136,7 +136,8 @@ def test_the_workbook_gives_each_indicator_and_whether_it_is_met(client, registr
     assert (colony["Occupancy: met?"], colony["Living space per person: met?"]) == ("not met", "not met")
     assert colony["Held in barracks-type dormitories: met?"] == "not met"
     # No count at all: nothing is known, so nothing is met, and no count is written as zero.
-    assert pretrial["Occupancy: met?"] == "unknown or not applicable"
+    assert pretrial["Occupancy: met?"] == "unknown: not reported"
+    assert "met" not in {v for k, v in pretrial.items() if k.endswith(": met?")}
     assert pretrial["Total held"] is None
 
 
@@ -185,3 +186,33 @@ def test_the_whole_registry_takes_a_fixed_number_of_queries(client, personas, dj
         response = client.get(reverse("facilities:export"))
 
     assert len(list(workbook(response.content).worksheets[0].iter_rows())) == 1 + 33
+
+
+def test_each_indicator_in_the_workbook_is_the_profiles_status_and_wording(client, registry):
+    from facilities import indicators, selectors
+    from facilities.transfer.report import compliance
+
+    sheet = workbook(download(client, registry.npm_monitor)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    by_code = {row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    for facility in Facility.objects.filter(code__in=by_code):
+        _annotated, described, _spaces = selectors.facility_indicators(facility)
+        row = by_code[facility.code]
+        for indicator in described:
+            assert row[f"{indicator.label}: met?"] == compliance(indicator)
+            if indicator.key != "occupancy":
+                assert row[indicator.label] == indicator.value
+    # The colony reported no count of minors: that indicator is unknown, never met.
+    assert by_code["LA-155/1"]["Minors held with adults (per living unit): met?"] == "unknown: not reported"
+    assert {compliance(i) for i in [indicators.Indicator("k", "l", s, "", "") for s in indicators.Status]} == {
+        "met", "not met", "unknown: not reported", "not applicable"}
+
+
+def test_a_count_not_reported_is_an_empty_cell_and_the_source_is_named(client, registry):
+    sheet = workbook(download(client, registry.npm_monitor)).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    colony = next(dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+                  if row[0] == "LA-155/1")
+
+    assert (colony["Total held"], colony["Women"], colony["Minors"]) == (600, 0, None)
+    assert colony["Who reported the latest count"] == "self-reported by the facility"

@@ -144,7 +144,7 @@ def test_a_population_correction_keeps_the_counts_and_unit_occupancy_not_in_the_
     unit = UnitFactory(facility=personas.colony, code="B-1")
     services.record_population_snapshot(
         facility=personas.colony, by=personas.npm_monitor, date=dt.date(2026, 10, 1), total=400, women=0,
-        disabled=12, occupancy={unit: 55}, source=ReportSource.SELF_REPORTED,
+        disabled=12, minors=4, occupancy={unit: 55}, unit_minors={unit: 4}, source=ReportSource.SELF_REPORTED,
     )
     data = csv_bytes([["facility_code", "date", "total"], [personas.colony.code, "2026-10-01", 390]])
 
@@ -153,7 +153,8 @@ def test_a_population_correction_keeps_the_counts_and_unit_occupancy_not_in_the_
     assert report.ok, report.problems
     snapshot = PopulationSnapshot.objects.get(facility=personas.colony)
     assert (snapshot.total, snapshot.disabled) == (390, 12)
-    assert UnitOccupancy.objects.get(snapshot=snapshot).occupants == 55
+    occupancy = UnitOccupancy.objects.get(snapshot=snapshot)
+    assert (occupancy.occupants, occupancy.minors) == (55, 4)
 
 
 def test_a_unit_row_for_an_existing_unit_updates_it(personas):

@@ -97,7 +97,9 @@ def parse_table(
         else:
             columns_at[index] = column
     present = {column.name for column in columns_at.values()}
-    for key in dataset.key:
+    # A key column that has a meaning when empty may be left out: every row then holds that meaning.
+    implied = [dataset.column(key) for key in dataset.key if key not in present and key not in dataset.required_key]
+    for key in dataset.required_key:
         if key not in present:
             problems.append(Problem(table.sheet, table.header_line, key, "",
                                     _("The header lacks this column; it identifies each row.")))
@@ -129,6 +131,8 @@ def parse_table(
                     row.values[column.name] = parse_cell(column, None, limits)
                 except CellError as exc:
                     row.problem(column.name, exc.reason, problems)
+        for column in implied:
+            row.values[column.name] = column.empty
         rows.append(row)
     return rows
 

@@ -3,7 +3,8 @@
 The header row names the columns exactly as here (English snake_case; case, surrounding spaces
 and spaces instead of underscores are forgiven). Columns may come in any order. On import a
 column left out of the header leaves that field of existing records unchanged; the key columns
-must always be there. Export writes every column, in this order.
+must always be there, except a key column with a meaning for an empty cell (the source of a
+count), which then holds that meaning in every row. Export writes every column, in this order.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from facilities import population
-from facilities.models import FacilityType, UnitKind
+from facilities.models import FacilityType, ReportSource, UnitKind
 
 
 class Kind(StrEnum):
@@ -58,6 +59,11 @@ class Dataset:
     @property
     def by_name(self) -> dict[str, Column]:
         return {column.name: column for column in self.columns}
+
+    @property
+    def required_key(self) -> tuple[str, ...]:
+        """The key columns every header must name (the others mean their empty value when left out)."""
+        return tuple(name for name in self.key if self.column(name).required)
 
     @property
     def header(self) -> list[str]:
@@ -119,10 +125,15 @@ UNITS = Dataset(
 POPULATION = Dataset(
     name="population",
     label=_("Population snapshots"),
-    key=("facility_code", "date"),
+    # A date may have a self-reported and a verified count: the source is part of the key.
+    key=("facility_code", "date", "source"),
     columns=(
         Column("facility_code", Kind.REFERENCE, _("Code of the facility."), field="facility"),
         Column("date", Kind.DATE, _("Date of the count, DD.MM.YYYY or YYYY-MM-DD.")),
+        Column("source", Kind.CHOICE, _("Who reported the count: self_reported (the facility) or verified (an "
+                                        "oversight body on a visit; only an oversight body may import it). "
+                                        "An empty cell or no such column: self_reported."),
+               required=False, empty=ReportSource.SELF_REPORTED.value, choices=tuple(ReportSource.values)),
         *(_count(spec) for spec in population.COUNT_FIELDS),
     ),
 )

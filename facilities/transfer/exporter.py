@@ -50,7 +50,7 @@ def dataset_rows(name: str, facilities: QuerySet[Facility]) -> Iterator[Sequence
     elif name == "units":
         queryset = Unit.objects.filter(facility__in=in_scope).order_by("facility__code", "code")
     else:
-        queryset = PopulationSnapshot.objects.filter(facility__in=in_scope).order_by("facility__code", "date")
+        queryset = PopulationSnapshot.objects.filter(facility__in=in_scope).order_by("facility__code", "date", "source")
     return queryset.values_list(*lookups).iterator(chunk_size=ITERATOR_CHUNK)
 
 

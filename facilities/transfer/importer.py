@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, OrganisationKind
 from facilities import services, text_rules
-from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, ReportSource, Unit, UnitOccupancy
+from facilities.models import ChangeAction, Facility, PopulationSnapshot, Region, Unit, UnitOccupancy
 from facilities.transfer import formats
 from facilities.transfer.cells import Problem, Row, normalise_name, parse_table
 from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPULATION, UNITS, Dataset
@@ -177,7 +177,7 @@ def _read(
 
 def _detect_dataset(table: Table) -> str:
     names = {normalise_name(cell) for cell in table.header}
-    candidates = [d.name for d in DATASETS.values() if set(d.key) <= names]
+    candidates = [d.name for d in DATASETS.values() if set(d.required_key) <= names]
     if len(candidates) != 1:
         raise FileRejected(_(
             "Cannot tell which dataset this CSV file holds from its header; choose the dataset."
@@ -452,11 +452,10 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
     dates = sorted({row.values["date"] for row in rows})
     # The dates narrow the query for the usual monthly file; a long history is fetched whole.
     on_dates = {"date__in": dates} if len(dates) <= CHUNK else {}
-    existing: dict[tuple[int, dt.date], PopulationSnapshot] = {}
+    existing: dict[tuple[int, dt.date, str], PopulationSnapshot] = {}
     for chunk in _chunks(facility_ids):
-        existing.update(((s.facility_id, s.date), s)
-                        for s in PopulationSnapshot.objects.filter(facility_id__in=chunk,
-                                                                   source=ReportSource.SELF_REPORTED, **on_dates))
+        existing.update(((s.facility_id, s.date, s.source), s)
+                        for s in PopulationSnapshot.objects.filter(facility_id__in=chunk, **on_dates))
     changed: list[tuple[Row, _Step, PopulationSnapshot]] = []
     today = timezone.localdate()
     for row in rows:
@@ -469,8 +468,13 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
         except text_rules.RuleError as error:
             row.problem("date", str(error), problems)
             continue
+        try:  # who may record a verified count: the rule of services.record_population_snapshot
+            source = services.source_for(plan.actor, row.values["source"])
+        except ValidationError as exc:
+            _report_validation_error(exc, row, dataset, problems)
+            continue
         counts = {name: value for name, value in row.values.items() if name not in dataset.key}
-        snapshot = existing.get((facility.pk, row.values["date"])) if facility else None
+        snapshot = existing.get((facility.pk, row.values["date"], source)) if facility else None
         if snapshot is None:
             _missing_for_create(row, dataset, problems)
             candidate = PopulationSnapshot(date=row.values["date"])
@@ -487,7 +491,7 @@ def _validate_population(plan: _Plan, rows: list[Row], problems: list[Problem]) 
         # The service replaces every count, so an update carries the existing ones not in the file.
         full_counts = {name: getattr(candidate, name) for name in services.SNAPSHOT_COUNT_FIELDS}
         step = _Step(dataset.name, row, ChangeAction.UPDATE if snapshot else ChangeAction.CREATE, snapshot,
-                     {"date": row.values["date"], **full_counts}, code)
+                     {"date": row.values["date"], "source": source, **full_counts}, code)
         plan.steps.append(step)
         if snapshot is not None:
             changed.append((row, step, snapshot))
@@ -571,17 +575,22 @@ def _report_saved(saved: int, report: ImportReport) -> None:
         ))
 
 
-def _occupancy_of(plan: _Plan) -> dict[int, dict[Unit, int]]:
-    """Unit occupancies of the snapshots being corrected, so the correction keeps them."""
+def _occupancy_of(plan: _Plan) -> tuple[dict[int, dict[Unit, int]], dict[int, dict[Unit, int]]]:
+    """Unit occupancies and minors of the snapshots being corrected, so the correction keeps them."""
     ids = [s.target.pk for s in plan.steps if s.dataset == "population" and s.target is not None]
-    result: dict[int, dict[Unit, int]] = {}
+    occupants: dict[int, dict[Unit, int]] = {}
+    minors: dict[int, dict[Unit, int]] = {}
     for chunk in _chunks(ids):
         for occupancy in UnitOccupancy.objects.filter(snapshot_id__in=chunk).select_related("unit"):
-            result.setdefault(occupancy.snapshot_id, {})[occupancy.unit] = occupancy.occupants
-    return result
+            occupants.setdefault(occupancy.snapshot_id, {})[occupancy.unit] = occupancy.occupants
+            if occupancy.minors is not None:
+                minors.setdefault(occupancy.snapshot_id, {})[occupancy.unit] = occupancy.minors
+    return occupants, minors
 
 
-def _apply_step(plan: _Plan, step: _Step, occupancy: dict[int, dict[Unit, int]]) -> None:
+def _apply_step(
+    plan: _Plan, step: _Step, occupancy: tuple[dict[int, dict[Unit, int]], dict[int, dict[Unit, int]]]
+) -> None:
     actor = plan.actor
     if step.dataset == "facilities":
         if step.action == ChangeAction.CREATE:
@@ -596,9 +605,11 @@ def _apply_step(plan: _Plan, step: _Step, occupancy: dict[int, dict[Unit, int]])
             services.update_unit(unit=step.target, by=actor, **step.fields)
     else:
         fields = dict(step.fields)
+        occupants, minors = occupancy
         services.record_population_snapshot(
             facility=plan.facilities[step.facility_code], by=actor, date=fields.pop("date"),
-            source=ReportSource.SELF_REPORTED,
+            source=fields.pop("source"),
             corrects=step.target.version if step.target is not None else None,
-            occupancy=occupancy.get(step.target.pk) if step.target is not None else None, **fields,
+            occupancy=occupants.get(step.target.pk) if step.target is not None else None,
+            unit_minors=minors.get(step.target.pk) if step.target is not None else None, **fields,
         )

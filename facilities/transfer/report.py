@@ -1,8 +1,9 @@
 """The registry as a workbook for people: what an analyst pastes into a report.
 
 One row per facility of the list as filtered, in the reader's language (names, not codes), with
-the latest count, the computed indicators and whether each is met; a second sheet says what was
-exported, by whom, when and with which filters. Headers are bold and frozen with filters on them,
+the latest count and who reported it, each indicator and its status in the profile's words
+(`indicators.with_indicators` and `indicators.describe`, the definitions the profile uses); a second
+sheet says what was exported, by whom, when and with which filters. Headers are bold and frozen with filters on them,
 numbers carry formats (the spreadsheet shows them in its own locale's form), text never runs as
 a formula. The machine formats the import reads are exporter.py's.
 """
@@ -10,18 +11,18 @@ a formula. The machine formats the import reads are exporter.py's.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from facilities import indicators
-from facilities.models import Facility, FacilityType, PopulationSnapshot, Unit, UnitOccupancy
+from facilities import indicators, population
+from facilities.models import Facility, FacilityType, ReportSource, Unit, UnitOccupancy
 from facilities.transfer.formats import CONTROL_CHARACTERS, FORMULA_TRIGGERS
 
 INTEGER = "#,##0"
@@ -32,13 +33,14 @@ MAX_WIDTH = 60
 @dataclass(frozen=True)
 class Column:
     header: Callable[[], str]
-    value: Callable[[Facility, indicators.FacilityIndicators], Any]
+    value: Callable[[Facility, dict[str, indicators.Indicator]], Any]
     number_format: str | None = None
     width: int | None = None
 
 
 def _count(name: str) -> Callable[[Facility, Any], Any]:
-    def value(facility: Facility, _computed: Any) -> Any:
+    """A count of the latest snapshot; None (an empty cell) is "not reported", never 0."""
+    def value(facility: Facility, _described: Any) -> Any:
         snapshot = facility.latest_snapshot
         return None if snapshot is None else getattr(snapshot, name)
 
@@ -54,17 +56,25 @@ def _label(model: type, name: str) -> Callable[[], str]:
 
 
 def compliance(indicator: indicators.Indicator) -> str:
-    """Whether an indicator is met, in words: unknown is never counted as met."""
-    if indicator.compliant is True:
-        return _("met")
-    if indicator.compliant is False:
-        return _("not met")
-    return _("unknown or not applicable")
+    """The indicator's status in words (met, not met, unknown: not reported, not applicable).
+
+    The words are the status's own, as the profile shows them: unknown is never counted as met.
+    """
+    text = indicator.status_label
+    return text[:1].lower() + text[1:]
 
 
-def _columns(keys: Sequence[str]) -> list[Column]:
-    snapshot_counts = ("total", "women", "minors", "mothers_with_children", "children_with_mothers", "disabled",
-                       "foreigners")
+def _source(facility: Facility, _described: Any) -> str | None:
+    snapshot = facility.latest_snapshot
+    return None if snapshot is None else str(ReportSource(snapshot.source).label)
+
+
+def _occupancy(facility: Any, _described: Any) -> float | None:
+    snapshot = facility.latest_snapshot
+    return indicators.occupancy_rate(snapshot.total if snapshot else None, facility.in_capacity)
+
+
+def _columns() -> list[Column]:
     columns = [
         Column(lambda: _("Institution code"), lambda f, c: f.code, width=14),
         Column(lambda: _("Name"), lambda f, c: f.name, width=40),
@@ -80,45 +90,37 @@ def _columns(keys: Sequence[str]) -> list[Column]:
         Column(_label(Facility, "opened_on"), lambda f, c: f.opened_on, "DD.MM.YYYY"),
         Column(lambda: _("Date of the latest count"),
                lambda f, c: f.latest_snapshot.date if f.latest_snapshot else None, "DD.MM.YYYY"),
-        *(Column(_label(PopulationSnapshot, name), _count(name), INTEGER) for name in snapshot_counts),
-        Column(lambda: _("Occupancy"), lambda f, c: c.occupancy_rate, PERCENT),
+        Column(lambda: _("Who reported the latest count"), _source, width=30),
+        *(Column(lambda name=spec.name: population.label(name), _count(spec.name), INTEGER)
+          for spec in population.COUNT_FIELDS),
+        Column(lambda: str(indicators.BY_KEY["occupancy"].label), _occupancy, PERCENT),
     ]
-    for key in keys:
+    for definition in indicators.DEFINITIONS:
+        key = definition.key
         if key != "occupancy":  # occupancy is the number above; the others are said in words
-            columns.append(Column(lambda key=key: str(indicators.LABELS[key]),
-                                  lambda f, c, key=key: _indicator(c, key).value, width=18))
-        columns.append(Column(lambda key=key: _("%(indicator)s: met?") % {"indicator": indicators.LABELS[key]},
-                              lambda f, c, key=key: compliance(_indicator(c, key)), width=18))
+            columns.append(Column(lambda d=definition: str(d.label), lambda f, c, key=key: c[key].value, width=18))
+        columns.append(Column(lambda d=definition: _("%(indicator)s: met?") % {"indicator": d.label},
+                              lambda f, c, key=key: compliance(c[key]), width=18))
     return columns
 
 
-def _indicator(computed: indicators.FacilityIndicators, key: str) -> indicators.Indicator:
-    return next(i for i in computed.indicators if i.key == key)
-
-
-def computed_indicators(facilities: list[Facility]) -> dict[int, indicators.FacilityIndicators]:
-    """Each facility's indicators from its latest count, in three queries whatever their number."""
-    ids = [f.pk for f in facilities]
+def described_indicators(facilities: QuerySet[Facility], rows: list[Any]) -> dict[int, dict[str, indicators.Indicator]]:
+    """Each facility's indicators in the profile's words, from the statuses `with_indicators`
+    annotated on `rows`; the units' living space takes two queries whatever their number."""
+    in_scope = facilities.order_by().values("pk")
     units: dict[int, list[Unit]] = defaultdict(list)
-    occupancy: dict[int, dict[int, int]] = defaultdict(dict)
-    for chunk in _chunks(ids):
-        for unit in Unit.objects.filter(facility_id__in=chunk).order_by("code"):
-            units[unit.facility_id].append(unit)
-    snapshot_ids = [f.latest_snapshot_id for f in facilities if f.latest_snapshot_id]
-    for chunk in _chunks(snapshot_ids):
-        for snapshot_id, unit_id, occupants in UnitOccupancy.objects.filter(snapshot_id__in=chunk).values_list(
-            "snapshot_id", "unit_id", "occupants"
-        ):
-            occupancy[snapshot_id][unit_id] = occupants
-    return {
-        f.pk: indicators.compute(f, f.latest_snapshot, units[f.pk], occupancy.get(f.latest_snapshot_id, {}))
-        for f in facilities
-    }
-
-
-def _chunks(items: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+    for unit in Unit.objects.filter(facility__in=in_scope).order_by("facility_id", "code"):
+        units[unit.facility_id].append(unit)
+    occupancies: dict[int, dict[int, UnitOccupancy]] = defaultdict(dict)
+    latest = UnitOccupancy.objects.filter(unit__facility__in=in_scope, snapshot=F("unit__facility__latest_snapshot"))
+    for occupancy in latest.annotate(below_minimum=ExpressionWrapper(indicators.BELOW_MINIMUM,
+                                                                     output_field=BooleanField())):
+        occupancies[occupancy.snapshot_id][occupancy.unit_id] = occupancy
+    result = {}
+    for facility in rows:
+        spaces = indicators.unit_space(units[facility.pk], occupancies.get(facility.latest_snapshot_id, {}))
+        result[facility.pk] = {i.key: i for i in indicators.describe(facility, spaces)}
+    return result
 
 
 def write_report(
@@ -130,10 +132,10 @@ def write_report(
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    rows = list(facilities.select_related("region", "operator", "latest_snapshot").order_by("code"))
-    computed = computed_indicators(rows)
-    keys = list(indicators.LABELS)
-    columns = _columns(keys)
+    rows = list(indicators.with_indicators(facilities.select_related("region", "operator", "latest_snapshot"))
+                .order_by("code"))
+    computed = described_indicators(facilities, rows)
+    columns = _columns()
     date_style = "DD.MM.YYYY" if (get_language() or "en")[:2] in ("kk", "ru") else "YYYY-MM-DD"
 
     workbook = openpyxl.Workbook(write_only=True)
