@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from lib.testing.databases import separate_database
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -91,24 +92,10 @@ def _seconds(start, end) -> float | None:
 
 @pytest.fixture(scope="module")
 def jobs_database(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[JobsDatabase]:
-    if connection.vendor != "postgresql":
-        path = tmp_path_factory.mktemp("jobs") / "jobs.sqlite3"
-        yield JobsDatabase(url=f"sqlite:///{path}", vendor="sqlite")
-        return
-    import psycopg
-
     with django_db_blocker.unblock():
-        params = connection.get_connection_params()
-    name = f"{connection.settings_dict['NAME']}_jobs_{uuid.uuid4().hex[:8]}"
-    admin = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-    host = admin.get("host", "")
-    query = f"?host={host}&port={admin.get('port', 5432)}" if host.startswith("/") else ""
-    netloc = f"{admin.get('user', 'postgres')}@{'' if query else host}"
-    yield JobsDatabase(url=f"postgres://{netloc}/{name}{query}", vendor="postgresql")
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        url, drop = separate_database(tmp_path_factory.mktemp("jobs"), "jobs")
+    yield JobsDatabase(url=url, vendor=connection.vendor)
+    drop()
 
 
 @pytest.fixture

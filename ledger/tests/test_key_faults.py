@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from ledger import keys
 from ledger.errors import SigningKeyError
 from ledger.models import Checkpoint, SigningKey
 from ledger.tests import key_worker
+from lib.testing.databases import separate_database
 
 pytestmark = pytest.mark.usefixtures("ledger_settings")
 
@@ -57,29 +57,6 @@ def test_an_exception_at_any_step_leaves_a_state_the_next_signing_completes(
     assert key_worker.recover_and_check() == (2 if rotated else 1)
 
 
-def _database_url(tmp_path: Path) -> tuple[str, object]:
-    """A database of its own for the worker process, and a callable that drops it."""
-    if connection.vendor != "postgresql":
-        (tmp_path / "db").mkdir()
-        return f"sqlite:///{tmp_path / 'db' / 'keys.sqlite3'}", lambda: None
-    import psycopg
-
-    params = connection.get_connection_params()
-    name = f"{connection.settings_dict['NAME']}_keys_{uuid.uuid4().hex[:8]}"
-    admin = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    host = admin.get("host", "")
-    query = f"?host={host}&port={admin.get('port', 5432)}" if host.startswith("/") else ""
-    netloc = f"{admin.get('user', 'postgres')}@{'' if query else host}"
-    return f"postgres://{netloc}/{name}{query}", drop
-
-
 def _run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - our own interpreter and module
         [*WORKER, *args], capture_output=True, text=True, cwd=ROOT, timeout=120,
@@ -90,7 +67,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
 @pytest.mark.django_db
 @pytest.mark.parametrize(("operation", "point"), CASES)
 def test_a_process_killed_at_any_step_leaves_a_state_the_next_signing_completes(tmp_path, operation, point):
-    url, drop = _database_url(tmp_path)
+    url, drop = separate_database(tmp_path, "keys")
     key_dir = str(tmp_path / "keys")
     try:
         killed = _run("fault", url, key_dir, operation, point, "kill")

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from custodywatch_log import merkle
 from ledger import selectors
 from ledger.services import append_entries
 from ledger.tests.conftest import segments
+from lib.testing.databases import separate_database
 
 pytestmark = pytest.mark.usefixtures("ledger_settings")
 
@@ -99,29 +99,6 @@ def test_an_entry_rolls_back_with_the_callers_transaction(ledger_transactional_d
 # --- Crash safety ---------------------------------------------------------------------------------
 
 
-def _crash_database_url(tmp_path: Path) -> tuple[str, object]:
-    """A database of its own for the worker process; returns its URL and a cleanup callable."""
-    if connection.vendor != "postgresql":
-        (tmp_path / "db").mkdir()  # apart from the key directory, as the ledger requires
-        return f"sqlite:///{tmp_path / 'db' / 'crash.sqlite3'}", lambda: None
-    import psycopg
-
-    params = connection.get_connection_params()
-    name = f"{connection.settings_dict['NAME']}_crash_{uuid.uuid4().hex[:8]}"
-    admin = {k: v for k, v in params.items() if k in ("host", "port", "user", "password")}
-    with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(dbname="postgres", autocommit=True, **admin) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    host = admin.get("host", "")
-    query = f"?host={host}&port={admin.get('port', 5432)}" if host.startswith("/") else ""
-    netloc = f"{admin.get('user', 'postgres')}@{'' if query else host}"
-    return f"postgres://{netloc}/{name}{query}", drop
-
-
 def _collect_acks_then_kill(producer: subprocess.Popen, acks: Path, wanted: int) -> int:
     """Copy acknowledgements to ``acks`` until ``wanted`` arrived, SIGKILL the producer, keep the rest."""
     count = 0
@@ -145,7 +122,7 @@ def _collect_acks_then_kill(producer: subprocess.Popen, acks: Path, wanted: int)
 
 
 def test_killing_writers_and_sequencer_mid_stream_loses_no_record_and_logs_none_twice(tmp_path):
-    url, cleanup = _crash_database_url(tmp_path)
+    url, cleanup = separate_database(tmp_path, "crash")
     keys = str(tmp_path / "keys")
     acks = tmp_path / "acks.txt"
     try:

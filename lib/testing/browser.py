@@ -13,6 +13,32 @@ from pathlib import Path
 
 import pytest
 
+
+def _close_request_connections(server) -> None:
+    """Close a live-server request thread's connections, except the test's in-memory SQLite one.
+
+    The live server shares the test thread's in-memory database with its request threads; closing
+    that connection is a no-op for SQLite, but Django checks thread sharing first, and a request
+    thread still finishing after its test has moved on fails that check (an unhandled thread
+    exception in whichever test runs next). Every other connection is closed as Django does.
+    """
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor == "sqlite" and conn.is_in_memory_db():
+            continue
+        conn.close()
+
+
+def _patch_live_server() -> None:
+    from django.core.servers.basehttp import ThreadedWSGIServer
+
+    ThreadedWSGIServer._close_connections = _close_request_connections  # Django's seam for tests
+
+
+_patch_live_server()
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
