@@ -16,6 +16,11 @@ non-zero when a target is missed.
 Hook: `extra_rows(client)` below returns further rows measured with the same helper: the XLSX
 export of a filtered list (target: median < 1 s) and of the whole registry, the workbook for people
 and the re-importable one (target: median < 5 s), each read whole, 5 runs each, at most 15 queries.
+
+Then the same pages through the production server: gunicorn started with `deploy/gunicorn.conf.py`
+(DEBUG off, its workers warmed first) on loopback, timed to the last byte over HTTP with the test
+client's session, the log-in form again as the baseline; same target (the query count shown is the
+in-process one for the same page).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 QUERY_LIMIT = 15
 TIME_LIMIT_MS = 100.0
+ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"demo": 60, "national": 120}
 
 
@@ -75,7 +81,7 @@ def measure(size: str, runs: int, database_url: str | None) -> dict[str, Any]:
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
     os.environ.setdefault("SECRET_KEY", "bench-only")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     os.environ["SECURE_COOKIES"] = "0"
     os.environ["SECURE_SSL_REDIRECT"] = "0"
     os.environ["DATA_DIR"] = workdir  # collected static files (hashed names, as in production)
@@ -118,6 +124,7 @@ def measure(size: str, runs: int, database_url: str | None) -> dict[str, Any]:
     ]
     rows = [_measure_page(label, url, http, runs) for label, url, http in pages]
     rows += extra_rows(client)
+    rows += production_rows(client, pages, runs, {row["label"]: row["queries"] for row in rows})
     return {
         "size": size, "vendor": connection.vendor, "runs": runs, "load_seconds": round(load_seconds, 1),
         "facilities": Facility.objects.count(), "units": sum(1 for _ in Facility.objects.values_list("units")),
@@ -144,6 +151,66 @@ def extra_rows(client: Any) -> list[dict[str, Any]]:
     ]
     return [{**_measure_page(label, url, client, EXPORT_RUNS), "time_limit_ms": limit}
             for label, url, limit in exports]
+
+
+WARM_UP_REQUESTS = 16  # gunicorn.conf.py starts at most 8 workers
+
+
+def production_rows(client: Any, pages: list[tuple[str, str, Any]], runs: int,
+                    queries: dict[str, int]) -> list[dict[str, Any]]:
+    """The same pages through the production server: gunicorn with `deploy/gunicorn.conf.py`, over
+    HTTP on loopback, with the session the test client logged in (time to the last byte)."""
+    import socket
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull,
+           "LOG_LEVEL": "WARNING", "DEBUG": "0"}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    try:
+        deadline = time.perf_counter() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.perf_counter() > deadline or server.poll() is not None:
+                    server.kill()
+                    raise RuntimeError(f"gunicorn did not start: {server.communicate()[1][-2000:]}") from None
+                time.sleep(0.1)
+
+        def get(url: str, logged_in: bool) -> tuple[int, float]:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{url}",
+                                             headers={"Cookie": cookie} if logged_in else {})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(request, timeout=30) as response:
+                response.read()
+                return response.status, (time.perf_counter() - t0) * 1000
+
+        rows = []
+        for label, url, http in pages:
+            logged_in = http is client
+            for _ in range(WARM_UP_REQUESTS):  # enough for every gunicorn worker to have served it once
+                get(url, logged_in)
+            timings, status = [], 0
+            for _ in range(runs):
+                status, ms = get(url, logged_in)
+                timings.append(ms)
+            rows.append({"label": f"{label}, via gunicorn", "status": status, "median": statistics.median(timings),
+                         "p90": _p90(timings), "queries": queries[label]})
+        return rows
+    except OSError:
+        server.kill()
+        raise RuntimeError(f"gunicorn failed: {server.communicate()[1][-3000:]}") from None
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def _measure_page(label: str, url: str, http: Any, runs: int) -> dict[str, Any]:
