@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from accounts.models import OrganisationKind, Role
-from lib.factories import FacilityFactory, OrganisationFactory, RegionFactory, UserFactory
+from facilities.factories import FacilityFactory, OrganisationFactory, RegionFactory, UserFactory
 
 pytest_plugins = ["lib.testing.browser"]
 

@@ -13,8 +13,8 @@ from django.utils.crypto import get_random_string
 from accounts.models import ApiToken, hash_token
 from accounts.services import issue_api_token, revoke_api_token
 from accounts.testing import ApiClient
+from facilities.factories import UserFactory
 from facilities.models import Facility
-from lib.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AccountAuditRecord, AuditAction, User
-from lib.factories import TEST_PASSWORD
+from facilities.factories import TEST_PASSWORD
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

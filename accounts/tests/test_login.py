@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from lib.factories import TEST_PASSWORD
+from facilities.factories import TEST_PASSWORD
 
 
 @pytest.mark.django_db

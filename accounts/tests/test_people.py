@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts import services
 from accounts.models import AccountAuditRecord, AuditAction, OrganisationKind, Role, User
-from lib.factories import TEST_PASSWORD, OrganisationFactory
+from facilities.factories import TEST_PASSWORD, OrganisationFactory
 
 NEW_PASSWORD = "a long and private passphrase 7"
 

@@ -21,9 +21,9 @@ from django.urls import reverse
 from accounts.models import AccountAuditRecord, ApiToken, Role, User
 from accounts.services import issue_api_token
 from accounts.testing import ApiClient
+from facilities.factories import UnitFactory, UserFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
 from facilities.services import update_facility
-from lib.factories import UnitFactory, UserFactory
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
 VALUES = {"yes", "no", "own facility", "own organisation", "404", "—"}

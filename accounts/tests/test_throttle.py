@@ -8,7 +8,7 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 
 from accounts.client_ip import client_ip
-from lib.factories import TEST_PASSWORD, UserFactory
+from facilities.factories import TEST_PASSWORD, UserFactory
 
 LOGIN = "/login/"
 

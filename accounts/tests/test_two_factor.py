@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
 from accounts.models import AccountAuditRecord, AuditAction
-from lib.factories import TEST_PASSWORD
+from facilities.factories import TEST_PASSWORD
 
 START = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from accounts.testing import ApiClient, error_fields
 from custodywatch.api import api
 from facilities import services
+from facilities.factories import FacilityFactory, SnapshotFactory, UnitFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange, Unit
 from lib.api import integrity_field
-from lib.factories import FacilityFactory, SnapshotFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.testing import ApiClient, error_fields
+from facilities.factories import UnitFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange, Unit, UnitOccupancy
-from lib.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities import services
+from facilities.factories import TEST_PASSWORD, UnitFactory
 from facilities.models import PopulationSnapshot
-from lib.factories import TEST_PASSWORD, UnitFactory
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

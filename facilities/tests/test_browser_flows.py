@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from facilities.factories import TEST_PASSWORD
 from facilities.tests.spreadsheets import FACILITY_HEADER, csv_bytes, facility_row, registry_counts
-from lib.factories import TEST_PASSWORD
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

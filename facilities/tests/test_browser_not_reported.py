@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from facilities.factories import TEST_PASSWORD, UnitFactory
 from facilities.models import PopulationSnapshot
-from lib.factories import TEST_PASSWORD, UnitFactory
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities import services
+from facilities.factories import TEST_PASSWORD, FacilityFactory
 from facilities.models import UnitKind
-from lib.factories import TEST_PASSWORD, FacilityFactory
 from lib.testing.browser import PHONE_WIDTH, clipped_badges, log_in, sideways_overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

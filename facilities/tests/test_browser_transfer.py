@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from facilities.factories import TEST_PASSWORD
 from facilities.models import Facility
 from facilities.tests.spreadsheets import FACILITY_HEADER, csv_bytes, facility_row
-from lib.factories import TEST_PASSWORD
 from lib.testing.browser import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

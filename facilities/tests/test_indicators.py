@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from facilities import indicators, selectors
+from facilities.factories import FacilityFactory
 from facilities.indicators import Status
 from facilities.models import Facility, FacilityType, PopulationSnapshot, Unit, UnitKind, UnitOccupancy
-from lib.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
 

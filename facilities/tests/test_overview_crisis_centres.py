@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
+from facilities.factories import FacilityFactory
 from facilities.services import record_population_snapshot
-from lib.factories import FacilityFactory
 
 ON = dt.date(2026, 10, 1)
 

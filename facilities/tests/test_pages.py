@@ -14,6 +14,14 @@ from accounts.models import OrganisationKind, Role
 from custodywatch_log.proof import verify_proof_bundle
 from facilities import selectors, services
 from facilities.audit import attach_ledger_indices
+from facilities.factories import (
+    TEST_PASSWORD,
+    FacilityFactory,
+    OrganisationFactory,
+    RegionFactory,
+    UnitFactory,
+    UserFactory,
+)
 from facilities.models import (
     Facility,
     FacilityType,
@@ -25,14 +33,6 @@ from facilities.models import (
 )
 from ledger.models import SigningKey
 from ledger.services import sign_checkpoint
-from lib.factories import (
-    TEST_PASSWORD,
-    FacilityFactory,
-    OrganisationFactory,
-    RegionFactory,
-    UnitFactory,
-    UserFactory,
-)
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 DATE = dt.date(2026, 10, 1)

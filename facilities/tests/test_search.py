@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from facilities import search, selectors, services
 from facilities.demo.generator import generate
+from facilities.factories import FacilityFactory
 from facilities.models import Facility
-from lib.factories import FacilityFactory
 
 
 @pytest.mark.parametrize(("typed", "code"), [

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from facilities import population
+from facilities.factories import UnitFactory
 from facilities.models import PopulationSnapshot, RegistryChange, ReportSource
 from facilities.services import (
     CorrectionRequired,
@@ -14,7 +15,6 @@ from facilities.services import (
     record_population_snapshot,
     update_facility,
 )
-from lib.factories import UnitFactory
 
 OCTOBER = dt.date(2026, 10, 1)
 NOVEMBER = dt.date(2026, 11, 1)

@@ -118,6 +118,18 @@ class Encoding:
 _KZ_1048_BYTES = frozenset(b"\x8d\x8e\x9d\x9e\xa1\xa2\xa3\xa5\xaa\xaf\xb4\xba\xbc\xbd\xbe\xbf")
 
 
+def _utf16_with_bom(data: bytes) -> bool:
+    """A UTF-16 byte order mark that begins text a CSV could be: "юя" in Windows-1251 is the same
+    two bytes, so the mark counts only when what follows decodes as UTF-16 holding a separator."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or len(data) % 2:
+        return False
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return False
+    return any(separator in text for separator in ",;\t\n")
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was found in (Encoding).
 
@@ -127,7 +139,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """
     if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise FileRejected(_("The file is in UTF-32. Save it as CSV UTF-8."))
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _looks_like_utf16(data):
+    if _utf16_with_bom(data) or _looks_like_utf16(data):
         raise FileRejected(_("The file is in UTF-16 (Excel's \"Unicode text\"). Save it as CSV UTF-8."))
     encoding = Encoding.UTF8
     if data.startswith(codecs.BOM_UTF8):

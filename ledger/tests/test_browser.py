@@ -8,10 +8,10 @@ import pytest
 from django.urls import reverse
 
 from custodywatch_log.proof import verify_proof_bundle
+from facilities.factories import TEST_PASSWORD
 from ledger.models import SigningKey
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segment, segments
-from lib.factories import TEST_PASSWORD
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_settings")]

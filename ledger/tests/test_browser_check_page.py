@@ -6,11 +6,11 @@ import pytest
 from django.urls import reverse
 
 from custodywatch_log.note import CosignatureSigner
+from facilities.factories import TEST_PASSWORD
 from facilities.services import update_facility
 from ledger.models import SigningKey
 from ledger.services import append_entries, sign_checkpoint
 from ledger.tests.conftest import segments
-from lib.factories import TEST_PASSWORD
 from lib.testing.browser import log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("ledger_settings")]
@@ -48,6 +48,7 @@ def test_a_monitor_follows_an_entry_to_its_facility(page, personas, log):
     page.locator("table.entries").get_by_role("link", name=str(personas.colony)).click()
 
     page.wait_for_url(f"**{reverse('facilities:detail', args=[personas.colony.pk])}")
+    assert page.url.endswith(reverse('facilities:detail', args=[personas.colony.pk]))
 
 
 def test_a_visitor_who_is_not_logged_in_finds_the_keys_and_the_verifier(page, log):
