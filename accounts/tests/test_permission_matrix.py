@@ -297,6 +297,25 @@ def check_ledger_subjects(world: World, cell: str) -> None:
         assert_refused(response, world)
 
 
+def check_ledger_opening(world: World, cell: str) -> None:
+    # The opening (record and salt) of a facility's logged change: within the mandate only.
+    from facilities.audit import attach_ledger_indices
+
+    for key in FACILITIES:
+        update_facility(facility=world.facility(key), by=world.personas.npm_monitor, address=f"Opening {key} 1")
+        change = RegistryChange.objects.filter(facility=world.facility(key)).latest("pk")
+        attach_ledger_indices([change])
+        response = world.browser().get(reverse("ledger:opening", args=[change.ledger_index]))
+        if cell == "yes" and key in world.mandate:
+            assert response.status_code == 200, key
+            assert b'"salt"' in response.content
+        elif cell == "yes":
+            assert_refused(response, world, statuses=(404,))
+        else:
+            assert cell == "no"
+            assert_refused(response, world)
+
+
 def check_api_read(world: World, cell: str) -> None:
     api = world.api()
     if cell in ("yes", "own facility"):
@@ -487,6 +506,7 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Record population": check_record_population,
     "Ledger page": check_simple_page("ledger:index"),
     "Ledger entry's facility": check_ledger_subjects,
+    "Ledger record opening": check_ledger_opening,
     "How to check": check_public_page("ledger:check"),
     "Browser verifier": check_public_page("ledger:verifier"),
     "API read facility": check_api_read,
