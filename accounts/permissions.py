@@ -33,8 +33,16 @@ class Capability(StrEnum):
     # Enrol, change and deactivate the people of one's own organisation (accounts.services).
     MANAGE_USERS = "manage_users"
 
+    # --- complaints: terminals, sealed complaints, officers' workspace (complaints app) ---
 
-# (organisation kind, role) -> capabilities. A pair not listed has none.
+    # --- visits: standards, visits, findings, recommendations (visits app) ---
+
+    # --- video: cameras, manifests, outages, footage access (video app) ---
+
+    # --- custody: custody registers, rules, medical examinations (custody app) ---
+
+
+# The registry, the ledger and the people (accounts, facilities, ledger apps).
 _OVERSIGHT_READ = {
     Capability.VIEW_OVERVIEW,
     Capability.VIEW_FACILITY_LIST,
@@ -49,7 +57,7 @@ _REGISTRY_EDITOR = _OVERSIGHT_READ | {
     Capability.RECORD_POPULATION,
     Capability.IMPORT_REGISTRY,
 }
-MATRIX: dict[tuple[str, str], frozenset[Capability]] = {
+_REGISTRY: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.NPM, Role.MONITOR): frozenset(_REGISTRY_EDITOR),
     (OrganisationKind.NPM, Role.ANALYST): frozenset(_REGISTRY_EDITOR),
     (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset(_OVERSIGHT_READ),
@@ -64,6 +72,31 @@ MATRIX: dict[tuple[str, str], frozenset[Capability]] = {
         {Capability.VIEW_FACILITY, Capability.RECORD_POPULATION, Capability.MANAGE_API_TOKENS}
     ),
 }
+
+# Each module grants its own capabilities in its own block: (organisation kind, role) -> capabilities.
+_COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
+}
+
+_VISITS: dict[tuple[str, str], frozenset[Capability]] = {
+}
+
+_VIDEO: dict[tuple[str, str], frozenset[Capability]] = {
+}
+
+_CUSTODY: dict[tuple[str, str], frozenset[Capability]] = {
+}
+
+
+def _merge(*blocks: dict[tuple[str, str], frozenset[Capability]]) -> dict[tuple[str, str], frozenset[Capability]]:
+    merged: dict[tuple[str, str], frozenset[Capability]] = {}
+    for block in blocks:
+        for pair, granted in block.items():
+            merged[pair] = merged.get(pair, frozenset()) | granted
+    return merged
+
+
+# (organisation kind, role) -> capabilities. A pair not listed has none.
+MATRIX: dict[tuple[str, str], frozenset[Capability]] = _merge(_REGISTRY, _COMPLAINTS, _VISITS, _VIDEO, _CUSTODY)
 
 # The facility types in the Children's Rights Commissioner's mandate: wherever children are
 # held or live with a detained parent.

@@ -18,9 +18,13 @@ from ninja import NinjaAPI
 
 from accounts.api import router as tokens_router
 from accounts.auth import API_AUTH
+from complaints.api import router as complaints_router
+from custody.api import router as custody_router
 from facilities.api import router as facilities_router
 from ledger.api import router as ledger_router
 from lib.api import StrictJsonParser, error_body, install_error_handlers
+from video.api import router as video_router
+from visits.api import router as visits_router
 
 
 class CustodyWatchAPI(NinjaAPI):
@@ -90,3 +94,7 @@ install_error_handlers(api)
 api.add_router("/facilities", facilities_router, tags=["facilities"])
 api.add_router("/tokens", tokens_router, tags=["tokens"])
 api.add_router("/ledger", ledger_router, tags=["ledger"])
+api.add_router("/complaints", complaints_router, tags=["complaints"])
+api.add_router("/visits", visits_router, tags=["visits"])
+api.add_router("/video", video_router, tags=["video"])
+api.add_router("/custody", custody_router, tags=["custody"])

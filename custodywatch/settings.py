@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "accounts",
     "facilities",
     "ledger",
+    "complaints",
+    "visits",
+    "video",
+    "custody",
     # Production serving and background work (see the block "Production serving" below).
     "csp",
     "django_tasks",

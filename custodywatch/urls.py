@@ -11,6 +11,10 @@ urlpatterns = [
     # Without the slash too: a redirect would be HTML, and would drop a POST's body.
     path("api/v1", api.not_found_view),
     path("ledger/", include("ledger.urls")),
+    path("complaints/", include("complaints.urls")),
+    path("visits/", include("visits.urls")),
+    path("video/", include("video.urls")),
+    path("custody/", include("custody.urls")),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("facilities.urls")),

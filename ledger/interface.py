@@ -276,3 +276,53 @@ def _verify_one(
     if commitment(kind, salt, stored) != given:
         return Verification(VerificationStatus.DIFFERS, index, "the stored opening was rewritten")
     return Verification(VerificationStatus.MATCHES, index)
+
+
+# ---------------------------------------------------------------------------------------------
+# Proofs, for acknowledgements (terminals) and export packages (footage, evidence)
+
+
+@dataclass(frozen=True)
+class Inclusion:
+    """Entry ``index`` (its canonical bytes ``entry``) is in the tree of ``size`` entries with ``root``."""
+
+    index: int
+    size: int
+    root: bytes
+    proof: list[bytes]
+    entry: bytes
+
+
+def inclusion_at_head(*, index: int) -> Inclusion | None:
+    """Prove entry ``index`` against the log as stored now (before any checkpoint signs it).
+
+    None if the entry is not sequenced yet. A terminal checks the proof against the root the server
+    signs in its acknowledgement; the next signed, witnessed checkpoint must be consistent with it.
+    """
+    from ledger import selectors
+
+    size = selectors.log_size()
+    if not 0 <= index < size:
+        return None
+    found = selectors.entry_by_index(index)
+    if found is None:
+        return None
+    root, proof = selectors.root_and_inclusion_proof(index=index, size=size)
+    return Inclusion(index=index, size=size, root=root, proof=proof, entry=bytes(found.data))
+
+
+def proof_bundle(*, index: int) -> str | None:
+    """Entry ``index``'s offline C2SP tlog-proof against the latest published (cosigned) checkpoint,
+    or None while no published checkpoint covers it. ``custodywatch-verify`` and the browser
+    verifier check it."""
+    from ledger import publication
+
+    proven = publication.entry_proof(index=index)
+    return None if proven is None else proven.bundle
+
+
+def published_size() -> int:
+    """How many entries the latest published checkpoint covers."""
+    from ledger import publication
+
+    return publication.published_size()

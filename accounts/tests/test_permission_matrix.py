@@ -8,7 +8,6 @@ one of the values the document defines.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,9 +23,9 @@ from accounts.testing import ApiClient
 from facilities.factories import UnitFactory, UserFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
 from facilities.services import update_facility
+from lib.testing.matrix import VALUES, read_matrix
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
-VALUES = {"yes", "no", "own facility", "own organisation", "404", "—"}
 
 # Written out here, independently of accounts/permissions.py: which fixture facilities each
 # persona's mandate covers.
@@ -46,24 +45,7 @@ FACILITIES = ("colony", "other_colony", "special_school")
 PAGES_NOT_BUILT: set[str] = set()
 
 
-def parse_matrix(text: str) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The first table whose first heading is "Persona": (columns, {persona key: {column: cell}})."""
-    lines = [line.strip() for line in text.splitlines()]
-    start = next(i for i, line in enumerate(lines) if re.match(r"^\|\s*Persona\s*\|", line) and "Overview" in line)
-    header = [cell.strip() for cell in lines[start].strip("|").split("|")]
-    rows: dict[str, dict[str, str]] = {}
-    for line in lines[start + 2:]:
-        if not line.startswith("|"):
-            break
-        cells = [cell.strip() for cell in line.strip("|").split("|")]
-        assert len(cells) == len(header), f"row has {len(cells)} cells, header {len(header)}: {line}"
-        persona = re.search(r"`(\w+)`", cells[0])
-        assert persona, f"row names no persona in backticks: {cells[0]}"
-        rows[persona.group(1)] = dict(zip(header[1:], cells[1:], strict=True))
-    return header[1:], rows
-
-
-COLUMNS, MATRIX = parse_matrix(DOCUMENT.read_text(encoding="utf-8"))
+COLUMNS, MATRIX = read_matrix(DOCUMENT, first_column="Overview")
 
 
 # --- Helpers -----------------------------------------------------------------------------------

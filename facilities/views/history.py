@@ -20,7 +20,7 @@ from facilities import selectors
 from facilities.audit import attach_ledger_indices
 from facilities.models import Facility, FacilityType, PopulationSnapshot, RegistryChange, Unit, UnitKind
 from facilities.views.access import facility_or_404
-from ledger import publication
+from ledger import interface as ledger_interface
 from lib.charts import format_number
 
 HISTORY_PAGE_SIZE = 50
@@ -71,7 +71,7 @@ def facility_history(request: HttpRequest, pk: int) -> HttpResponse:
     names = {"region": regions, "operator": operators}
     entries = [_describe_change(change, names) for change in changes]
     # Changes logged below this ledger size have an offline proof in the published checkpoint.
-    published_size = publication.published_size() if any(c.ledger_index is not None for c in changes) else 0
+    published_size = ledger_interface.published_size() if any(c.ledger_index is not None for c in changes) else 0
     return render(request, "facilities/facility_history.html", {
         "facility": facility, "page": page, "entries": entries, "published_size": published_size,
         "proof_links": can(request.user, Capability.VIEW_LEDGER),

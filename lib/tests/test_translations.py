@@ -16,7 +16,8 @@ from lib.testing.po import read_po
 
 BASE = Path(settings.BASE_DIR)
 LANGUAGES = ("kk", "ru")
-SOURCE_DIRS = ("accounts", "custodywatch", "facilities", "jobs", "ledger", "lib", "templates")
+SOURCE_DIRS = ("accounts", "complaints", "custody", "custodywatch", "facilities", "jobs", "ledger", "lib", "templates",
+               "video", "visits")
 
 
 def _need_gettext() -> None:

@@ -1,0 +1,7 @@
+"""The custody part of the JSON API (mounted at /api/v1/custody/)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()

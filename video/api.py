@@ -1,0 +1,7 @@
+"""The video part of the JSON API (mounted at /api/v1/video/)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router()
