@@ -16,6 +16,27 @@ from facilities.factories import FacilityFactory, OrganisationFactory, RegionFac
 
 pytest_plugins = ["lib.testing.browser"]
 
+_DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
+
+
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, run only what can behave differently there.
+
+    The suite runs twice, on SQLite and on PostgreSQL. A test that touches no database, or is
+    marked ``sqlite_only`` (a process or file-system test whose database part the SQLite run
+    covers), proves nothing more the second time, so the PostgreSQL run skips it.
+    """
+    from django.conf import settings
+
+    if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        return
+    skip = pytest.mark.skip(reason="engine-independent: run on SQLite only")
+    for item in items:
+        uses_database = (item.get_closest_marker("django_db") is not None
+                         or bool(_DATABASE_FIXTURES & set(item.fixturenames)))
+        if item.get_closest_marker("sqlite_only") or not uses_database:
+            item.add_marker(skip)
+
 
 @dataclass
 class Personas:
