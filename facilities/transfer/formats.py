@@ -388,26 +388,48 @@ def write_csv(stream: IO[str], header: Sequence[str], rows: Iterable[Sequence[An
 
 
 def write_xlsx(stream: IO[bytes], sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> None:
-    """One worksheet per (title, header, rows); text is always a string cell, never a formula."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
+    """One worksheet per (title, header, rows); text is always a string cell, never a formula.
 
-    workbook = openpyxl.Workbook(write_only=True)
+    Written with XlsxWriter row by row (its constant-memory mode), about twice as fast as
+    openpyxl's write-only mode for the whole registry; openpyxl reads the file back on import.
+    """
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(stream, {
+        "constant_memory": True, "in_memory": True,
+        # Never turn text into something else: a formula, a number or a link.
+        "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False,
+    })
+    quoted = workbook.add_format({"quote_prefix": True})
+    day = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     for title, header, rows in sheets:
-        worksheet = workbook.create_sheet(title)
-        worksheet.append(list(header))
-        for row in rows:
-            worksheet.append([_xlsx_cell(worksheet, value, WriteOnlyCell) for value in row])
-    workbook.save(stream)
+        worksheet = workbook.add_worksheet(title)
+        for number, row in enumerate(_with_header(header, rows)):
+            for column, value in enumerate(row):
+                _xlsx_cell(worksheet, number, column, value, quoted=quoted, day=day, moment=moment)
+    workbook.close()
 
 
-def _xlsx_cell(worksheet: Any, value: Any, cell_class: Any) -> Any:
-    if isinstance(value, Decimal):
-        return value
-    if not isinstance(value, str):
-        return value
-    cell = cell_class(worksheet, value=CONTROL_CHARACTERS.sub("\ufffd", value))
-    cell.data_type = "s"  # openpyxl would make "=..." a formula and "#N/A" an error value
-    if value.startswith(FORMULA_TRIGGERS):
-        cell.quotePrefix = True
-    return cell
+def _with_header(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[Sequence[Any]]:
+    yield list(header)
+    yield from rows
+
+
+def _xlsx_cell(worksheet: Any, row: int, column: int, value: Any, *, quoted: Any, day: Any, moment: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, str):
+        text = CONTROL_CHARACTERS.sub("\ufffd", value)
+        # The apostrophe prefix shows "=..." as the text it is; the import strips it again.
+        worksheet.write_string(row, column, text, quoted if text.startswith(FORMULA_TRIGGERS) else None)
+    elif isinstance(value, bool):
+        worksheet.write_boolean(row, column, value)
+    elif isinstance(value, int | float | Decimal):
+        worksheet.write_number(row, column, value)
+    elif isinstance(value, dt.datetime):
+        worksheet.write_datetime(row, column, value.replace(tzinfo=None), moment)
+    elif isinstance(value, dt.date):
+        worksheet.write_datetime(row, column, dt.datetime.combine(value, dt.time()), day)
+    else:
+        worksheet.write_string(row, column, str(value))

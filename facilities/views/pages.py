@@ -287,8 +287,11 @@ def facility_list(request: HttpRequest) -> HttpResponse:
     form = FacilityFilterForm(request.GET or None, regions=regions, operators=operators)
     chosen, sort = form.chosen()
     results = selectors.with_occupancy(selectors.filter_facilities(facilities, chosen))
-    page = Paginator(_sorted(results, sort), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_list_row(facility) for facility in page.object_list]
+    # The filter may need the indicators' aggregates; the rows do not. So the filtered, sorted
+    # query yields only the page's ids, and the rows are read plainly by id.
+    page = Paginator(_sorted(results, sort).values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = selectors.in_order(selectors.with_occupancy(facilities), list(page.object_list))
+    rows = [_list_row(facility) for facility in shown]
     context = {"form": form, "page": page, "rows": rows, "filtered": chosen != selectors.FacilityFilter(),
                "cutoff": selectors.reporting_cutoff()}
     partial = request.htmx and not request.htmx.history_restore_request
