@@ -52,11 +52,14 @@ def commit_changes(changes: list[RegistryChange]) -> list[ledger.Recorded]:
 
 
 def attach_ledger_indices(changes: Iterable[RegistryChange]) -> None:
-    """Set each change's ``ledger_index`` from the ledger (None while it waits to be sequenced)."""
+    """Set each change's ``ledger_index`` from the ledger, and ``ledger_pending`` when its record
+    waits to be sequenced (index None but recorded) rather than missing from the ledger."""
     changes = list(changes)
     indices = ledger.indices_of(kind=ENTRY_KIND, subjects=[subject_of(c) for c in changes])
     for change in changes:
-        change.ledger_index = indices.get(subject_of(change))
+        subject = subject_of(change)
+        change.ledger_index = indices.get(subject)
+        change.ledger_pending = subject in indices and change.ledger_index is None
 
 
 def unverifiable_changes(changes: Iterable[RegistryChange]) -> list[tuple[RegistryChange, str]]:

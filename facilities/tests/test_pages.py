@@ -486,6 +486,20 @@ def test_the_history_shows_who_changed_what_from_what_to_what(client, registry):
     assert "Unit occupancy" in html
 
 
+@pytest.mark.django_db
+def test_the_history_says_a_change_is_being_written_to_the_ledger_until_it_is_sequenced(client, registry, settings):
+    personas, _ = registry
+    settings.LEDGER_SEQUENCER = "process"  # no sequencer runs: the record waits in the outbox
+    services.update_facility(facility=personas.colony, by=personas.npm_monitor, address="2 Waiting Street")
+    login(client, personas.prosecutor)
+
+    html = client.get(reverse("facilities:history", args=[personas.colony.pk])).content.decode()
+
+    newest = html.split('class="change-ledger')[1].split("</p>")[0]
+    assert "Being written to the ledger" in newest
+    assert "Not recorded in the ledger" not in html
+
+
 @pytest.fixture
 def ledger_keys(settings, tmp_path, monkeypatch):
     """A private signing key directory and no witnesses, so a checkpoint can be signed and published."""
