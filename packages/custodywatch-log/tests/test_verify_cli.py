@@ -174,3 +174,32 @@ def test_the_verifier_imports_no_django(tiled_log):
         assert result.returncode == 0, result.stdout + result.stderr
         assert "custodywatch_log.verify" in result.stderr
         assert " django" not in result.stderr
+
+
+def test_proof_with_an_opening_shows_the_record_and_refuses_a_changed_one(tmp_path, capsys, log_signer):
+    from custodywatch_log.entries import Opening, canonical_record, commitment, encode_public_entry
+
+    record = canonical_record({"facility": "LA-155/1", "total": 412})
+    salt = bytes(range(32))
+    entry = encode_public_entry("registry:change", {
+        "time": "2026-11-30T10Z", "commitment": commitment("registry:change", salt, record)})
+    entries = [*make_entries(7), entry]
+    tree = MerkleTree.from_entries(entries)
+    body = Checkpoint(log_signer.name, len(entries), tree.root()).format()
+    note = body + "\n" + log_signer.signature_line(body)
+    bundle = tmp_path / "entry.tlog-proof"
+    bundle.write_text(ProofBundle.build(7, tree.inclusion_proof(7), note, entry=entry).format())
+    opening = tmp_path / "entry.opening.json"
+    opening.write_text(Opening(kind="registry:change", salt=salt, record=record, index=7).format())
+
+    status, out = run(["proof", str(bundle), "--log-key", log_signer.vkey, "--opening", str(opening)], capsys)
+    assert status == 0, out
+    assert "opens its commitment" in out
+    assert '"total": 412' in out
+
+    changed = canonical_record({"facility": "LA-155/1", "total": 12})
+    opening.write_text(Opening(kind="registry:change", salt=salt, record=changed, index=7).format())
+    status, out = run(["proof", str(bundle), "--log-key", log_signer.vkey, "--opening", str(opening)], capsys)
+    assert status == 1
+    assert "does not match the entry's commitment" in out
+    assert "Traceback" not in out

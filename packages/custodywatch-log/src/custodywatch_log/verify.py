@@ -361,6 +361,28 @@ def cmd_proof(args: argparse.Namespace, out: Outcome) -> None:
         f"entry {verified.bundle.index} ({verified.leaf_source}, leaf hash {verified.leaf_hash.hex()}) is in "
         f"checkpoint {cp.origin} of size {cp.size}; {verified.quorum.explain()}"
     )
+    if args.opening:
+        _check_opening(args.opening, verified, entry if entry is not None else verified.bundle.extra, out)
+
+
+def _check_opening(source: str, verified: Any, entry: bytes | None, out: Outcome) -> None:
+    """Check that an opening (record + salt) opens the commitment of the entry the bundle proved."""
+    from custodywatch_log.entries import EntryShapeError, Opening, OpeningError, verify_opening
+
+    try:
+        opening = Opening.parse(_read_source(source))
+        if entry is None:
+            raise OpeningError("the bundle carries no entry (extra line) to open; give it with --entry-file")
+        if opening.index is not None and opening.index != verified.bundle.index:
+            raise OpeningError(
+                f"the opening is for entry {opening.index}, the bundle proves entry {verified.bundle.index}")
+        record = verify_opening(entry, opening)
+    except (OpeningError, EntryShapeError) as e:
+        raise Failed(f"opening {source}: {e}") from None
+    out.data["record"] = record
+    out.data["kind"] = opening.kind
+    out.lines.append(f"the opening {source} opens its commitment: a {opening.kind} record "
+                     + json.dumps(record, sort_keys=True, ensure_ascii=False))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -407,6 +429,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", help="the .tlog-proof file (or - for stdin)")
     p.add_argument("--entry-file", metavar="FILE", help="the entry, if not taken from the bundle's extra line")
     p.add_argument("--entry-hash", metavar="HEX", help="the entry's RFC 9162 leaf hash, hex")
+    p.add_argument("--opening", metavar="FILE", help="the entry's .opening.json: check it opens the commitment")
     p.set_defaults(func=cmd_proof)
     return parser
 
