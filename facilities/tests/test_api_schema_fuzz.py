@@ -21,7 +21,7 @@ from lib.testing.schema_strategies import from_schema
 pytestmark = pytest.mark.django_db
 
 fuzz = settings(
-    max_examples=100, deadline=None, database=None,
+    max_examples=60, deadline=None, database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 import re
-from io import StringIO
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
 from accounts.models import User
+from facilities.demo.loader import load_demo_country
 from facilities.models import Facility, FacilityType, LegalStatus
 
 TODAY = dt.date(2026, 11, 22)
@@ -26,9 +25,10 @@ LIST_COUNT = re.compile(r'class="result-count" data-count="(\d+)"')
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo country, loaded once for the module and rolled back afterwards."""
+    """The demo country (a year of monthly counts: the overview reads the latest), loaded once for
+    the module and rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo_country", today=TODAY, stdout=StringIO())
+        assert load_demo_country(today=TODAY, months=12).outcome == "loaded"
         yield
         transaction.set_rollback(True)
 
