@@ -28,7 +28,6 @@ PATH = "/api/v1/complaints/terminal/packet"
 def setup_main() -> None:
     database_url, keys = sys.argv[1], json.loads(sys.argv[2])
     os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.test_settings")
     import django
 
     django.setup()
@@ -66,13 +65,15 @@ class Server:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    # The test settings (inline sequencing, one worker) unless told otherwise (the benchmark).
+    extra: dict[str, str] = field(default_factory=lambda: {"DJANGO_SETTINGS_MODULE": "custodywatch.test_settings",
+                                                           "WEB_CONCURRENCY": "1"})
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "PYTEST_XDIST_WORKER")}
-        env.update(DATABASE_URL=self.database_url, DJANGO_SETTINGS_MODULE="custodywatch.test_settings",
-                   LEDGER_KEY_DIR=str(self.key_dir), PYTHONPATH=str(ROOT), ALLOWED_HOSTS="127.0.0.1",
-                   GUNICORN_BIND=f"127.0.0.1:{self.port}", WEB_CONCURRENCY="1", GUNICORN_ACCESS_LOG=os.devnull,
-                   LOG_LEVEL="WARNING")
+        env.update(DATABASE_URL=self.database_url, LEDGER_KEY_DIR=str(self.key_dir), PYTHONPATH=str(ROOT),
+                   ALLOWED_HOSTS="127.0.0.1", GUNICORN_BIND=f"127.0.0.1:{self.port}", GUNICORN_ACCESS_LOG=os.devnull,
+                   LOG_LEVEL="WARNING", **self.extra)
         return env
 
     def setup(self, keys: list[dict]) -> list[dict]:
