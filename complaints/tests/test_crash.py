@@ -55,7 +55,9 @@ def test_a_killed_server_loses_no_acknowledged_complaint_and_stores_none_twice(t
     for thread in threads:
         thread.start()
     try:
+        deadline = time.monotonic() + 120
         while len(acked) < 100:
+            assert time.monotonic() < deadline, (tmp_path / "server.log").read_text()[-3000:]
             time.sleep(0.01)
         server.kill()  # mid-stream: requests in flight, some committed but not answered
         before = list(acked)
