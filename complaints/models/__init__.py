@@ -8,6 +8,18 @@ handling (replies, notes, assignment history) lives in ``handling``.
 from __future__ import annotations
 
 from complaints.models.complaint import Channel, Complaint, ComplaintStatus, Priority
+from complaints.models.handling import (
+    Alert,
+    AlertKind,
+    Category,
+    ComplaintEvent,
+    EventKind,
+    Handling,
+    OrganisationKey,
+    RejectionReason,
+    Statement,
+    StatementKind,
+)
 from complaints.models.terminal import (
     AlarmKind,
     LookupAttempt,
@@ -20,6 +32,16 @@ from complaints.models.terminal import (
 )
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "Category",
+    "ComplaintEvent",
+    "EventKind",
+    "Handling",
+    "OrganisationKey",
+    "RejectionReason",
+    "Statement",
+    "StatementKind",
     "AlarmKind",
     "Channel",
     "Complaint",
