@@ -88,22 +88,27 @@ def test_spaces_and_dashes_anywhere_are_tolerated(receipt, separators):
 @given(st.text(max_size=60))
 @settings(max_examples=200, deadline=None)
 def test_any_text_is_either_a_receipt_or_a_precise_error(text):
+    outcome: Receipt | ReceiptError
     try:
-        receipt = parse(text)
+        outcome = parse(text)
     except ReceiptError as error:
-        assert error.reason in {"empty", "character", "length", "check"}
-        assert str(error)
+        outcome = error
+    if isinstance(outcome, ReceiptError):
+        assert outcome.reason in {"empty", "character", "length", "check"}
+        assert str(outcome)
     else:
-        assert parse(receipt.digits) == receipt
+        assert parse(outcome.digits) == outcome
 
 
 def test_the_secret_is_not_in_the_representation():
     receipt = Receipt("12345678", "901234567890")
-    assert "901234567890" not in repr(receipt) and "901234567890" not in str(receipt)
+    assert "901234567890" not in repr(receipt)
+    assert "901234567890" not in str(receipt)
 
 
 def test_derivation_uses_owasp_argon2id_and_separates_token_and_identity():
-    assert receipts.ARGON2_MEMORY_KIB >= 19 * 1024 and receipts.ARGON2_TIME_COST >= 2
+    assert receipts.ARGON2_MEMORY_KIB >= 19 * 1024
+    assert receipts.ARGON2_TIME_COST >= 2
     salt = bytes(range(16))
     first = derive("901234567890", salt)
     assert len(first.lookup_token) == 32
