@@ -1,0 +1,35 @@
+"""The complaint module's models, one module per concept.
+
+``complaint`` (the sealed complaint and its routing metadata), ``terminal`` (registered
+terminals, routing lists, suppression alarms and the intake's durable state). The officers'
+handling (replies, notes, assignment history) lives in ``handling``.
+"""
+
+from __future__ import annotations
+
+from complaints.models.complaint import Channel, Complaint, ComplaintStatus, Priority
+from complaints.models.terminal import (
+    AlarmKind,
+    LookupAttempt,
+    PacketChunk,
+    RecordKind,
+    RoutingList,
+    Terminal,
+    TerminalAlarm,
+    TerminalRecord,
+)
+
+__all__ = [
+    "AlarmKind",
+    "Channel",
+    "Complaint",
+    "ComplaintStatus",
+    "LookupAttempt",
+    "PacketChunk",
+    "Priority",
+    "RecordKind",
+    "RoutingList",
+    "Terminal",
+    "TerminalAlarm",
+    "TerminalRecord",
+]
