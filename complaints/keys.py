@@ -67,7 +67,8 @@ def unlock_seconds() -> int:
 
 def _check_passphrase(passphrase: Any) -> str:
     if not isinstance(passphrase, str) or len(passphrase) < MIN_PASSPHRASE:
-        raise KeyRefused({"passphrase": _("The passphrase must have at least %(n)d characters.") % {"n": MIN_PASSPHRASE}})
+        message = _("The passphrase must have at least %(n)d characters.") % {"n": MIN_PASSPHRASE}
+        raise KeyRefused({"passphrase": message})
     if len(passphrase) > 1024 or "\x00" in passphrase:
         raise KeyRefused({"passphrase": _("The passphrase is too long or holds a NUL character.")})
     return passphrase

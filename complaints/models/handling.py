@@ -88,6 +88,9 @@ class Handling(models.Model):
     class Meta:
         indexes = [models.Index(fields=["category"], name="handling_category")]
 
+    def __str__(self) -> str:
+        return f"handling of {self.complaint_id}"
+
 
 class StatementKind(models.TextChoices):
     REPLY = "reply", _("Reply to the complainant")
@@ -115,6 +118,9 @@ class Statement(models.Model):
             models.CheckConstraint(condition=Q(sealed_sha256__regex=r"^[0-9a-f]{64}$"), name="statement_sha256_hex"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk} on {self.complaint_id}"
+
 
 class EventKind(models.TextChoices):
     OPENED = "complaint:opened", _("Opened (decrypted)")
@@ -129,6 +135,12 @@ class EventKind(models.TextChoices):
     KEY_CREATED = "complaint:key:created", _("Organisation key created")
     KEY_ROTATED = "complaint:key:rotated", _("Organisation key rotated")
     KEY_UNLOCKED = "complaint:key:unlocked", _("Organisation key unlocked")
+
+
+def _status_label(value: str) -> str:
+    from complaints.models.complaint import ComplaintStatus
+
+    return str(ComplaintStatus(value).label) if value in ComplaintStatus.values else value
 
 
 # The events that read content: committed to the ledger as access entries.
@@ -147,7 +159,9 @@ class ComplaintEvent(models.Model):
     organisation = models.ForeignKey(
         "accounts.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=40, choices=EventKind.choices)
     at = models.DateTimeField(db_index=True)
     from_status = models.CharField(max_length=32, blank=True, default="")
@@ -156,6 +170,17 @@ class ComplaintEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
+
+    @property
+    def from_label(self) -> str:
+        return _status_label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return _status_label(self.to_status)
 
 
 class AlertKind(models.TextChoices):
@@ -174,7 +199,9 @@ class Alert(models.Model):
     alarm = models.ForeignKey(
         "complaints.TerminalAlarm", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
-    facility = models.ForeignKey("facilities.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    facility = models.ForeignKey(
+        "facilities.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     level = models.PositiveSmallIntegerField(default=1)
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -191,3 +218,6 @@ class Alert(models.Model):
                 fields=["recipient", "alarm"], condition=Q(alarm__isnull=False), name="one_alert_per_alarm",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} alert to {self.recipient_id}"

@@ -220,19 +220,17 @@ def organisation_recipients(complaint: Complaint) -> list[str]:
 @transaction.atomic
 def _statement(*, complaint: Complaint, by: Any, kind: str, text: str) -> Statement:
     complaint = _locked(complaint, by)
-    text = sealing.clean_text(text)
     now = timezone.now()
+    document = sealing.statement_document(kind=kind, text=text, by_organisation=by.organisation.code, sent_at=now)
     recipients = organisation_recipients(complaint)
     if kind == StatementKind.REPLY:
         if not complaint.reply_recipient:
             raise ValidationError({"text": _("This complaint has no receipt, so a reply cannot reach the "
                                              "complainant here; write to them and add an internal note.")})
         recipients.insert(0, complaint.reply_recipient)
-    document = {"v": 1, "kind": kind, "text": text, "by_organisation": by.organisation.code,
-                "sent_at": now.isoformat()}
-    sealed = sealing.seal(document, recipients)
+    sealed = sealing.seal_json(document, recipients)
     statement = Statement.objects.create(
-        complaint=complaint, kind=kind, sealed=sealed, sealed_sha256=sealing.sha256(sealed), author=by,
+        complaint=complaint, kind=kind, sealed=sealed.ciphertext, sealed_sha256=sealed.sha256, author=by,
         organisation=by.organisation, created_at=now,
     )
     record_event(kind=EventKind.REPLY_SENT if kind == StatementKind.REPLY else EventKind.NOTE_ADDED,
