@@ -68,7 +68,7 @@ def register_complaint(
     """Seal and store a complaint received by letter or on a visit; raises ValidationError naming the field."""
     from complaints import keys
 
-    if not can(by, Capability.REGISTER_COMPLAINTS):
+    if not can(by, Capability.REGISTER_COMPLAINTS) or by.organisation_id is None:
         raise PermissionDenied
     _facility_in_mandate(by, facility)
     if channel not in REGISTERED_CHANNELS:

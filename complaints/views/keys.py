@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import Capability, require
 from complaints import keys
 from complaints.forms import UnlockForm
+from complaints.views.workspace import require_handler
 
 
 def _next(request: HttpRequest) -> str:
@@ -27,7 +27,7 @@ def _next(request: HttpRequest) -> str:
 @never_cache
 @login_required
 def unlock(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.HANDLE_COMPLAINTS)
+    require_handler(request.user)
     form = UnlockForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

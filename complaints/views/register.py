@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
@@ -19,6 +19,8 @@ from facilities.selectors import facilities_for
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.REGISTER_COMPLAINTS)
+    if request.user.organisation_id is None:
+        raise PermissionDenied
     facilities = facilities_for(request.user).order_by("sort_key")
     choices = [(str(f.pk), f"{f.code} · {f.name}") for f in facilities]
     language = (get_language() or "ru")[:2]

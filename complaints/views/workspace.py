@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,8 +31,16 @@ from facilities.models import Facility, Region
 PAGE_SIZE = 50
 
 
+def require_handler(user: Any) -> None:
+    """Refuse (403) anyone who may not handle complaints, or belongs to no organisation that could
+    receive them (a superuser is for administration: no key, no complaints)."""
+    require(user, Capability.HANDLE_COMPLAINTS)
+    if user.organisation_id is None:
+        raise PermissionDenied
+
+
 def complaint_or_404(request: HttpRequest, pk: Any) -> Complaint:
-    require(request.user, Capability.HANDLE_COMPLAINTS)
+    require_handler(request.user)
     try:
         return selectors.complaint_for(request.user, pk)
     except (Complaint.DoesNotExist, ValidationError, ValueError):
@@ -47,7 +55,7 @@ def _errors(error: ValidationError) -> list[str]:
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.HANDLE_COMPLAINTS)
+    require_handler(request.user)
     mine = selectors.complaints_for(request.user)
     facilities = Facility.objects.filter(pk__in=mine.values("facility")).order_by("sort_key")
     regions = Region.objects.filter(facilities__in=facilities).distinct().order_by("code")
