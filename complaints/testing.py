@@ -1,17 +1,28 @@
 """Test helpers for the workspace: organisation keys, sealed complaints, an unlocked session.
 
-scrypt makes every passphrase encryption and decryption cost about a second, so the encrypted
-identities are made once per process and reused; tests that are not about unlocking put the
-identities in the session the way ``keys.unlock`` does (``unlock_client``), without scrypt.
+The product encrypts an organisation's identity with ``pyrage.passphrase`` (age's scrypt
+recipient at age's own work factor, 2**18: about a second per encryption or decryption here).
+Tests store identities written by ``low_cost_passphrase_encrypt`` instead: the same age scrypt
+stanza and payload (age-encryption.org/v1), with work factor 2**10, which ``pyrage.passphrase.decrypt``
+opens the same way in milliseconds. ``unlock_client`` puts identities in a session exactly as
+``keys.unlock`` does, for tests that are not about unlocking.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 from functools import lru_cache
 from typing import Any
 
 import pyrage
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
@@ -24,10 +35,32 @@ from custodywatch_terminal import sealing as terminal_sealing
 PASSPHRASE = "test passphrase for sealed complaints"  # noqa: S105 (tests only)
 
 
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def low_cost_passphrase_encrypt(plaintext: bytes, passphrase: str, *, log_n: int = 10) -> bytes:
+    """An age file (v1) with one scrypt stanza of work factor 2**log_n, for plaintexts up to 64 KiB."""
+    if len(plaintext) > 64 * 1024:
+        raise ValueError("one STREAM chunk only")
+    file_key, salt = secrets.token_bytes(16), secrets.token_bytes(16)
+    wrap = Scrypt(salt=b"age-encryption.org/v1/scrypt" + salt, length=32, n=2**log_n, r=8, p=1).derive(
+        passphrase.encode("utf-8"))
+    body = ChaCha20Poly1305(wrap).encrypt(b"\x00" * 12, file_key, None)
+    header = f"age-encryption.org/v1\n-> scrypt {_b64(salt)} {log_n}\n{_b64(body)}\n---".encode("ascii")
+    mac = hmac.new(HKDF(hashes.SHA256(), 32, salt=b"", info=b"header").derive(file_key), header,
+                   hashlib.sha256).digest()
+    nonce = secrets.token_bytes(16)
+    payload_key = HKDF(hashes.SHA256(), 32, salt=nonce, info=b"payload").derive(file_key)
+    # One final chunk: an 11-byte counter of zero and the last-chunk flag.
+    chunk = ChaCha20Poly1305(payload_key).encrypt(b"\x00" * 11 + b"\x01", plaintext, None)
+    return header + b" " + _b64(mac).encode("ascii") + b"\n" + nonce + chunk
+
+
 @lru_cache(maxsize=16)
 def _material(slot: int) -> tuple[str, bytes]:
     identity = pyrage.x25519.Identity.generate()
-    return str(identity), pyrage.passphrase.encrypt(str(identity).encode("ascii"), PASSPHRASE)
+    return str(identity), low_cost_passphrase_encrypt(str(identity).encode("ascii"), PASSPHRASE)
 
 
 def install_key(organisation: Any, *, slot: int | None = None, retired: bool = False) -> tuple[OrganisationKey, Any]:

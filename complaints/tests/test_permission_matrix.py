@@ -254,7 +254,8 @@ def check_facility_counts(world: World, cell: str) -> None:
     own = client.get(reverse("complaints:facility-counts", args=[colony.pk]))
     elsewhere = client.get(reverse("complaints:facility-counts", args=[other.pk]))
     if cell == "own facility":
-        assert own.status_code == 200 and world.user.facility == colony
+        assert own.status_code == 200
+        assert world.user.facility == colony
         assert "fewer than 5" in text_of(own)
         assert_no_content(own)
         assert str(world.own.pk) not in text_of(own)
