@@ -20,6 +20,7 @@ from complaints.models.handling import (
     Statement,
     StatementKind,
 )
+from complaints.models.message import ComplaintMessage
 from complaints.models.terminal import (
     AlarmKind,
     LookupAttempt,
@@ -39,6 +40,7 @@ __all__ = [
     "Channel",
     "Complaint",
     "ComplaintEvent",
+    "ComplaintMessage",
     "ComplaintStatus",
     "EventKind",
     "Handling",
