@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pyrage
 import pytest
-from custodywatch_terminal import receipts
-from custodywatch_terminal.sealing import parse_plaintext
 from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +11,8 @@ from hypothesis import strategies as st
 from complaints.models import Channel, ComplaintEvent, ComplaintStatus, EventKind, Statement
 from complaints.services import handling, registration, sealing
 from complaints.services.events import subject_of
+from custodywatch_terminal import receipts
+from custodywatch_terminal.sealing import parse_plaintext
 from ledger import interface as ledger
 
 pytestmark = pytest.mark.django_db
