@@ -89,3 +89,20 @@ def test_every_inbox_figure_equals_the_list_it_links_to(workspace):
     page = client.get(reverse("complaints:statistics")).content.decode()
     for figure in figures:
         assert f'data-figure="{figure["count"]}"' in page
+
+
+def test_the_national_overview_shows_the_inbox_figures_linking_to_their_lists(workspace):
+    for _i in range(2):
+        make_complaint(facility=workspace.personas.colony, recipients=[workspace.npm], category="torture")
+    client = Client()
+    client.force_login(workspace.personas.npm_monitor)
+    page = client.get(reverse("facilities:overview")).content.decode()
+    found = re.findall(r'<a class="stat" href="([^"]+)" data-complaint-figure="(\d+)"', page)
+    assert len(found) == 4
+    for href, count in found:
+        listed = client.get(href.replace("&amp;", "&")).content.decode()
+        assert re.search(r'data-count="(\d+)"', listed).group(1) == count
+    assert ("/complaints/?open=on", "2") in found
+    # Someone who handles no complaints sees no complaint figure on the overview.
+    client.force_login(workspace.personas.pmc_member)
+    assert "data-complaint-figure" not in client.get(reverse("facilities:overview")).content.decode()
