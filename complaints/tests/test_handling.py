@@ -163,7 +163,7 @@ def test_a_registered_letter_is_sealed_like_a_terminal_complaint_and_gets_a_work
     assert complaint.channel == Channel.LETTER
     assert complaint.priority == "urgent"  # torture
     assert set(complaint.recipients.values_list("kind", flat=True)) == {"npm", "prosecutor"}
-    assert b"beat" not in bytes(complaint.sealed)
+    assert b"beat me on" not in bytes(complaint.sealed)
     document = parse_plaintext(pyrage.decrypt(bytes(complaint.sealed), [workspace.prosecutor_identity]))
     assert (document.text, document.name, document.language) == ("They beat me on 2 May.", "Aigul S.", "kk")
     code = receipts.parse(registered.receipt_code)
