@@ -137,3 +137,17 @@ def test_an_unlock_expires_by_itself(workspace, settings, time_machine):
     assert "Soon locked" in client.get(url).content.decode()
     time_machine.move_to("2026-12-01 09:02Z", tick=False)
     assert "Soon locked" not in client.get(url).content.decode()
+
+
+def test_wrong_passphrases_are_logged_and_a_few_in_a_row_stop_further_guesses(workspace, settings):
+    settings.COMPLAINT_UNLOCK_FAILURE_LIMIT = 2
+    client = Client()
+    client.force_login(workspace.personas.npm_monitor)
+    for _i in range(2):
+        wrong = client.post(reverse("complaints:unlock"), {"passphrase": "a wrong guess of a passphrase"})
+        assert wrong.status_code == 400
+    assert ComplaintEvent.objects.filter(kind=EventKind.KEY_UNLOCK_FAILED).count() == 2
+    refused = client.post(reverse("complaints:unlock"), {"passphrase": PASSPHRASE})
+    assert refused.status_code == 400
+    assert "Too many wrong passphrases" in refused.content.decode()
+    assert keys.COOKIE not in client.cookies
