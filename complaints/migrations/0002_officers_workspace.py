@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 ('level', models.PositiveSmallIntegerField(default=1)),
                 ('created_at', models.DateTimeField()),
                 ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('alarm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='complaints.terminalalarm')),
+                ('alarm', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='alerts', to='complaints.terminalalarm')),
                 ('complaint', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='alerts', to='complaints.complaint')),
                 ('facility', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='facilities.facility')),
                 ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complaint_alerts', to=settings.AUTH_USER_MODEL)),

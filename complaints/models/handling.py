@@ -197,8 +197,9 @@ class Alert(models.Model):
     complaint = models.ForeignKey(
         "complaints.Complaint", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
     )
+    # An alert about an alarm goes with it (alarms are resolved, not deleted, in the product).
     alarm = models.ForeignKey(
-        "complaints.TerminalAlarm", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+        "complaints.TerminalAlarm", null=True, blank=True, on_delete=models.CASCADE, related_name="alerts"
     )
     facility = models.ForeignKey(
         "facilities.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
