@@ -14,6 +14,7 @@ urlpatterns: list = [
     path("alerts/read/", figures.alerts_read, name="alerts-read"),
     path("<uuid:pk>/", workspace.detail, name="detail"),
     path("<uuid:pk>/identity/", workspace.show_identity, name="identity"),
+    path("<uuid:pk>/voice/", workspace.voice, name="voice"),
     path("<uuid:pk>/status/", workspace.change_status, name="status"),
     path("<uuid:pk>/assign/", workspace.assign, name="assign"),
     path("<uuid:pk>/reply/", workspace.reply, name="reply"),

@@ -76,10 +76,10 @@ def install_key(organisation: Any, *, slot: int | None = None, retired: bool = F
 
 def seal_document(*, public_keys: list[str], category: str = "conditions", text: str = "The cell is cold.",
                   name: str | None = None, minor: bool = False, urgent_danger: bool = False,
-                  language: str = "ru") -> terminal_sealing.Sealed:
+                  language: str = "ru", voice: bytes | None = None) -> terminal_sealing.Sealed:
     document = terminal_sealing.Complaint(
         category=category, text=text, filed_at=timezone.now(), language=language, anonymous=name is None,
-        name=name, minor=minor, urgent_danger=urgent_danger,
+        name=name, minor=minor, urgent_danger=urgent_danger, voice=voice,
     )
     return terminal_sealing.seal(document, public_keys)
 
@@ -87,12 +87,13 @@ def seal_document(*, public_keys: list[str], category: str = "conditions", text:
 def make_complaint(
     *, facility: Any, recipients: list[Any], category: str = "conditions", text: str = "The cell is cold.",
     name: str | None = None, received_at: dt.datetime | None = None, with_receipt: bool = False,
-    channel: str = Channel.LETTER, urgent_danger: bool = False,
+    channel: str = Channel.LETTER, urgent_danger: bool = False, voice: bytes | None = None,
 ) -> tuple[Complaint, str]:
     """A complaint sealed as a terminal seals it to the recipients' active keys; returns it and,
     with ``with_receipt``, the receipt's secret digits (to derive the reply identity)."""
     public = list(keys.active_public_keys(recipients).values())
-    sealed = seal_document(public_keys=public, category=category, text=text, name=name, urgent_danger=urgent_danger)
+    sealed = seal_document(public_keys=public, category=category, text=text, name=name, urgent_danger=urgent_danger,
+                           voice=voice)
     received_at = received_at or timezone.now()
     priority = Priority.URGENT if category == "torture" or urgent_danger else Priority.STANDARD
     complaint = Complaint(

@@ -135,6 +135,19 @@ def open_complaint(*, complaint: Complaint, by: Any, identities: Sequence[Any]) 
 
 
 @transaction.atomic
+def voice_recording(*, complaint: Complaint, by: Any, identities: Sequence[Any]) -> bytes:
+    """The complaint's voice recording, decrypted for this request; logged as an access."""
+    import base64
+
+    complaint = complaint_for(by, complaint.pk)
+    document = sealing.open_sealed(complaint.sealed, identities)
+    if not document.get("voice"):
+        raise ValidationError({"voice": _("This complaint has no voice recording.")})
+    record_event(kind=EventKind.OPENED, complaint=complaint, actor=by, detail={"voice": True})
+    return base64.b64decode(document["voice"])
+
+
+@transaction.atomic
 def show_identity(*, complaint: Complaint, by: Any, identities: Sequence[Any]) -> str:
     """The named complainant's name, for the officer who asked; the viewing is logged."""
     complaint = complaint_for(by, complaint.pk)

@@ -146,3 +146,32 @@ def test_any_inbox_query_answers_200(workspace, query):
     client = Client()
     client.force_login(workspace.personas.npm_monitor)
     assert client.get(reverse("complaints:inbox"), query).status_code == 200
+
+
+def test_a_voice_recording_plays_only_when_unlocked_and_each_playing_is_logged(workspace):
+    recording = b"OggS" + bytes(range(256)) * 8
+    complaint, _ = make_complaint(facility=workspace.personas.colony, recipients=[workspace.npm], text="",
+                                  voice=recording)
+    url = reverse("complaints:voice", args=[complaint.pk])
+    locked = Client()
+    locked.force_login(workspace.personas.npm_monitor)
+    assert locked.get(url).status_code == 404
+    client = unlock_client(Client(), workspace.personas.npm_monitor, [workspace.npm_identity])
+    assert 'data-voice' in client.get(reverse("complaints:detail", args=[complaint.pk])).content.decode()
+    played = client.get(url)
+    assert (played.status_code, played["Content-Type"], played["Cache-Control"]) == (200, "audio/ogg", "no-store")
+    assert played.content == recording
+    assert ComplaintEvent.objects.filter(kind=EventKind.OPENED, detail__voice=True).count() == 1
+    other = unlock_client(Client(), workspace.personas.prosecutor, [workspace.prosecutor_identity])
+    assert other.get(url).status_code == 404
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(passphrase=st.text(max_size=1100))
+def test_any_passphrase_typed_is_refused_with_a_message_never_a_500(workspace, passphrase):
+    ComplaintEvent.objects.filter(kind=EventKind.KEY_UNLOCK_FAILED).delete()
+    client = Client()
+    client.force_login(workspace.personas.npm_monitor)
+    response = client.post(reverse("complaints:unlock"), {"passphrase": passphrase})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()

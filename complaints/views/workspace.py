@@ -133,6 +133,32 @@ def show_identity(request: HttpRequest, pk: Any) -> HttpResponse:
     return render_detail(request, complaint, identity=name)
 
 
+def _audio_type(data: bytes) -> str:
+    if data.startswith(b"OggS"):
+        return "audio/ogg"
+    if data.startswith(b"\x1aE\xdf\xa3"):
+        return "audio/webm"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    return "application/octet-stream"
+
+
+@login_required
+def voice(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The voice recording, decrypted in the request and never cached; each playing is logged."""
+    complaint = complaint_or_404(request, pk)
+    try:
+        data = handling.voice_recording(complaint=complaint, by=request.user,
+                                        identities=keys.unlocked_identities(request))
+    except (CannotOpen, ValidationError):
+        raise Http404(_("No voice recording can be opened here.")) from None
+    response = HttpResponse(data, content_type=_audio_type(data))
+    response["Cache-Control"] = "no-store"
+    if response["Content-Type"] == "application/octet-stream":
+        response["Content-Disposition"] = "attachment"
+    return response
+
+
 @login_required
 @require_POST
 def change_status(request: HttpRequest, pk: Any) -> HttpResponse:
