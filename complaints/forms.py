@@ -6,12 +6,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Channel, ComplaintStatus, Priority, RejectionReason
+from complaints.models.handling import ReprisalRisk
 from complaints.selectors import InboxFilter
 from complaints.services.sealing import MAX_NAME, MAX_TEXT
 
-REPRISAL_CHOICES = [
-    ("unknown", _("Not known")), ("none", _("None")), ("some", _("Some")), ("high", _("High")),
-]
 LANGUAGE_CHOICES = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
 
 
@@ -80,7 +78,7 @@ class RegisterForm(forms.Form):
     minor = forms.BooleanField(label=_("The complainant is a minor"), required=False)
     private_visit = forms.BooleanField(label=_("Asks for a private visit by a monitor"), required=False)
     urgent_danger = forms.BooleanField(label=_("In urgent danger"), required=False)
-    reprisal_risk = forms.ChoiceField(label=_("Risk of reprisals"), choices=REPRISAL_CHOICES)
+    reprisal_risk = forms.ChoiceField(label=_("Risk of reprisals"), choices=ReprisalRisk.choices)
     language = forms.ChoiceField(label=_("Language of the complaint"), choices=LANGUAGE_CHOICES)
     with_receipt = forms.BooleanField(label=_("Make a receipt code for the complainant"), required=False)
 

@@ -30,6 +30,15 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class ReprisalRisk(models.TextChoices):
+    """The complainant's own answer about the risk of reprisals (sealed; shown once decrypted)."""
+
+    UNKNOWN = "unknown", _("Not known")
+    NONE = "none", _("None")
+    SOME = "some", _("Some")
+    HIGH = "high", _("High")
+
+
 class RejectionReason(models.TextChoices):
     OUTSIDE_MANDATE = "outside_mandate", _("Outside the body's mandate")
     DUPLICATE = "duplicate", _("Duplicate of another complaint")

@@ -106,6 +106,23 @@ class Opened:
         value = self.document.get("category")
         return value if value in Category.values else Category.OTHER
 
+    @property
+    def filed_at(self) -> Any:
+        """When the complainant filed it (the terminal's clock), or None if unreadable."""
+        import datetime as dt
+
+        try:
+            return dt.datetime.fromisoformat(str(self.document.get("filed_at")))
+        except ValueError:
+            return None
+
+    @property
+    def reprisal_risk(self) -> str:
+        from complaints.models.handling import ReprisalRisk
+
+        value = self.document.get("reprisal_risk")
+        return str(ReprisalRisk(value).label if value in ReprisalRisk.values else ReprisalRisk.UNKNOWN.label)
+
 
 @transaction.atomic
 def open_complaint(*, complaint: Complaint, by: Any, identities: Sequence[Any]) -> Opened:
