@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from complaints.models import Channel, ComplaintEvent, ComplaintStatus, EventKind, Statement
+from complaints.models import Channel, Complaint, ComplaintEvent, ComplaintStatus, EventKind, Statement
 from complaints.services import handling, registration, sealing
 from complaints.services.events import subject_of
 from custodywatch_terminal import receipts
@@ -188,3 +188,15 @@ def test_registration_refuses_a_facility_outside_the_mandate_and_bad_fields(work
         with pytest.raises(ValidationError):
             registration.register_complaint(by=officer, facility=workspace.personas.colony, **fields)
     assert not ComplaintEvent.objects.exists()
+
+
+def test_the_demo_complaints_are_sealed_to_the_routed_bodies_and_load_once(workspace):
+    from complaints.demo import load_demo_complaints
+
+    result = load_demo_complaints(count=8)
+    assert result == type(result)(keys_made=0, complaints=8)  # the bodies' keys are kept
+    for complaint in Complaint.objects.prefetch_related("recipients"):
+        kinds = {o.kind for o in complaint.recipients.all()}
+        assert "npm" in kinds
+        assert sealing.open_sealed(complaint.sealed, [workspace.npm_identity])["v"] == 1
+    assert load_demo_complaints(count=8).complaints == 0
