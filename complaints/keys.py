@@ -242,10 +242,10 @@ def unlock(request: HttpRequest, *, passphrase: str) -> Unlocked:
     keys = list(OrganisationKey.objects.filter(organisation_id=user.organisation_id).order_by("-created_at"))
     if user.organisation_id is None or not keys:
         raise KeyRefused({"passphrase": _("Your organisation has no key for sealed complaints.")})
-    opened = dict(_session_identities(request))
-    for key in keys:
-        if key.public_key in opened:
-            continue
+    already = _session_identities(request)
+    opened = dict(already)
+    locked = [key for key in keys if key.public_key not in opened]
+    for key in locked:
         try:
             secret = pyrage.passphrase.decrypt(bytes(key.encrypted_identity), passphrase).decode("ascii")
         except pyrage.DecryptError:
@@ -253,7 +253,7 @@ def unlock(request: HttpRequest, *, passphrase: str) -> Unlocked:
         opened[key.public_key] = secret
     from complaints.services.events import record_event
 
-    if not opened:
+    if locked and len(opened) == len(already):  # the passphrase opened none of the keys still locked
         # Every wrong guess is an audit row and a ledger entry; a few in a row stop further guesses.
         record_event(kind=EventKind.KEY_UNLOCK_FAILED, complaint=None, organisation=user.organisation, actor=user)
         raise KeyRefused({"passphrase": _("This passphrase opens none of your organisation's keys.")})

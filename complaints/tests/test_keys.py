@@ -151,3 +151,14 @@ def test_wrong_passphrases_are_logged_and_a_few_in_a_row_stop_further_guesses(wo
     assert refused.status_code == 400
     assert "Too many wrong passphrases" in refused.content.decode()
     assert keys.COOKIE not in client.cookies
+
+
+def test_a_wrong_passphrase_in_an_unlocked_session_unlocks_nothing_more(workspace):
+    from complaints.workspace_testing import install_key
+
+    install_key(workspace.npm, slot=5, retired=True)  # an older key, still locked in this session
+    client = unlock_client(Client(), workspace.personas.npm_monitor, [workspace.npm_identity])
+    response = client.post(reverse("complaints:unlock"), {"passphrase": "not the passphrase at all"})
+    assert response.status_code == 400
+    assert ComplaintEvent.objects.filter(kind=EventKind.KEY_UNLOCK_FAILED).count() == 1
+    assert client.post(reverse("complaints:unlock"), {"passphrase": PASSPHRASE}).status_code == 302
