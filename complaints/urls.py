@@ -17,6 +17,7 @@ urlpatterns: list = [
     path("<uuid:pk>/voice/", workspace.voice, name="voice"),
     path("<uuid:pk>/status/", workspace.change_status, name="status"),
     path("<uuid:pk>/assign/", workspace.assign, name="assign"),
+    path("<uuid:pk>/escalate/", workspace.escalate, name="escalate"),
     path("<uuid:pk>/reply/", workspace.reply, name="reply"),
     path("<uuid:pk>/note/", workspace.note, name="note"),
     path("<uuid:pk>/classify/", workspace.classify, name="classify"),

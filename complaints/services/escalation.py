@@ -82,7 +82,7 @@ def _mail(people: list[User], subject: str, body: str) -> None:
         logger.exception("Could not send the alert e-mail to %d recipients", len(addresses))
 
 
-def _escalate(complaint: Complaint, level: int, now: dt.datetime) -> list[User]:
+def _escalate(complaint: Complaint, level: int, now: dt.datetime, by: Any = None) -> list[User]:
     with transaction.atomic():
         handling, _created = Handling.objects.select_for_update().get_or_create(complaint=complaint)
         if handling.escalation_level >= level:
@@ -97,8 +97,9 @@ def _escalate(complaint: Complaint, level: int, now: dt.datetime) -> list[User]:
                 fresh.append(person)
         handling.escalation_level, handling.escalated_at = level, now
         handling.save(update_fields=["escalation_level", "escalated_at"])
-        record_event(kind=EventKind.ESCALATED, complaint=complaint, actor=None, organisation=None,
-                     detail={"level": level, "alerted": [p.pk for p in people]})
+        record_event(kind=EventKind.ESCALATED, complaint=complaint, actor=by,
+                     organisation=by.organisation if by is not None else None,
+                     detail={"level": level, "alerted": [p.pk for p in people], "by_hand": by is not None})
     return fresh
 
 
@@ -111,20 +112,47 @@ def escalate_overdue(*, now: dt.datetime | None = None) -> dict[str, Any]:
     escalated = 0
     for complaint in overdue.iterator(chunk_size=200):
         level = target_level(complaint, now)
-        current = getattr(getattr(complaint, "handling", None), "escalation_level", 0) if hasattr(
-            complaint, "handling") else 0
-        if level <= current:
+        if level <= _level(complaint):
             continue
-        fresh = _escalate(complaint, level, now)
+        _mail_overdue(complaint, level, _escalate(complaint, level, now))
         escalated += 1
-        if fresh:
-            with translation.override(settings.LANGUAGE_CODE):
-                link = _site() + reverse("complaints:detail", args=[complaint.pk])
-                _mail(fresh, _("CustodyWatch: a complaint is overdue for acknowledgement"),
-                      _("A complaint about facility %(facility)s has not been acknowledged by its deadline "
-                        "(escalation level %(level)d). Open it in CustodyWatch: %(link)s")
-                      % {"facility": complaint.facility.code, "level": level, "link": link})
     return {"deadlines_filled": filled, "escalated": escalated}
+
+
+def _level(complaint: Complaint) -> int:
+    handling = Handling.objects.filter(complaint=complaint).values_list("escalation_level", flat=True).first()
+    return handling or 0
+
+
+def _mail_overdue(complaint: Complaint, level: int, fresh: list[User], *, by_hand: bool = False) -> None:
+    if not fresh:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        link = _site() + reverse("complaints:detail", args=[complaint.pk])
+        if by_hand:
+            subject = _("CustodyWatch: a complaint was escalated to you")
+            body = _("An officer escalated a complaint about facility %(facility)s to you (escalation level "
+                     "%(level)d). Open it in CustodyWatch: %(link)s")
+        else:
+            subject = _("CustodyWatch: a complaint is overdue for acknowledgement")
+            body = _("A complaint about facility %(facility)s has not been acknowledged by its deadline "
+                     "(escalation level %(level)d). Open it in CustodyWatch: %(link)s")
+        _mail(fresh, subject, body % {"facility": complaint.facility.code, "level": level, "link": link})
+
+
+def escalate(*, complaint: Complaint, by: Any) -> int:
+    """An officer sends the complaint up one level now (alerts and e-mails as for an overdue one);
+    returns the new level. Refused at the top level."""
+    from django.core.exceptions import ValidationError
+
+    from complaints.selectors import complaint_for
+
+    complaint = complaint_for(by, complaint.pk)
+    level = _level(complaint) + 1
+    if level > MAX_LEVEL:
+        raise ValidationError({"level": _("This complaint is already at the highest escalation level.")})
+    _mail_overdue(complaint, level, _escalate(complaint, level, timezone.now(), by=by), by_hand=True)
+    return level
 
 
 def alert_alarm(alarm: Any) -> int:

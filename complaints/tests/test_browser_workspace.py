@@ -75,6 +75,10 @@ def test_an_officer_unlocks_triages_replies_and_sees_the_escalation(page, worksp
     assert Statement.objects.get().complaint_id == urgent.pk
     assert b"visit you" not in bytes(Statement.objects.get().sealed)
 
+    # Escalate by hand: the organisation's administrator is alerted at once.
+    page.locator("[data-escalate]").click()
+    assert Alert.objects.filter(recipient=workspace.personas.oversight_admin, complaint=urgent).exists()
+
     # Escalation: the other complaint, assigned to this officer, passes its deadline.
     other = Complaint.objects.exclude(pk=urgent.pk).get()
     other.assigned_to = officer

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from accounts.models import Role
 from complaints.alarms import raise_alarm
-from complaints.models import Alert, AlertKind, ComplaintEvent, EventKind, Priority
+from complaints.models import Alert, AlertKind, Complaint, ComplaintEvent, EventKind, Priority
 from complaints.services import deadlines, escalation, handling
 from complaints.workspace_testing import make_complaint
 from facilities.factories import UserFactory
@@ -106,3 +106,25 @@ def test_a_suppression_alarm_alerts_the_npm_and_never_the_facility(workspace, dj
     assert workspace.personas.facility_officer.username not in alerted
     assert colleague.username not in alerted
     assert Alert.objects.filter(alarm=alarm, kind=AlertKind.SUPPRESSION).count() == len(alerted)
+
+
+def test_an_officer_escalates_by_hand_one_level_at_a_time_up_to_the_top(workspace):
+    from django.core.exceptions import ValidationError
+
+    officer = workspace.personas.npm_monitor
+    workspace.personas.oversight_admin.email = "admin@npm.example"
+    workspace.personas.oversight_admin.save()
+    complaint, _ = make_complaint(facility=workspace.personas.colony, recipients=[workspace.npm],
+                                  text="CanaryHandEscalation")
+    assert escalation.escalate(complaint=complaint, by=officer) == 1
+    assert Alert.objects.filter(recipient=workspace.personas.oversight_admin, complaint=complaint, level=1).exists()
+    assert "escalated a complaint" in mail.outbox[0].body
+    assert "Canary" not in mail.outbox[0].body
+    event = ComplaintEvent.objects.get(kind=EventKind.ESCALATED)
+    assert (event.actor, event.detail["by_hand"]) == (officer, True)
+    assert escalation.escalate(complaint=complaint, by=officer) == 2
+    assert escalation.escalate(complaint=complaint, by=officer) == 3
+    with pytest.raises(ValidationError):
+        escalation.escalate(complaint=complaint, by=officer)
+    with pytest.raises(Complaint.DoesNotExist):
+        escalation.escalate(complaint=complaint, by=workspace.personas.prosecutor)

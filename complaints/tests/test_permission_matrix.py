@@ -180,11 +180,13 @@ def check_handle(world: World, cell: str) -> None:
         client.post(reverse("complaints:reply", args=[pk]), {"reply-text": "We will come."}),
         client.post(reverse("complaints:note", args=[pk]), {"note-text": "Call the lawyer."}),
         client.post(reverse("complaints:classify", args=[pk]), {"category": "health"}),
+        client.post(reverse("complaints:escalate", args=[pk])),
     ]
     complaint = Complaint.objects.select_related("handling").get(pk=pk)
     if cell == "yes":
-        assert [r.status_code for r in responses] == [302] * 5
+        assert [r.status_code for r in responses] == [302] * 6
         assert complaint.status == "acknowledged"
+        assert complaint.handling.escalation_level == 1
         assert complaint.assigned_to == world.user
         assert sorted(complaint.statements.values_list("kind", flat=True)) == ["note", "reply"]
         assert complaint.handling.category == "health"

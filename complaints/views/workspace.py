@@ -24,7 +24,7 @@ from accounts.permissions import Capability, require
 from complaints import keys, selectors
 from complaints.forms import AssignForm, ClassifyForm, InboxFilterForm, StatementForm, StatusForm
 from complaints.models import Complaint, StatementKind
-from complaints.services import handling
+from complaints.services import escalation, handling
 from complaints.services.sealing import CannotOpen
 from facilities.models import Facility, Region
 
@@ -174,6 +174,19 @@ def change_status(request: HttpRequest, pk: Any) -> HttpResponse:
             form.add_error(None, message)
         return render_detail(request, complaint, status=400, status_form=form)
     messages.success(request, _("Status changed."))
+    return _back(complaint)
+
+
+@login_required
+@require_POST
+def escalate(request: HttpRequest, pk: Any) -> HttpResponse:
+    complaint = complaint_or_404(request, pk)
+    try:
+        level = escalation.escalate(complaint=complaint, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(_errors(error)))
+    else:
+        messages.success(request, _("Escalated to level %(level)d: the next level was alerted.") % {"level": level})
     return _back(complaint)
 
 
