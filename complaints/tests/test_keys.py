@@ -18,6 +18,7 @@ from ledger import interface as ledger
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.sqlite_only  # two seconds of scrypt; nothing in it depends on the database engine
 def test_a_key_made_on_the_server_is_stored_only_as_an_age_passphrase_ciphertext(personas):
     npm = personas.npm_monitor.organisation
     key = keys.create_organisation_key(organisation=npm, passphrase="a long enough passphrase", by=None)
@@ -44,6 +45,7 @@ def test_keys_are_refused_to_bodies_that_receive_no_complaints_and_to_short_pass
     assert not OrganisationKey.objects.exists()
 
 
+@pytest.mark.sqlite_only  # a second of scrypt; the command's database part is the service's, tested above
 def test_the_command_creates_a_key_reading_the_passphrase_from_a_file(personas, tmp_path, capsys):
     secret = tmp_path / "passphrase"
     secret.write_text("a long enough passphrase\n")
