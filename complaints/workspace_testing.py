@@ -63,6 +63,11 @@ def _material(slot: int) -> tuple[str, bytes]:
     return str(identity), low_cost_passphrase_encrypt(str(identity).encode("ascii"), PASSPHRASE)
 
 
+def slot_identity(slot: int) -> Any:
+    """The identity ``install_key(..., slot=slot)`` installs (the same in every call of a process)."""
+    return pyrage.x25519.Identity.from_str(_material(slot)[0])
+
+
 def install_key(organisation: Any, *, slot: int | None = None, retired: bool = False) -> tuple[OrganisationKey, Any]:
     """Give ``organisation`` a key (encrypted under PASSPHRASE); returns it and its identity."""
     secret, encrypted = _material(organisation.pk % 16 if slot is None else slot)
