@@ -1,0 +1,154 @@
+"""The officers' inbox at 100,000 complaints: server time and query count.
+
+    .venv/bin/python bench/bench_complaints_inbox.py [--complaints 100000] [--runs 30] [--database-url URL]
+
+A temporary SQLite database (or the one given, emptied first) gets the demo country and
+``--complaints`` sealed complaints (one real age ciphertext, reused: the inbox never decrypts),
+spread over its facilities and the last two years, sealed to the NPM and, a third of them, to the
+prosecutor. Each inbox page is requested through Django's test client as the NPM monitor with
+the key unlocked; the table shows median and p90 server time and the query count. Baseline in
+the same run: the officer's alerts page (a list of a few rows). Targets: median < 100 ms and at
+most 12 queries on every inbox page. Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+TIME_LIMIT_MS = 100.0
+QUERY_LIMIT = 12
+
+
+def _fill(count: int) -> None:
+    import datetime as dt
+    import random
+    import uuid
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import Organisation, OrganisationKind
+    from complaints.models import Complaint
+    from complaints.workspace_testing import install_key, seal_document
+    from facilities.models import Facility
+
+    npm = Organisation.objects.get(kind=OrganisationKind.NPM)
+    prosecutor = Organisation.objects.filter(kind=OrganisationKind.PROSECUTOR).first()
+    key, _identity = install_key(npm, slot=0)
+    sealed = seal_document(public_keys=[key.public_key])
+    facilities = list(Facility.objects.values_list("pk", flat=True))
+    rng = random.Random(8)
+    now = timezone.now()
+    through = Complaint.recipients.through
+    statuses = ["received"] * 3 + ["acknowledged", "under_review", "resolved", "rejected"]
+    with transaction.atomic():
+        for start in range(0, count, 5000):
+            batch = []
+            for _i in range(min(5000, count - start)):
+                received = now - dt.timedelta(minutes=rng.randint(0, 2 * 365 * 24 * 60))
+                batch.append(Complaint(
+                    id=uuid.uuid4(), facility_id=rng.choice(facilities), channel="letter", sealed=sealed.ciphertext,
+                    sealed_sha256=sealed.sha256, size_bucket=sealed.bucket,
+                    priority="urgent" if rng.random() < 0.1 else "standard", received_at=received,
+                    status=rng.choice(statuses), acknowledge_by=received + dt.timedelta(days=3),
+                ))
+            Complaint.objects.bulk_create(batch)
+            links = [through(complaint_id=c.pk, organisation_id=npm.pk) for c in batch]
+            if prosecutor is not None:
+                links += [through(complaint_id=c.pk, organisation_id=prosecutor.pk) for c in batch[::3]]
+            through.objects.bulk_create(links)
+
+
+def _measure(client, url: str, runs: int) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # warm
+    times = []
+    for _i in range(runs):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    times.sort()
+    return {"median": statistics.median(times), "p90": times[int(0.9 * (len(times) - 1))], "queries": len(queries)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--complaints", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    workdir = tempfile.mkdtemp(prefix="cw-bench-inbox-")
+    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    os.environ.setdefault("SECRET_KEY", "bench-only")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_COOKIES"] = "0"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ["DATA_DIR"] = workdir
+    os.environ["LEDGER_KEY_DIR"] = str(Path(tempfile.mkdtemp(prefix="cw-bench-keys-")))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from accounts.models import User
+    from complaints.workspace_testing import slot_identity, unlock_client
+    from facilities.demo.loader import load_demo_country
+    from facilities.models import Facility
+
+
+    setup_test_environment()
+    call_command("collectstatic", "--no-input", verbosity=0)
+    call_command("migrate", verbosity=0)
+    if args.database_url:
+        call_command("flush", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    load_demo_country(months=12)
+    _fill(args.complaints)
+    load_seconds = time.perf_counter() - started
+    officer = User.objects.filter(organisation__kind="npm", role="monitor").first()
+    # _fill installed the NPM's test key in slot 0; its identity opens the session as unlock would.
+    identity = slot_identity(0)
+    client = unlock_client(Client(), officer, [identity])
+    facility = Facility.objects.order_by("pk").first()
+    pages = [
+        ("alerts (baseline)", "/complaints/alerts/"),
+        ("inbox, first page", "/complaints/"),
+        ("inbox, open and urgent", "/complaints/?open=on&priority=urgent"),
+        ("inbox, overdue", "/complaints/?overdue=on"),
+        ("inbox, one facility", f"/complaints/?facility={facility.code}"),
+        ("inbox, one region, page 20", f"/complaints/?region={facility.region.code}&page=20"),
+        ("inbox, status resolved", "/complaints/?status=resolved"),
+    ]
+    rows = [(label, _measure(client, url, args.runs)) for label, url in pages]
+    print(f"{args.complaints:,} complaints on {connection.vendor}, loaded in {load_seconds:.0f} s; "
+          f"{args.runs} runs each")
+    print(f"{'page':32} {'median ms':>10} {'p90 ms':>8} {'queries':>8}  target")
+    failed = False
+    for label, row in rows:
+        baseline = label.endswith("(baseline)")
+        ok = baseline or (row["median"] < TIME_LIMIT_MS and row["queries"] <= QUERY_LIMIT)
+        failed |= not ok
+        target = "baseline" if baseline else ("met" if ok else "MISSED")
+        print(f"{label:32} {row['median']:10.1f} {row['p90']:8.1f} {row['queries']:8d}  {target}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
