@@ -1,0 +1,221 @@
+"""The terminal's durable outbox: signed records and sealed blobs, nothing readable.
+
+A local SQLite database (WAL journal, ``synchronous=FULL``: a committed record survives a power
+cut) with three tables:
+
+- ``records``: every record the terminal signed, numbered from 1 and chained (each holds the hash
+  of the previous one, which ``append`` hands to the builder inside the same write transaction,
+  so two writers can never sign two records with one number). A record stays, with its blob,
+  until the server's acknowledgement has been verified; then the blob is deleted and the record
+  shrinks to its number and hash (the head keeps the chain going).
+- ``blobs``: age ciphertexts of complaints and messages, keyed by their SHA-256.
+- ``state``: small signed documents the terminal keeps (the current routing list) and counters.
+
+What never goes in: plaintext, receipt codes, lookup tokens, reply identities, names of people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["OUTBOX_FILE", "Outbox", "OutboxError", "Stored"]
+
+OUTBOX_FILE = "outbox.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    kind TEXT NOT NULL,
+    record_hash TEXT NOT NULL UNIQUE,
+    body BLOB,                       -- the signed record as sent; NULL once acknowledged
+    blob_sha256 TEXT,                -- the sealed blob it carries, if any
+    acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1)),
+    ledger_index INTEGER,
+    CHECK (body IS NOT NULL OR acknowledged = 1)
+);
+CREATE INDEX IF NOT EXISTS records_pending ON records (seq) WHERE acknowledged = 0;
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    data BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"""
+
+# A builder turns (seq, previous record hash or None) into (signed record bytes, its hash).
+Builder = Callable[[int, "str | None"], "tuple[bytes, str]"]
+
+
+class OutboxError(RuntimeError):
+    """The outbox refused an operation that would break its invariants."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A record as the outbox holds it."""
+
+    seq: int
+    kind: str
+    record_hash: str
+    body: bytes | None
+    blob_sha256: str | None
+    acknowledged: bool
+    ledger_index: int | None
+
+
+class Outbox:
+    """The durable outbox. Safe to share between the sender and the kiosk threads of one process,
+    and between processes (SQLite's own locking; ``append`` takes the write lock first)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # -- records ----------------------------------------------------------------------------
+
+    def head(self) -> tuple[int, str | None]:
+        """The number and hash of the last record (``(0, None)`` before the first)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq, record_hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, None)
+
+    def append(self, kind: str, build: Builder, blob: bytes | None = None) -> Stored:
+        """Number, chain and store one record (and its blob) in one durable transaction."""
+        blob_sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
+        with self._write() as db:
+            row = db.execute("SELECT seq, record_hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+            seq, prev = (row[0] + 1, row[1]) if row else (1, None)
+            body, record_hash = build(seq, prev)
+            if blob is not None:
+                db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (blob_sha, blob))
+            db.execute("INSERT INTO records (seq, kind, record_hash, body, blob_sha256) VALUES (?, ?, ?, ?, ?)",
+                       (seq, kind, record_hash, body, blob_sha))
+        return Stored(seq, kind, record_hash, body, blob_sha, False, None)
+
+    def _stored(self, row: tuple) -> Stored:
+        return Stored(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+
+    _COLUMNS = "seq, kind, record_hash, body, blob_sha256, acknowledged, ledger_index"
+
+    def get(self, seq: int) -> Stored | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLUMNS} FROM records WHERE seq = ?", (seq,)).fetchone()  # noqa: S608
+        return self._stored(row) if row else None
+
+    def by_hash(self, record_hash: str) -> Stored | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLUMNS} FROM records WHERE record_hash = ?",  # noqa: S608
+                                   (record_hash,)).fetchone()
+        return self._stored(row) if row else None
+
+    def pending(self, limit: int | None = None) -> list[Stored]:
+        """Records not yet acknowledged, oldest first."""
+        sql = f"SELECT {self._COLUMNS} FROM records WHERE acknowledged = 0 ORDER BY seq"  # noqa: S608
+        with self._lock:
+            rows = self._db.execute(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ()).fetchall()
+        return [self._stored(r) for r in rows]
+
+    def pending_count(self, kind: str | None = None) -> int:
+        with self._lock:
+            if kind is None:
+                return self._db.execute("SELECT count(*) FROM records WHERE acknowledged = 0").fetchone()[0]
+            return self._db.execute("SELECT count(*) FROM records WHERE acknowledged = 0 AND kind = ?",
+                                    (kind,)).fetchone()[0]
+
+    def blob(self, sha256: str) -> bytes:
+        with self._lock:
+            row = self._db.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            raise OutboxError(f"blob {sha256} is not in the outbox")
+        return row[0]
+
+    def acknowledge(self, seq: int, record_hash: str, ledger_index: int | None) -> bool:
+        """Mark a record delivered (after its acknowledgement was verified) and drop what it no
+        longer needs. Idempotent; returns whether this call changed anything. Refuses an
+        acknowledgement whose hash is not the stored record's."""
+        with self._write() as db:
+            row = db.execute("SELECT record_hash, acknowledged, blob_sha256 FROM records WHERE seq = ?",
+                             (seq,)).fetchone()
+            if row is None:
+                raise OutboxError(f"no record {seq} in the outbox")
+            if row[0] != record_hash:
+                raise OutboxError(f"the acknowledgement of record {seq} names another record")
+            if row[1]:
+                return False
+            db.execute("UPDATE records SET acknowledged = 1, ledger_index = ?, body = NULL WHERE seq = ?",
+                       (ledger_index, seq))
+            if row[2] is not None:
+                db.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM records "
+                           "WHERE blob_sha256 = ? AND acknowledged = 0)", (row[2], row[2]))
+            # Delivered records below the head tell the facility nothing it needs; the head keeps
+            # the chain's last hash.
+            db.execute("DELETE FROM records WHERE acknowledged = 1 AND kind = 'heartbeat' "
+                       "AND seq < (SELECT max(seq) FROM records)")
+        return True
+
+    def prune_delivered(self, keep: int = 0) -> int:
+        """Delete delivered records except the head and the last ``keep``; returns how many."""
+        with self._write() as db:
+            cur = db.execute(
+                "DELETE FROM records WHERE acknowledged = 1 AND seq < (SELECT max(seq) FROM records) "
+                "AND seq NOT IN (SELECT seq FROM records WHERE acknowledged = 1 ORDER BY seq DESC LIMIT ?)",
+                (keep,))
+            return cur.rowcount
+
+    # -- state --------------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> bytes | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: bytes) -> None:
+        with self._write() as db:
+            db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def replace_state_if(self, key: str, value: bytes, accept: Callable[[bytes | None], bool]) -> bool:
+        """Set ``key`` to ``value`` if ``accept(current value)`` says so, atomically."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+            if not accept(row[0] if row else None):
+                return False
+            db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+        return True
+
+    def integrity(self) -> list[str]:
+        """Problems with what is stored: a pending record whose sealed blob is gone."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq FROM records WHERE acknowledged = 0 AND blob_sha256 IS NOT NULL "
+                "AND blob_sha256 NOT IN (SELECT sha256 FROM blobs)").fetchall()
+        return [f"record {s} has lost its blob" for (s,) in rows]
