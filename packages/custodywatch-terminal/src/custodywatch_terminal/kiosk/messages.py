@@ -6,6 +6,8 @@ to English on a Kazakh or Russian page; a test checks that every key has all thr
 Terms follow docs/glossary.md (журнал / жазба for the ledger and its entries).
 """
 
+# ruff: noqa: RUF001 - the Kazakh and Russian texts are Cyrillic on purpose.
+
 from __future__ import annotations
 
 LANGUAGES = ("kk", "ru", "en")
@@ -141,6 +143,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
         "Доставлено. Номер записи в открытом журнале: {index}. Это доказательство того, что жалоба подана.",
         "Delivered. Entry number in the public ledger: {index}. This proves that the complaint was filed.",
     ),
+    "finish": ("Аяқтау", "Завершить", "Finish"),
     "done": ("Есте сақтадым — аяқтау", "Я запомнил(а) — завершить", "I have memorised it — finish"),
     # following up
     "follow_title": ("Шағымның барысы", "Ход рассмотрения жалобы", "Follow your complaint"),

@@ -7,7 +7,7 @@ or style anywhere: the Content-Security-Policy allows only /static/ files.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -37,6 +37,18 @@ class ThreadView:
     entries: tuple[ReplyView, ...] = field(default=())
 
 
+def _button(label: str, pict: str, *, cls: str = "big", kind: str = "button", attrs: str = "", size: int = 48) -> str:
+    """A large touch button: pictogram and label."""
+    return (f'<button type="{kind}" class="{cls}"{attrs}>{svg(pict, size=size)}'
+            f"<span>{escape(label)}</span></button>")
+
+
+def _link(label: str, pict: str, href: str, *, cls: str = "big", size: int = 48) -> str:
+    """A large link that clears the page on its way (kiosk.js)."""
+    return (f'<a class="{cls}" href="{escape(href)}" data-clear>{svg(pict, size=size)}'
+            f"<span>{escape(label)}</span></a>")
+
+
 def layout(lang: str, title: str, body: str, *, idle: int, warn: int, page: str) -> str:
     top = ""
     if lang in LANGUAGES:
@@ -48,12 +60,13 @@ def layout(lang: str, title: str, body: str, *, idle: int, warn: int, page: str)
     if lang in LANGUAGES:
         warning = (f'<div class="idle-warning" id="idle-warning" role="alertdialog" aria-modal="true" '
                    f'aria-labelledby="idle-text" hidden><p id="idle-text">{escape(t(lang, "still_here"))}</p>'
-                   f'<button type="button" class="big primary" data-continue>{escape(t(lang, "continue"))}</button></div>')
+                   f'<button type="button" class="big primary" data-continue>{escape(t(lang, "continue"))}'
+                   "</button></div>")
     html_lang = lang if lang in LANGUAGES else "kk"
     return (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        '<meta name="referrer" content="no-referrer">'
+
         f"<title>{escape(title)}</title>"
         '<link rel="stylesheet" href="/static/kiosk.css"><script src="/static/kiosk.js" defer></script></head>'
         f'<body data-page="{escape(page)}" data-idle="{idle}" data-warn="{warn}">{top}'
@@ -102,14 +115,13 @@ def _error(lang: str, errors: Mapping[str, str], name: str) -> str:
 def _voice(lang: str) -> str:
     return (
         '<div class="voice" data-voice>'
-        f'<button type="button" class="big" data-record>{svg("mic", size=48)}<span>{escape(t(lang, "record"))}</span></button>'
-        f'<button type="button" class="big danger" data-stop hidden>{svg("stop", size=48)}'
-        f'<span>{escape(t(lang, "stop"))}</span></button>'
-        f'<p class="recording" data-recording hidden>{escape(t(lang, "recording"))} <span data-elapsed></span></p>'
+        + _button(t(lang, "record"), "mic", attrs=" data-record")
+        + _button(t(lang, "stop"), "stop", cls="big danger", attrs=" data-stop hidden")
+        + f'<p class="recording" data-recording hidden>{escape(t(lang, "recording"))} <span data-elapsed></span></p>'
         f'<div class="recorded" data-recorded hidden>{svg("mic", size=40)}<span>{escape(t(lang, "recorded"))}</span>'
         '<audio controls data-playback></audio>'
-        f'<button type="button" class="big" data-delete>{svg("trash", size=40)}<span>{escape(t(lang, "delete_recording"))}</span></button></div>'
-        f'<p class="error" data-mic-error hidden>{escape(t(lang, "mic_unavailable"))}</p>'
+        + _button(t(lang, "delete_recording"), "trash", attrs=" data-delete", size=40) + "</div>"
+        + f'<p class="error" data-mic-error hidden>{escape(t(lang, "mic_unavailable"))}</p>'
         '<input type="file" name="voice" accept="audio/*" hidden data-voice-input tabindex="-1">'
         "</div>"
     )
@@ -135,9 +147,9 @@ def _step(lang: str, number_: int, total: int, title: str, content: str, *, last
           pict: str = "") -> str:
     nav = ""
     if number_ > 1:
-        nav += f'<button type="button" class="big" data-back>{svg("back", size=40)}<span>{escape(t(lang, "back"))}</span></button>'
+        nav += _button(t(lang, "back"), "back", attrs=" data-back", size=40)
     if not last:
-        nav += f'<button type="button" class="big primary" data-next>{svg("next", size=40)}<span>{escape(t(lang, "next"))}</span></button>'
+        nav += _button(t(lang, "next"), "next", cls="big primary", attrs=" data-next", size=40)
     return (
         f'<fieldset class="step" data-step="{number_}"><legend><small class="progress">'
         f'{escape(t(lang, "step_of", step=number_, total=total))}</small>'
@@ -174,7 +186,7 @@ def complaint_page(lang: str, values: Mapping[str, str] | None = None, errors: M
     )
     send = (f'<p class="lead">{svg("lock", size=48)} {escape(t(lang, "sealed_note"))}</p>'
             + _error(lang, errors, "form")
-            + f'<button type="submit" class="big primary send">{svg("send", size=48)}<span>{escape(t(lang, "send"))}</span></button>')
+            + _button(t(lang, "send"), "send", cls="big primary send", kind="submit"))
     total = 5
     steps = (
         _step(lang, 1, total, t(lang, "step_category"), '<div class="choices grid">' + tiles + "</div>"
@@ -217,7 +229,7 @@ def urgent_page(lang: str, values: Mapping[str, str] | None = None, errors: Mapp
         + f'<p class="question">{escape(t(lang, "urgent_kind"))}</p><div class="choices four">{tiles}</div>'
         + _yes_no(lang, "minor", t(lang, "minor_q"), values.get("minor") == "1", pict="child")
         + _error(lang, errors, "form")
-        + f'<button type="submit" class="big danger send">{svg("send", size=48)}<span>{escape(t(lang, "send_urgent"))}</span></button>'
+        + _button(t(lang, "send_urgent"), "send", cls="big danger send", kind="submit")
     )
     return _form(lang, "urgent", f'<div class="urgent">{content}</div>', errors)
 
@@ -241,7 +253,7 @@ def receipt_page(lang: str, *, grouped: str, locator: str, ledger_index: int | N
         f'<p class="hint">{escape(t(lang, "receipt_not_kept"))}</p>'
         f'<p class="delivery" data-delivery data-locator="{escape(locator)}" '
         f'data-delivered="{"1" if ledger_index is not None else "0"}">{escape(delivery_text(lang, ledger_index))}</p>'
-        f'<a class="big primary finish" href="/" data-clear>{svg("yes", size=48)}<span>{escape(t(lang, "done"))}</span></a>'
+        + _link(t(lang, "done"), "yes", "/", cls="big primary finish")
     )
 
 
@@ -255,8 +267,8 @@ def follow_up_page(lang: str, error: str = "", **values: object) -> str:
         f'<label class="field" for="code">{escape(t(lang, "code_label"))}</label>'
         f'<input id="code" name="code" inputmode="numeric" autocomplete="off" spellcheck="false" maxlength="40" '
         f'class="code-input"{described}>{message}'
-        f'<button type="submit" class="big primary">{svg("next", size=48)}<span>{escape(t(lang, "open"))}</span></button>'
-        "</form>"
+        + _button(t(lang, "open"), "next", cls="big primary", kind="submit")
+        + "</form>"
     )
 
 
@@ -279,9 +291,9 @@ def thread_page(lang: str, *, thread: ThreadView, code: str, errors: Mapping[str
         f'autocomplete="off" novalidate><h2>{escape(t(lang, "add_message"))}</h2>'
         f'<input type="hidden" name="code" value="{escape(code)}">'
         + _describe(lang, {}, errors)
-        + f'<button type="submit" class="big primary send">{svg("send", size=48)}<span>{escape(t(lang, "send_message"))}</span></button>'
-        "</form>"
-        f'<a class="big finish" href="/" data-clear>{svg("yes", size=48)}<span>{escape(t(lang, "done"))}</span></a>'
+        + _button(t(lang, "send_message"), "send", cls="big primary send", kind="submit")
+        + "</form>"
+        + _link(t(lang, "finish"), "yes", "/", cls="big finish")
     )
 
 
@@ -299,10 +311,4 @@ def not_found_page(lang: str) -> str:
 
 def error_page(lang: str, key: str) -> str:
     return (f'<h1>{svg("urgent", size=48)}</h1><p class="error" role="alert">{escape(t(lang, key))}</p>'
-            f'<a class="big" href="/{lang}/" data-clear>{svg("home", size=48)}<span>{escape(t(lang, "start_over"))}</span></a>')
-
-
-def all_text(lang: str) -> Iterable[str]:
-    """Every message of ``lang`` (for the tests that check no page mixes languages)."""
-    from custodywatch_terminal.kiosk.messages import MESSAGES
-    return (v[LANGUAGES.index(lang)] for v in MESSAGES.values())
+            + _link(t(lang, "start_over"), "home", f"/{lang}/"))

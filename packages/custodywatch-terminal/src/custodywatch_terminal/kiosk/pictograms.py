@@ -24,7 +24,8 @@ _PATHS = {
     "legal_aid": '<path d="M32 8v46M18 54h28M12 18h40M12 18 4 36h16zM52 18l-8 18h16z"/>'
                  '<path d="M4 36a8 5 0 0 0 16 0M44 36a8 5 0 0 0 16 0"/>',
     # a warning triangle with an eye: threats or reprisals
-    "reprisal": '<path d="M32 6 60 56H4z"/><path d="M18 40c8-10 20-10 28 0-8 10-20 10-28 0z"/><circle cx="32" cy="40" r="3"/>',
+    "reprisal": '<path d="M32 6 60 56H4z"/><path d="M18 40c8-10 20-10 28 0-8 10-20 10-28 0z"/>'
+                '<circle cx="32" cy="40" r="3"/>',
     # a speech bubble with three dots: something else
     "other": '<path d="M8 12h48v32H28l-12 10V44H8z"/><circle cx="22" cy="28" r="2"/><circle cx="32" cy="28" r="2"/>'
              '<circle cx="42" cy="28" r="2"/>',
@@ -54,7 +55,8 @@ _PATHS = {
     "shield": '<path d="M32 6 54 14v16c0 14-9 24-22 28C19 54 10 44 10 30V14z"/><path d="M22 32l7 7 13-14"/>',
     "yes": '<path d="M12 34l13 13 27-28" stroke-width="7"/>',
     "no": '<path d="M16 16l32 32M48 16 16 48" stroke-width="7"/>',
-    "unknown": '<circle cx="32" cy="32" r="24"/><path d="M24 26a8 8 0 1 1 12 7c-3 2-4 3-4 7"/><circle cx="32" cy="47" r="2"/>',
+    "unknown": '<circle cx="32" cy="32" r="24"/><path d="M24 26a8 8 0 1 1 12 7c-3 2-4 3-4 7"/>'
+               '<circle cx="32" cy="47" r="2"/>',
     "risk_none": '<circle cx="32" cy="32" r="24"/><path d="M22 38c6 6 14 6 20 0"/><circle cx="24" cy="26" r="2"/>'
                  '<circle cx="40" cy="26" r="2"/>',
     "risk_some": '<circle cx="32" cy="32" r="24"/><path d="M22 40h20"/><circle cx="24" cy="26" r="2"/>'

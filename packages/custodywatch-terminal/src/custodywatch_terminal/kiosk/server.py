@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
     "Pragma": "no-cache",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",  # no-referrer would make the browser send "Origin: null"
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "microphone=(self), camera=(), geolocation=(), payment=(), usb=()",
@@ -84,7 +84,7 @@ class KioskHandler(BaseHTTPRequestHandler):
     server_version = "custodywatch-kiosk"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     # --- plumbing ---------------------------------------------------------------------------------
@@ -215,7 +215,7 @@ class KioskHandler(BaseHTTPRequestHandler):
             return
         try:
             result = self.server.agent.file_complaint(forms.complaint_fields(posted, lang=lang, urgent=urgent))
-        except Exception as error:  # noqa: BLE001 (every refusal becomes a message, never a 500)
+        except Exception as error:
             refused = _refusal(error)
             if refused is None:
                 log.error("filing a complaint failed: %s", type(error).__name__)
@@ -241,7 +241,7 @@ class KioskHandler(BaseHTTPRequestHandler):
     def _lookup(self, lang: str, receipt: receipts.Receipt) -> Any:
         try:
             return self.server.agent.follow_up(receipt.digits)
-        except Exception as error:  # noqa: BLE001
+        except Exception as error:
             key = _lookup_refusal(error)
             status = 429 if key == "err_rate_limited" else 404 if key == "err_code_unknown" else 503
             if key == "err_offline":
@@ -270,7 +270,7 @@ class KioskHandler(BaseHTTPRequestHandler):
         else:
             try:
                 self.server.agent.add_message(receipt.digits, text=text, voice=posted.voice)
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 refused = _refusal(error)
                 if refused is None:
                     key = _lookup_refusal(error)
