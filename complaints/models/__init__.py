@@ -8,6 +8,7 @@ handling (replies, notes, assignment history) lives in ``handling``.
 from __future__ import annotations
 
 from complaints.models.complaint import Channel, Complaint, ComplaintStatus, Priority
+from complaints.models.message import ComplaintMessage
 from complaints.models.terminal import (
     AlarmKind,
     LookupAttempt,
@@ -23,6 +24,7 @@ __all__ = [
     "AlarmKind",
     "Channel",
     "Complaint",
+    "ComplaintMessage",
     "ComplaintStatus",
     "LookupAttempt",
     "PacketChunk",

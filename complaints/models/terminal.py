@@ -30,6 +30,8 @@ class Terminal(models.Model):
     last_seq = models.PositiveBigIntegerField(default=0)
     last_record_hash = models.CharField(max_length=64, blank=True, default="")
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The packet counter of the last packet taken: a packet that repeats an older one is a replay.
+    last_tx = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         ordering = ["facility", "label"]
