@@ -1,38 +1,53 @@
-"""The workspace's fixtures: the personas' organisations with keys, and sealed complaints."""
+"""Fixtures for the complaint terminals: server keys in a temporary directory, a routing list,
+a registered terminal and a client for it built on the protocol alone (``complaints.testing``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import pytest
+from django.test import Client
 
-from complaints.testing import install_key, make_complaint
+from complaints.ingest import registration, routing
+from complaints.testing import AGE_TEST_RECIPIENT, SimTerminal
+from custodywatch_protocol import terminal as protocol
 
-
-@dataclass
-class Workspace:
-    personas: Any
-    npm: Any
-    ombudsman: Any
-    prosecutor: Any
-    npm_identity: Any
-    ombudsman_identity: Any
-    prosecutor_identity: Any
-
-    def complaint(self, **kwargs: Any) -> Any:
-        kwargs.setdefault("facility", self.personas.colony)
-        kwargs.setdefault("recipients", [self.npm])
-        return make_complaint(**kwargs)[0]
+PACKET_URL = "/api/v1/complaints/terminal/packet"
 
 
 @pytest.fixture
-def workspace(personas) -> Workspace:
-    npm = personas.npm_monitor.organisation
-    ombudsman = personas.ombudsman_monitor.organisation
-    prosecutor = personas.prosecutor.organisation
-    return Workspace(
-        personas=personas, npm=npm, ombudsman=ombudsman, prosecutor=prosecutor,
-        npm_identity=install_key(npm, slot=0)[1], ombudsman_identity=install_key(ombudsman, slot=1)[1],
-        prosecutor_identity=install_key(prosecutor, slot=2)[1],
+def complaint_keys(settings, tmp_path):
+    settings.COMPLAINTS_KEY_DIR = tmp_path / "complaint-keys"
+    return settings.COMPLAINTS_KEY_DIR
+
+
+@pytest.fixture
+def routing_list(personas, complaint_keys):
+    return routing.issue_routing_list(
+        by=personas.oversight_admin, recovery=AGE_TEST_RECIPIENT,
+        recipients=[protocol.Recipient("npm", "npm", AGE_TEST_RECIPIENT),
+                    protocol.Recipient("prosecutor", "prosecutor", AGE_TEST_RECIPIENT)],
     )
+
+
+def make_terminal(facility, by, label="Block 2, corridor") -> SimTerminal:
+    sim_keys = SimTerminal(terminal="00000000-0000-0000-0000-000000000000", server_transport=None, server_ack=None)
+    terminal = registration.register_terminal(
+        facility=facility, label=label, device_public_key=sim_keys.device_public,
+        transport_public_key=sim_keys.transport_public, by=by,
+    )
+    return SimTerminal.for_setup(registration.terminal_setup(terminal), device=sim_keys.device,
+                                 transport=sim_keys.transport)
+
+
+@pytest.fixture
+def sim(personas, routing_list):
+    return make_terminal(personas.colony, personas.oversight_admin)
+
+
+@pytest.fixture
+def post(client: Client):
+    def send(packet: bytes) -> bytes:
+        response = client.post(PACKET_URL, data=packet, content_type="application/octet-stream")
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
+        return response.content
+    return send

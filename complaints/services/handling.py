@@ -70,9 +70,23 @@ def _handling(complaint: Complaint) -> Handling:
 
 @dataclass
 class OpenedStatement:
-    statement: Statement
+    """A reply or note (``Statement``) or a later message from the complainant (``ComplaintMessage``)."""
+
+    statement: Any
+    at: Any
     text: str
     readable: bool
+
+    @property
+    def from_complainant(self) -> bool:
+        return not isinstance(self.statement, Statement)
+
+
+def _open_statement(item: Any, at: Any, identities: Sequence[Any]) -> OpenedStatement:
+    try:
+        return OpenedStatement(item, at, str(sealing.open_sealed(item.sealed, identities).get("text", "")), True)
+    except sealing.CannotOpen:
+        return OpenedStatement(item, at, "", False)
 
 
 @dataclass
@@ -106,11 +120,10 @@ def open_complaint(*, complaint: Complaint, by: Any, identities: Sequence[Any]) 
     document = sealing.open_sealed(complaint.sealed, identities)
     opened = Opened(complaint=complaint, document=document)
     for statement in complaint.statements.select_related("author", "organisation"):
-        try:
-            text = str(sealing.open_sealed(statement.sealed, identities).get("text", ""))
-            opened.statements.append(OpenedStatement(statement, text, True))
-        except sealing.CannotOpen:
-            opened.statements.append(OpenedStatement(statement, "", False))
+        opened.statements.append(_open_statement(statement, statement.created_at, identities))
+    for message in complaint.messages.all():
+        opened.statements.append(_open_statement(message, message.received_at, identities))
+    opened.statements.sort(key=lambda item: item.at)
     record_event(kind=EventKind.OPENED, complaint=complaint, actor=by,
                  detail={"statements": len(opened.statements)})
     handling = _handling(complaint)

@@ -20,7 +20,7 @@ from django.urls import reverse
 from accounts.models import OrganisationKind
 from complaints.models import Alert, AlertKind, Channel, Complaint, ComplaintEvent, EventKind, Statement
 from complaints.services.events import ACCESS_KIND, subject_of
-from complaints.testing import PASSPHRASE, make_complaint, unlock_client
+from complaints.workspace_testing import PASSPHRASE, make_complaint, unlock_client
 from facilities.factories import UserFactory
 from ledger import interface as ledger
 from lib.testing.matrix import VALUES, read_matrix
