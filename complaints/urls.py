@@ -1,7 +1,6 @@
 from django.urls import path
 
-from complaints.views import figures, keys, register, workspace
-from complaints.views import public
+from complaints.views import figures, keys, public, register, workspace
 
 app_name = "complaints"
 urlpatterns: list = [

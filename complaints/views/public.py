@@ -138,7 +138,7 @@ def thread(request: HttpRequest) -> JsonResponse:
         "status": "ok",
         "complaint_status": complaint.status,
         "status_label": complaint.get_status_display(),
-        "received_on": timezone.localdate(complaint.received_at).isoformat(),
+        "received_text": formats.date_format(timezone.localtime(complaint.received_at), "SHORT_DATE_FORMAT"),
         "ledger_index": index,
         "ledger_text": "" if index is None else _("Entry number in the public ledger: %(index)s") % {
             "index": formats.number_format(index, force_grouping=True)},

@@ -34,7 +34,7 @@ export function parseCode(text) {
 const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 const unhex = (text) => Uint8Array.from(text.match(/../g), (h) => parseInt(h, 16));
 const unbase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-const fill = (template, values) => template.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ''));
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ''));
 
 function csrfToken() {
   const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -60,11 +60,16 @@ function setUp(root) {
   const error = root.querySelector('[data-error]');
   const working = root.querySelector('[data-working]');
   const result = root.querySelector('[data-result]');
-  const messages = root.querySelector('[data-messages]').dataset;
+  const texts = root.querySelector('[data-messages]').dataset;
+  const msg = (name) => texts[`msg${name[0].toUpperCase()}${name.slice(1)}`] || '';
   const lang = document.documentElement.lang || 'en';
-  const dateFormat = new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang, {
-    day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  // Dates as the site writes them: 26.11.2026 14:05 in Kazakh and Russian, 26 Nov 2026, 14:05 in English.
+  const english = new Intl.DateTimeFormat('en-GB', {
+    day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
   });
+  const two = (n) => String(n).padStart(2, '0');
+  const when = (date) => (lang === 'en' ? english.format(date)
+    : `${two(date.getDate())}.${two(date.getMonth() + 1)}.${date.getFullYear()} ${two(date.getHours())}:${two(date.getMinutes())}`);
 
   const say = (text) => {
     error.textContent = text;
@@ -75,14 +80,10 @@ function setUp(root) {
   async function show(answer, identity, crypto) {
     result.hidden = false;
     result.querySelector('[data-status]').textContent = answer.status_label;
-    const received = new Date(`${answer.received_on}T12:00:00`);
-    result.querySelector('[data-filed]').textContent = fill(messages.filed, {
-      date: new Intl.DateTimeFormat(lang === 'en' ? 'en-GB' : lang, {day: '2-digit', month: '2-digit', year: 'numeric'})
-        .format(received),
-    });
+    result.querySelector('[data-filed]').textContent = fill(msg('filed'), {date: answer.received_text});
     result.querySelector('[data-ledger]').textContent = answer.ledger_text || '';
     result.querySelector('[data-count]').textContent = answer.count
-      ? fill(messages.repliesCount, {count: answer.count}) : messages.noReplies;
+      ? fill(msg('repliesCount'), {count: answer.count}) : msg('noReplies');
     const list = result.querySelector('[data-replies]');
     list.replaceChildren();
     let unopened = 0;
@@ -96,7 +97,7 @@ function setUp(root) {
         article.className = 'follow-up-reply';
         const head = document.createElement('h3');
         const by = answer.organisations[doc.by_organisation] || doc.by_organisation || '';
-        head.textContent = `${by}, ${dateFormat.format(new Date(doc.sent_at))}`;
+        head.textContent = `${by}, ${when(new Date(doc.sent_at))}`;
         const body = document.createElement('p');
         body.textContent = doc.text;
         article.append(head, body);
@@ -107,7 +108,7 @@ function setUp(root) {
     }
     const note = result.querySelector('[data-undecrypted]');
     note.hidden = unopened === 0;
-    note.textContent = unopened ? fill(messages.undecrypted, {count: unopened}) : '';
+    note.textContent = unopened ? fill(msg('undecrypted'), {count: unopened}) : '';
   }
 
   form.addEventListener('submit', async (event) => {
@@ -115,7 +116,7 @@ function setUp(root) {
     result.hidden = true;
     const parsed = parseCode(input.value);
     if (parsed.error) {
-      say(fill(messages[parsed.error], parsed));
+      say(fill(msg(parsed.error), parsed));
       input.focus();
       return;
     }
@@ -126,7 +127,7 @@ function setUp(root) {
       const crypto = await import(root.dataset.crypto);
       const salted = await post(root.dataset.saltUrl, {locator: parsed.locator});
       if (!salted.ok) {
-        say(salted.data.error || messages.failed);
+        say(salted.data.error || msg('failed'));
         return;
       }
       const derived = await crypto.argon2idAsync(new TextEncoder().encode(parsed.secret), unhex(salted.data.salt), ARGON2);
@@ -137,12 +138,12 @@ function setUp(root) {
       input.value = ''; // the code is not kept on the page once it has served
       const answer = await post(root.dataset.threadUrl, {locator: parsed.locator, token});
       if (!answer.ok) {
-        say(answer.data.error || messages.failed);
+        say(answer.data.error || msg('failed'));
         return;
       }
       await show(answer.data, identity, crypto);
     } catch (_) {
-      say(messages.failed);
+      say(msg('failed'));
     } finally {
       working.hidden = true;
       form.querySelector('button').disabled = false;
