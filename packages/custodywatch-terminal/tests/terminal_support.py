@@ -53,13 +53,15 @@ class Bodies:
 
 
 def make_terminal(state_dir: Path, server: FakeServer, bodies: Bodies, *, holds_children: bool = False,
-                  with_routing: bool = True, server_url: str = "http://127.0.0.1:9") -> str:
+                  with_routing: bool = True, server_url: str = "http://127.0.0.1:9",
+                  schedule_seconds: float = 10.0) -> str:
     """Initialise a terminal's state directory and register it with ``server``; returns its id."""
     routing = bodies.routing_list()
     config, keys = initialise(
         state_dir, server=server_url, facility="ak-159-12",
         server_transport_key=public_hex(server.transport_key), server_ack_key=public_hex(server.ack_key),
         routing_key=public_hex(bodies.routing), facility_holds_children=holds_children,
+        schedule_seconds=schedule_seconds,
         routing_list=(routing.body, routing.signature) if with_routing else None, now=NOW)
     server.register(config.terminal_id, device=keys.device.public_key(), transport=keys.transport.public_key())
     return config.terminal_id

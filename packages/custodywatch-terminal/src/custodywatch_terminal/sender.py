@@ -101,7 +101,11 @@ class Sender:
         """Send one packet and handle its answer."""
         with self._tick_lock:
             waiting = self.outbox.pending(limit=1)
-            stored = waiting[0] if waiting else self._heartbeat()
+            if not waiting:
+                self._heartbeat()
+                # A complaint filed meanwhile may have taken the number before the heartbeat's.
+                waiting = self.outbox.pending(limit=1)
+            stored = waiting[0]
             record = p.parse_signed_record(stored.body)
             item, data = self._next_piece(stored, record)
             tx = self.outbox.next_counter(TX_COUNTER)
