@@ -12,8 +12,11 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pyrage
@@ -232,3 +235,30 @@ class FakeServer:
         recipient = x25519.Recipient.from_str(complaint.record["reply_recipient"])
         with self._lock:
             complaint.thread.append(("reply", pyrage.encrypt(pad(doc.to_json()), [recipient])))
+
+
+class _PacketHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        packet = self.rfile.read(int(self.headers["Content-Length"]))
+        answer = self.server.fake.handle(packet)
+        self.send_response(200 if answer else 400)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serve_http(fake: FakeServer) -> Iterator[str]:
+    """The fake server behind a real HTTP server on loopback; yields its address."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _PacketHandler)
+    httpd.fake = fake
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -3,13 +3,11 @@ routing lists are taken only when signed, current and newer, and real HTTP works
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from terminal_fake_server import FakeServer
+from terminal_fake_server import FakeServer, serve_http
 from terminal_support import FORM, ISSUED, NOW, Bodies, fast_derive, make_terminal, open_agent
 
 from custodywatch_protocol import terminal as p
@@ -141,28 +139,10 @@ def test_a_routing_list_edited_on_the_disk_is_not_used(agent, bodies):
         agent.file_complaint(FORM)
 
 
-class PacketHandler(BaseHTTPRequestHandler):
-    def do_POST(self):
-        packet = self.rfile.read(int(self.headers["Content-Length"]))
-        answer = self.server.fake.handle(packet)
-        self.send_response(200 if answer else 400)
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def http_server(server):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), PacketHandler)
-    httpd.fake = server
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve_http(server) as url:
+        yield url
 
 
 def test_over_real_http_on_a_running_schedule(tmp_path, server, bodies, http_server):
