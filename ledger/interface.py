@@ -326,3 +326,13 @@ def published_size() -> int:
     from ledger import publication
 
     return publication.published_size()
+
+
+def receipt_opening(*, kind: str, subject: str) -> Opening | None:
+    """The opening (salt and record) of the latest record of ``kind`` about ``subject``, for the
+    system itself to hand to the party the record is about: a complaint terminal checks that its
+    acknowledged ledger entry commits to its own record. Not for readers (``openings_for``)."""
+    found = Record.objects.filter(kind=kind, subject=subject).order_by("-pk").values_list("salt", "record").first()
+    if found is None:
+        return None
+    return Opening(kind=kind, salt=bytes(found[0]), record=bytes(found[1]))

@@ -35,6 +35,7 @@ class EntryKind(models.TextChoices):
     COMPLAINT_RECEIPT = "complaint:receipt", _("Complaint receipt")
     REGISTRY_CHANGE = "registry:change", _("Registry change")
     VISIT_EVIDENCE = "visit:evidence", _("Monitoring visit evidence")
+    COMPLAINT_ROUTING = "complaint:routing", _("Complaint terminals' routing list")
     RETENTION_DELETION = "retention:deletion", _("Deletion under the retention policy")
     KEY_ROTATION = "key:rotation", _("Signing key rotation")
 

@@ -102,6 +102,8 @@ SCHEMAS: Mapping[str, KindSchema] = {
     "complaint:receipt": _committed("day"),
     "registry:change": _committed("hour"),
     "visit:evidence": _committed("day"),
+    # A version of the complaint terminals' signed routing list (to whom complaints are sealed).
+    "complaint:routing": _committed("day"),
     "retention:deletion": _committed("day"),
     "key:rotation": KindSchema(
         fields={"old_key_id": HEX8, "new_key_id": HEX8, "new_vkey": VKEY, "rotated_at": SECOND},

@@ -456,7 +456,10 @@ def packet_terminal(packet: bytes) -> str:
 
 
 def open_packet(packet: bytes, *, server_key: X25519PrivateKey) -> Packet:
-    """Decrypt and parse a packet; ``ProtocolError`` names what is wrong. Signatures are not checked here."""
+    """Decrypt and parse a packet; ``ProtocolError`` names what is wrong.
+
+    Signatures (and a chunk's data against its signed hash) are checked by ``item.verify``.
+    """
     terminal = packet_terminal(packet)
     header, eph = packet[:HEADER_SIZE], packet[20:HEADER_SIZE]
     server = raw_public(server_key.public_key())
@@ -491,8 +494,6 @@ def open_packet(packet: bytes, *, server_key: X25519PrivateKey) -> Packet:
     )
     if item.terminal != terminal:
         raise ProtocolError("terminal", "the signed terminal id differs from the packet's header")
-    if isinstance(item, SignedChunk) and sha256_hex(data) != item.data["sha256"]:
-        raise ProtocolError("data", "the chunk's data does not match its signed sha256", code="ciphertext_mismatch")
     return Packet(terminal, eph, tx, item, secret, data, shared)
 
 
