@@ -34,6 +34,15 @@ class Capability(StrEnum):
     MANAGE_USERS = "manage_users"
 
     # --- complaints: terminals, sealed complaints, officers' workspace (complaints app) ---
+    # Read (decrypt, with the organisation's unlocked key) and handle the complaints sealed to
+    # one's organisation within one's mandate: inbox, status, assignment, replies, notes.
+    HANDLE_COMPLAINTS = "handle_complaints"
+    # Type in a complaint received by letter or on a visit; it is sealed at once.
+    REGISTER_COMPLAINTS = "register_complaints"
+    # Aggregated complaint figures (small counts suppressed) for the facilities in the mandate.
+    VIEW_COMPLAINT_STATISTICS = "view_complaint_statistics"
+    # A facility officer: monthly counts for their own facility, small counts suppressed; nothing else.
+    VIEW_FACILITY_COMPLAINT_COUNTS = "view_facility_complaint_counts"
 
     # --- visits: standards, visits, findings, recommendations (visits app) ---
 
@@ -74,7 +83,20 @@ _REGISTRY: dict[tuple[str, str], frozenset[Capability]] = {
 }
 
 # Each module grants its own capabilities in its own block: (organisation kind, role) -> capabilities.
+_COMPLAINT_HANDLER = frozenset({
+    Capability.HANDLE_COMPLAINTS, Capability.REGISTER_COMPLAINTS, Capability.VIEW_COMPLAINT_STATISTICS,
+})
 _COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
+    (OrganisationKind.NPM, Role.MONITOR): _COMPLAINT_HANDLER,
+    # Analysts read and handle; registering what was handed over on a visit is a monitor's work.
+    (OrganisationKind.NPM, Role.ANALYST): _COMPLAINT_HANDLER - {Capability.REGISTER_COMPLAINTS},
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): _COMPLAINT_HANDLER,
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_COMPLAINT_STATISTICS}),
+    (OrganisationKind.PROSECUTOR, Role.MONITOR): _COMPLAINT_HANDLER,
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_COMPLAINT_STATISTICS}),
+    # A commission receives no sealed complaints (it is no recipient); it sees the figures of its region.
+    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset({Capability.VIEW_COMPLAINT_STATISTICS}),
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.VIEW_FACILITY_COMPLAINT_COUNTS}),
 }
 
 _VISITS: dict[tuple[str, str], frozenset[Capability]] = {

@@ -259,3 +259,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
 }
 # --- end of production serving --------------------------------------------------------------
+
+# --- Complaints: officers' workspace (complaints app) -----------------------------------------
+# Torture or ill-treatment and urgent danger must be acknowledged within this many hours.
+COMPLAINT_URGENT_ACK_HOURS = env_int("COMPLAINT_URGENT_ACK_HOURS", 24)
+# Other complaints: within this many working days. Legal basis (not confirmed against the current
+# text): the Administrative Procedural Code of the Republic of Kazakhstan (No. 350-VI of 29 June
+# 2020) gives 15 working days to consider an appeal; it sets no separate period for acknowledging
+# one, so the whole period is used as the outer limit.
+COMPLAINT_STANDARD_ACK_WORKING_DAYS = env_int("COMPLAINT_STANDARD_ACK_WORKING_DAYS", 15)
+# An overdue complaint climbs one escalation level per this many hours (complaints.services.escalation).
+COMPLAINT_ESCALATION_REPEAT_HOURS = env_int("COMPLAINT_ESCALATION_REPEAT_HOURS", 24)
+# How often the scheduler queues the deadline check (jobs/schedule.py).
+COMPLAINT_ESCALATION_EVERY_SECONDS = env_int("COMPLAINT_ESCALATION_EVERY_SECONDS", 300)
+# How long an organisation key stays unlocked in a session at most (complaints.keys).
+COMPLAINT_UNLOCK_SECONDS = env_int("COMPLAINT_UNLOCK_SECONDS", 8 * 3600)
+# The address alert e-mails link to (e.g. https://custodywatch.example); blank: relative links.
+SITE_URL = env_str("SITE_URL", default="")
+# --- end of complaints: officers' workspace ----------------------------------------------------

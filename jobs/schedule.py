@@ -65,6 +65,8 @@ def default_schedule() -> tuple[Periodic, ...]:
         # Sign a checkpoint of the ledger and collect the witnesses' cosignatures.
         Periodic(name="ledger:checkpoint:sign", task="ledger.tasks.sign_checkpoint",
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),
+        Periodic(name="complaints:deadlines:escalate", task="complaints.tasks.escalate_overdue_complaints",
+                 every=timedelta(seconds=settings.COMPLAINT_ESCALATION_EVERY_SECONDS)),
     )
 
 

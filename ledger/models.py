@@ -33,6 +33,8 @@ class EntryKind(models.TextChoices):
     CAMERA_NO_SIGNAL = "camera:no_signal", _("Camera without signal")
     FOOTAGE_ACCESS = "footage:access", _("Footage access")
     COMPLAINT_RECEIPT = "complaint:receipt", _("Complaint receipt")
+    COMPLAINT_ACCESS = "complaint:access", _("Complaint opened by an officer")
+    COMPLAINT_HANDLING = "complaint:handling", _("Complaint handled by an officer")
     REGISTRY_CHANGE = "registry:change", _("Registry change")
     VISIT_EVIDENCE = "visit:evidence", _("Monitoring visit evidence")
     COMPLAINT_ROUTING = "complaint:routing", _("Complaint terminals' routing list")

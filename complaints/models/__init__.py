@@ -8,6 +8,18 @@ handling (replies, notes, assignment history) lives in ``handling``.
 from __future__ import annotations
 
 from complaints.models.complaint import Channel, Complaint, ComplaintStatus, Priority
+from complaints.models.handling import (
+    Alert,
+    AlertKind,
+    Category,
+    ComplaintEvent,
+    EventKind,
+    Handling,
+    OrganisationKey,
+    RejectionReason,
+    Statement,
+    StatementKind,
+)
 from complaints.models.message import ComplaintMessage
 from complaints.models.terminal import (
     AlarmKind,
@@ -22,15 +34,25 @@ from complaints.models.terminal import (
 
 __all__ = [
     "AlarmKind",
+    "Alert",
+    "AlertKind",
+    "Category",
     "Channel",
     "Complaint",
+    "ComplaintEvent",
     "ComplaintMessage",
     "ComplaintStatus",
+    "EventKind",
+    "Handling",
     "LookupAttempt",
+    "OrganisationKey",
     "PacketChunk",
     "Priority",
     "RecordKind",
+    "RejectionReason",
     "RoutingList",
+    "Statement",
+    "StatementKind",
     "Terminal",
     "TerminalAlarm",
     "TerminalRecord",

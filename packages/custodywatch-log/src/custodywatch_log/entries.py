@@ -100,6 +100,10 @@ SCHEMAS: Mapping[str, KindSchema] = {
     "camera:no_signal": _committed("hour"),
     "footage:access": _committed("day"),
     "complaint:receipt": _committed("day"),
+    # An officer decrypted a complaint or was shown a complainant's identity.
+    "complaint:access": _committed("day"),
+    # An officer's status change, assignment, reply, note, classification; an escalation; a key change.
+    "complaint:handling": _committed("day"),
     "registry:change": _committed("hour"),
     "visit:evidence": _committed("day"),
     # A version of the complaint terminals' signed routing list (to whom complaints are sealed).

@@ -1,0 +1,15 @@
+"""The complaint module's periodic jobs (queued by the scheduler in ``jobs.schedule``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from complaints.services import escalation
+from jobs.registry import job
+
+
+@job(max_attempts=3, base_delay=timedelta(seconds=30))
+def escalate_overdue_complaints() -> dict:
+    """Escalate every complaint past its acknowledgement deadline (all that are due, not only new
+    ones); safe to run again: a level already reached alerts nobody twice."""
+    return escalation.escalate_overdue()

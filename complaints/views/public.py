@@ -1,0 +1,148 @@
+"""The public follow-up form: a relative reads the replies to a complaint with its receipt code.
+
+The code never reaches the server. The page (static/complaints/public-follow-up.js) checks the
+code's Damm digit, asks for the salt of the code's public *locator*, derives the lookup token and
+the reply identity with Argon2id in the browser, and sends the locator with the token; the
+server compares SHA-256(token) with the stored digest (``complaints.ingest.lookups``, the same
+rules as for terminals: a salt for any locator so existence does not leak, failed proofs counted
+per locator) and answers with the complaint's status and the replies, sealed to the reply
+identity, which the browser decrypts.
+
+Guessing is limited per locator (``lookups.rate_limited``, in the database) and per client
+address (the cache: a shared cache such as Django's database cache makes the limit hold across
+server processes). Nothing here is logged but refusals' status codes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.client_ip import client_ip
+from complaints.ingest import lookups
+from complaints.models import Complaint
+from ledger import interface as ledger
+
+LOCATOR = re.compile(r"^[0-9]{8}$")
+TOKEN = re.compile(r"^[0-9a-f]{64}$")
+WINDOW_SECONDS = 3600
+RECEIPT_KIND = "complaint:receipt"
+
+
+def _limit(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def _address_key(request: HttpRequest, what: str) -> str:
+    address = client_ip(request) or "unknown"
+    return f"complaints:public:{what}:" + hashlib.sha256(address.encode()).hexdigest()[:32]
+
+
+def _count(key: str) -> int:
+    cache.add(key, 0, WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, WINDOW_SECONDS)
+        return 1
+
+
+def _over(key: str, limit: int) -> bool:
+    return (cache.get(key) or 0) >= limit
+
+
+def _refused(field: str, error: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"field": field, "error": error}, status=status)
+
+
+def _rate_limited() -> JsonResponse:
+    return JsonResponse({"status": "rate_limited", "error": _("Too many attempts. Please try again in an hour.")},
+                        status=429)
+
+
+def _body(request: HttpRequest) -> dict | JsonResponse:
+    try:
+        data = json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return _refused("body", _("The request is not JSON."))
+    if not isinstance(data, dict):
+        return _refused("body", _("The request is not a JSON object."))
+    locator = data.get("locator")
+    if not isinstance(locator, str) or not LOCATOR.fullmatch(locator):
+        return _refused("locator", _("The locator is the first 8 digits of the receipt code."))
+    return data
+
+
+@require_GET
+@never_cache
+def follow_up(request: HttpRequest) -> HttpResponse:
+    return render(request, "complaints/public_follow_up.html", {"window_minutes": WINDOW_SECONDS // 60})
+
+
+@require_POST
+@never_cache
+def salt(request: HttpRequest) -> JsonResponse:
+    """The salt of a locator (a decoy for a locator that does not exist)."""
+    data = _body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    key = _address_key(request, "salts")
+    if _over(key, _limit("COMPLAINT_PUBLIC_SALTS_PER_ADDRESS", 60)):
+        return _rate_limited()
+    _count(key)
+    locator = data["locator"]
+    if lookups.rate_limited(terminal=None, locator=locator, now=timezone.now()):
+        return _rate_limited()
+    found = Complaint.objects.filter(locator=locator).values_list("lookup_salt", flat=True).first()
+    return JsonResponse({"status": "ok", "salt": (bytes(found) if found else lookups.decoy_salt(locator)).hex()})
+
+
+@require_POST
+@never_cache
+def thread(request: HttpRequest) -> JsonResponse:
+    """The complaint's status and its replies (sealed to the reply identity), for a proven token."""
+    data = _body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    token = data.get("token")
+    if not isinstance(token, str) or not TOKEN.fullmatch(token):
+        return _refused("token", _("The lookup token is 64 hexadecimal digits."))
+    failures = _address_key(request, "failures")
+    if _over(failures, _limit("COMPLAINT_PUBLIC_FAILURES_PER_ADDRESS", 10)):
+        return _rate_limited()
+    outcome, complaint = lookups.prove(terminal=None, locator=data["locator"], token=bytes.fromhex(token),
+                                       now=timezone.now())
+    if outcome == "rate_limited":
+        return _rate_limited()
+    if complaint is None:
+        _count(failures)
+        return JsonResponse({"status": "wrong_receipt",
+                             "error": _("No complaint was found with this code. Check the code.")}, status=404)
+    items = [{"kind": item.kind, "sealed": base64.b64encode(item.sealed).decode("ascii")}
+             for item in lookups.thread_items(complaint)]
+    index = ledger.index_of(kind=RECEIPT_KIND, subject=f"complaints.complaint:{complaint.pk}")
+    # Replies name their organisation by code; the reader sees its name in their language.
+    organisations = {org.code: org.name for org in complaint.recipients.all()}
+    return JsonResponse({
+        "status": "ok",
+        "complaint_status": complaint.status,
+        "status_label": complaint.get_status_display(),
+        "received_on": timezone.localdate(complaint.received_at).isoformat(),
+        "ledger_index": index,
+        "ledger_text": "" if index is None else _("Entry number in the public ledger: %(index)s") % {
+            "index": formats.number_format(index, force_grouping=True)},
+        "organisations": organisations,
+        "count": len(items),
+        "items": items,
+    })
