@@ -40,6 +40,7 @@ def test_a_complaint_is_sealed_stored_delivered_and_its_receipt_gets_a_ledger_in
     filed = agent.receipt_status(filed)
     assert filed.delivered
     assert agent.status().state is State.DELIVERED
+    assert agent.status().delivered == {filed.receipt.locator: filed.ledger_index}
     stored = server.complaints[filed.receipt.locator]
     assert server.tree.size == 1
     assert filed.ledger_index == 0
@@ -87,8 +88,9 @@ def test_the_complainant_reads_the_reply_and_adds_a_message_with_the_code(termin
     agent.sender.tick()
     server.reply(filed.receipt.locator, "Мы приедем в колонию в четверг.")
     thread = agent.follow_up(filed.receipt.grouped)
-    assert thread.complaint_status == "received"
-    assert [(i.kind, i.text, i.by_organisation) for i in thread.items] == [
+    assert thread.status == "received"
+    assert thread.ledger_index == agent.receipt_status(filed).ledger_index == 0
+    assert [(i.kind, i.text, i.by_organisation) for i in thread.entries] == [
         ("reply", "Мы приедем в колонию в четверг.", "npm-kz")]
     seq = agent.add_message(filed.receipt.digits, text="Спасибо, жду.")
     assert agent.sender.wait_for(seq, timeout=10).message == {"status": "ok"}
@@ -97,8 +99,8 @@ def test_the_complainant_reads_the_reply_and_adds_a_message_with_the_code(termin
     for key in (bodies.npm, bodies.prosecutor, bodies.recovery):
         assert open_sealed(sealed, [key]) == Message(text="Спасибо, жду.", filed_at=agent.clock())
     thread = agent.follow_up(filed.receipt.digits)
-    assert [i.kind for i in thread.items] == ["reply", "message"]
-    assert thread.items[1].text is None  # the complainant's own message is sealed to the bodies
+    assert [(i.kind, i.readable) for i in thread.entries] == [("reply", True), ("message", False)]
+    assert thread.entries[1].text == ""  # the complainant's own message is sealed to the bodies
 
 
 def test_a_wrong_code_reads_nothing(terminal):
@@ -110,7 +112,7 @@ def test_a_wrong_code_reads_nothing(terminal):
     assert parse(wrong.digits) == wrong  # a well-formed code, just not this complaint's
     with pytest.raises(FollowUpError) as caught:
         agent.follow_up(wrong.digits)
-    assert caught.value.reason == "wrong_receipt"
+    assert caught.value.code == "unknown"
 
 
 def test_a_bad_form_is_refused_naming_the_field_and_stores_nothing(terminal):

@@ -152,10 +152,10 @@ def test_over_real_http_on_a_running_schedule(tmp_path, server, bodies, http_ser
         agent.start()  # the schedule runs in its thread; follow_up waits for its answers
         filed = agent.file_complaint(FORM)
         # the lookups wait behind the complaint in the chain: when they are answered, it is delivered
-        assert agent.follow_up(filed.receipt.digits).items == ()
+        assert agent.follow_up(filed.receipt.digits).entries == ()
         assert agent.receipt_status(filed).delivered
         server.reply(filed.receipt.locator, "Ответ")
-        assert [i.text for i in agent.follow_up(filed.receipt.digits).items] == ["Ответ"]
+        assert [i.text for i in agent.follow_up(filed.receipt.digits).entries] == ["Ответ"]
         assert agent.status().state is State.DELIVERED
     finally:
         agent.close()

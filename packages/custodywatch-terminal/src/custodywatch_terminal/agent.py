@@ -21,7 +21,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -51,11 +51,12 @@ class NotReady(RuntimeError):
 
 
 class FollowUpError(RuntimeError):
-    """A follow-up did not work; ``reason`` is ``wrong_receipt``, ``rate_limited`` or ``no_answer``."""
+    """A follow-up did not work. ``code`` is ``unknown`` (no complaint has this code: the server
+    does not say whether the locator exists), ``rate_limited`` or ``no_answer`` (no network)."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class State(StrEnum):
@@ -73,6 +74,9 @@ class Status:
     routing_version: int | None
     routing_expires_at: datetime | None
     routing_expired: bool
+    # Ledger indices of the complaints filed since the agent started, by locator, once acknowledged
+    # (the kiosk's receipt page asks for its own; kept in memory only).
+    delivered: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -91,16 +95,18 @@ class Filed:
 @dataclass(frozen=True)
 class ThreadItem:
     kind: str  # "reply" or "message"
-    text: str | None  # None for the complainant's own messages: sealed to the bodies, not to the code
-    by_organisation: str | None
-    at: datetime | None
+    text: str  # empty for the complainant's own messages: sealed to the bodies, not to the code
+    by_organisation: str
+    sent_at: datetime | None
+    readable: bool
 
 
 @dataclass(frozen=True)
 class Thread:
     locator: str
-    complaint_status: str
-    items: tuple[ThreadItem, ...]
+    status: str  # the complaint's status on the server (ComplaintStatus)
+    entries: tuple[ThreadItem, ...]
+    ledger_index: int | None = None
 
 
 class Agent:
@@ -121,6 +127,7 @@ class Agent:
                              transport=transport or HttpTransport(self.config.server), routing=self.routing,
                              clock=clock)
         self._stop = threading.Event()
+        self._filed: dict[str, int] = {}  # locator -> record number, this run only
         self._thread: threading.Thread | None = None
 
     # -- the schedule ---------------------------------------------------------------------------
@@ -156,7 +163,15 @@ class Agent:
             "complaint", blob=sealed.ciphertext, bucket=sealed.bucket, priority=sealed.priority.value,
             recipients=list(sealed.recipients), routing_version=routing.version, locator=receipt.locator,
             lookup_salt=salt.hex(), lookup_digest=derived.lookup_digest, reply_recipient=derived.reply_recipient)
+        self._filed[receipt.locator] = stored.seq
+        while len(self._filed) > 200:  # the kiosk asks only about the receipt it is showing
+            self._filed.pop(next(iter(self._filed)))
         return Filed(receipt, stored.seq)
+
+    def _ledger_index_of(self, locator: str) -> int | None:
+        seq = self._filed.get(locator)
+        stored = self.outbox.get(seq) if seq is not None else None
+        return stored.ledger_index if stored is not None and stored.acknowledged else None
 
     def _complaint(self, form: Mapping[str, Any]) -> Complaint:
         unknown = sorted(set(form) - FORM_FIELDS)
@@ -186,8 +201,8 @@ class Agent:
         if not isinstance(answer, dict) or answer.get("step") != step:
             raise FollowUpError("no_answer")
         if answer.get("status") != "ok":
-            raise FollowUpError(answer.get("status") if answer.get("status") in ("wrong_receipt", "rate_limited")
-                                else "no_answer")
+            raise FollowUpError({"wrong_receipt": "unknown", "rate_limited": "rate_limited"}.get(
+                answer.get("status"), "no_answer"))
         return answer
 
     def _unlock(self, code: str) -> tuple[Receipt, Derived]:
@@ -221,18 +236,20 @@ class Agent:
         for index in range(first.get("count") or 0):
             kind, sealed = self._item(receipt.locator, derived.lookup_token, first, index)
             items.append(self._read(kind, sealed, derived))
-        return Thread(receipt.locator, first.get("complaint_status") or "received", tuple(items))
+        return Thread(receipt.locator, first.get("complaint_status") or "received", tuple(items),
+                      self._ledger_index_of(receipt.locator))
 
     def _read(self, kind: str, sealed: bytes, derived: Derived) -> ThreadItem:
+        unreadable = ThreadItem(kind, "", "", None, readable=False)
         if kind != "reply":
-            return ThreadItem(kind, None, None, None)
+            return unreadable
         try:
             doc = open_sealed(sealed, [derived.reply_identity])
         except PlaintextError:
-            return ThreadItem(kind, None, None, None)
+            return unreadable
         if not isinstance(doc, Reply):
-            return ThreadItem(kind, None, None, None)
-        return ThreadItem(kind, doc.text, doc.by_organisation, doc.sent_at)
+            return unreadable
+        return ThreadItem(kind, doc.text, doc.by_organisation, doc.sent_at, readable=True)
 
     def add_message(self, code: str, *, text: str = "", voice: bytes | None = None) -> int:
         """Seal a later message to the complaint's recipients and queue it; returns its record number."""
@@ -278,7 +295,9 @@ class Agent:
         return Status(state=state, waiting=waiting, last_contact=self.sender.last_contact,
                       routing_version=routing.version if routing else None,
                       routing_expires_at=routing.expires_at if routing else None,
-                      routing_expired=routing is not None and self.clock() >= routing.expires_at)
+                      routing_expired=routing is not None and self.clock() >= routing.expires_at,
+                      delivered={loc: i for loc in list(self._filed)
+                                 if (i := self._ledger_index_of(loc)) is not None})
 
 
 def _unb64(value: object) -> bytes:
