@@ -57,6 +57,11 @@ class Periodic:
 def default_schedule() -> tuple[Periodic, ...]:
     """Every periodic job of the product. New modules add their deadlines and alarms here."""
     return (
+        # Complaint terminals silent beyond their schedule; facilities far quieter than their peers.
+        Periodic(name="complaints:alarms:silent_terminals", task="complaints.alarms.tasks.check_silent_terminals",
+                 every=timedelta(minutes=1)),
+        Periodic(name="complaints:alarms:silent_facilities", task="complaints.alarms.tasks.check_silent_facilities",
+                 every=timedelta(days=1)),
         # Sign a checkpoint of the ledger and collect the witnesses' cosignatures.
         Periodic(name="ledger:checkpoint:sign", task="ledger.tasks.sign_checkpoint",
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from custodywatch_terminal.device import DeviceKeyError, create_device_key, load_device_key, public_key_text
+from custodywatch_terminal.device import DeviceKeyError, create_keys, load_keys, public_hex
 from custodywatch_terminal.outbox import Outbox, OutboxError
 
 
@@ -109,14 +109,17 @@ def test_state_is_replaced_only_when_the_check_accepts(outbox):
 
 def test_the_device_key_is_private_to_the_agent(tmp_path):
     state = tmp_path / "state"
-    key = create_device_key(state)
-    assert stat.S_IMODE((state / "device.key").stat().st_mode) == 0o600
+    keys = create_keys(state)
+    for name in ("device.key", "transport.key"):
+        assert stat.S_IMODE((state / name).stat().st_mode) == 0o600
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
-    assert public_key_text(load_device_key(state)) == public_key_text(key)
-    with pytest.raises(DeviceKeyError, match="already has a device key"):
-        create_device_key(state)
+    again = load_keys(state)
+    assert public_hex(again.device) == public_hex(keys.device)
+    assert public_hex(again.transport) == public_hex(keys.transport)
+    with pytest.raises(DeviceKeyError, match="already has its keys"):
+        create_keys(state)
     (state / "device.key").chmod(0o644)
     with pytest.raises(DeviceKeyError, match="readable by other users"):
-        load_device_key(state)
+        load_keys(state)
     with pytest.raises(DeviceKeyError, match="init"):
-        load_device_key(tmp_path / "elsewhere")
+        load_keys(tmp_path / "elsewhere")

@@ -212,6 +212,15 @@ class Outbox:
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
         return True
 
+    def next_counter(self, key: str) -> int:
+        """Increment and return a durable counter (the packet counter ``tx`` is one)."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+            value = int(row[0]) + 1 if row else 1
+            db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, str(value).encode()))
+        return value
+
     def integrity(self) -> list[str]:
         """Problems with what is stored: a pending record whose sealed blob is gone."""
         with self._lock:
