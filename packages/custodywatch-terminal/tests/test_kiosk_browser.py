@@ -6,14 +6,12 @@ back with it, read the reply, add a message; the urgent path; the screen clearin
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterator
 
 import pytest
-from terminal_kiosk_support import StandInAgent
+from terminal_kiosk_fixtures import run_kiosk
 
 from custodywatch_terminal import receipts
-from custodywatch_terminal.kiosk.server import KioskServer, Settings
+from custodywatch_terminal.sealing import open_sealed
 from lib.testing.browser import CHROMIUM_ARGS, PHONE_WIDTH, chromium_path
 
 pytestmark = [pytest.mark.browser]
@@ -22,18 +20,8 @@ FAKE_MICROPHONE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-medi
 
 
 @pytest.fixture
-def agent() -> StandInAgent:
-    return StandInAgent()
-
-
-@pytest.fixture
-def kiosk(agent) -> Iterator[str]:
-    server = KioskServer(agent, port=0, settings=Settings(idle_seconds=90, warn_seconds=20))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def running(tmp_path):
+    yield from run_kiosk(tmp_path / "terminal")
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +47,8 @@ def _no_sideways_scroll(page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
 
 
-def test_kiosk_complaint_in_kazakh_on_a_phone_width_receipt_reply_and_message(kiosk_browser, kiosk, agent, tmp_path):
+def test_kiosk_complaint_in_kazakh_on_a_phone_width_receipt_reply_and_message(kiosk_browser, running, tmp_path):
+    kiosk = running.url
     context, page = _page(kiosk_browser, kiosk, width=PHONE_WIDTH, height=844, mobile=True)
     page.goto("/")
     page.get_by_role("link", name=re.compile("Қазақша")).click()
@@ -94,37 +83,41 @@ def test_kiosk_complaint_in_kazakh_on_a_phone_width_receipt_reply_and_message(ki
     assert re.fullmatch(r"(\d{4} ){5}\d", code)
     assert page.get_by_text("Сервердің растауы күтілуде").is_visible()
     assert page.locator("text=print").count() == 0
-    (filed,) = agent.filed
+    running.deliver()
+    (filed,) = running.filed()
     assert (filed.category, filed.language, filed.reprisal_risk, filed.private_visit) == (
         "torture", "kk", "high", True)
     assert filed.anonymous
     assert filed.name is None
     assert filed.voice  # the recording went with the text, in the same sealed complaint
-    agent.deliver(receipt.locator, 48213)
-    page.get_by_text("Ашық журналдағы жазба нөмірі: 48\u00a0213").wait_for()
+    page.get_by_text("Ашық журналдағы жазба нөмірі: 0.").wait_for()
     page.screenshot(path=tmp_path / "4-receipt.png", full_page=True)
     _no_sideways_scroll(page)
     page.get_by_role("link", name=re.compile("Есте сақтадым")).click()
     page.wait_for_url(f"{kiosk}/")
 
     # later, at the kiosk again: the reply, then a message
-    agent.reply(receipt.locator, "Біз сізге сәрсенбіде барамыз.", by="НПМ")
+    running.fake.reply(receipt.locator, "Біз сізге сәрсенбіде барамыз.", by="npm-kz")
     page.get_by_role("link", name=re.compile("Қазақша")).click()
     page.get_by_role("link", name=re.compile("Менде түбіртек коды бар")).click()
     page.locator("#code").fill(code.replace(" ", "-"))
     page.get_by_role("button", name="Ашу").click()
     page.get_by_text("Біз сізге сәрсенбіде барамыз.").wait_for()
-    assert page.locator("[data-status]").inner_text() == "Қаралуда"
+    assert page.locator("[data-status]").inner_text() == "Қабылданды"
     page.locator("#text").fill("Рахмет. Мен күтемін.")
     page.get_by_role("button", name="Хабарламаны жіберу").click()
     page.get_by_text("Хабарламаңыз шифрланды және жіберілуде.").wait_for()
-    assert page.get_by_text("Рахмет. Мен күтемін.").is_visible()
+    ((locator, sealed),) = running.fake.messages  # sent before the thread was asked for again
+    assert locator == receipt.locator
+    assert open_sealed(sealed, [running.bodies.npm]).text == "Рахмет. Мен күтемін."
+    assert page.get_by_text("Сіздің хабарламаңыз").is_visible()
     page.screenshot(path=tmp_path / "5-thread.png", full_page=True)
     _no_sideways_scroll(page)
     context.close()
 
 
-def test_kiosk_urgent_path_in_english_at_kiosk_width_and_a_mistyped_code(kiosk_browser, kiosk, agent, tmp_path):
+def test_kiosk_urgent_path_in_english_at_kiosk_width_and_a_mistyped_code(kiosk_browser, running, tmp_path):
+    kiosk = running.url
     context, page = _page(kiosk_browser, kiosk, width=1280, height=1024, mobile=False)
     page.goto("/")
     page.get_by_role("link", name=re.compile("English")).click()
@@ -136,7 +129,8 @@ def test_kiosk_urgent_path_in_english_at_kiosk_width_and_a_mistyped_code(kiosk_b
     page.screenshot(path=tmp_path / "urgent.png", full_page=True)
     page.get_by_role("button", name="Send urgently").click()
     code = _read_code(page)
-    (filed,) = agent.filed
+    running.deliver()
+    (filed,) = running.filed()
     assert (filed.category, filed.urgent_danger, filed.private_visit, filed.language) == ("reprisal", True, True, "en")
 
     page.goto("/en/follow-up")
@@ -153,7 +147,8 @@ def test_kiosk_urgent_path_in_english_at_kiosk_width_and_a_mistyped_code(kiosk_b
     context.close()
 
 
-def test_kiosk_clears_itself_after_inactivity(kiosk_browser, kiosk, agent, tmp_path):
+def test_kiosk_clears_itself_after_inactivity(kiosk_browser, running, tmp_path):
+    kiosk = running.url
     context, page = _page(kiosk_browser, kiosk, width=1280, height=1024, mobile=False)
     page.clock.install()
     page.goto("/ru/complaint")
@@ -173,5 +168,6 @@ def test_kiosk_clears_itself_after_inactivity(kiosk_browser, kiosk, agent, tmp_p
     assert page.evaluate("document.cookie") == ""
     page.go_back()
     assert page.locator("text=В камере нет воды").count() == 0
-    assert agent.filed == []
+    running.deliver()
+    assert running.filed() == []
     context.close()

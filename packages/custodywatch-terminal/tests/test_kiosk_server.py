@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import http.client
 import re
-import threading
 import urllib.parse
 from html.parser import HTMLParser
 
 import pytest
-from terminal_kiosk_support import StandInAgent
+from terminal_kiosk_fixtures import run_kiosk
 
 from custodywatch_terminal import receipts
 from custodywatch_terminal.kiosk import messages, pages
@@ -21,13 +20,9 @@ PAGES = ["/", "/kk/", "/ru/", "/en/", "/kk/complaint", "/ru/urgent", "/en/follow
 
 
 @pytest.fixture(scope="module")
-def kiosk():
-    agent = StandInAgent()
-    server = KioskServer(agent, port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server, agent
-    server.shutdown()
-    server.server_close()
+def kiosk(tmp_path_factory):
+    for running in run_kiosk(tmp_path_factory.mktemp("terminal")):
+        yield running.server, running
 
 
 def request(server, method, path, body=b"", headers=None):
@@ -47,7 +42,7 @@ def form(**fields) -> bytes:
 
 def test_kiosk_serves_on_loopback_only():
     with pytest.raises(ValueError, match="loopback"):
-        KioskServer(StandInAgent(), host="0.0.0.0", port=0)  # noqa: S104 (the address being refused)
+        KioskServer(object(), host="0.0.0.0", port=0)  # noqa: S104 (the address being refused)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -70,17 +65,17 @@ def test_kiosk_start_page_asks_the_browser_to_drop_cache_and_storage(kiosk):
 
 def test_kiosk_refuses_another_host_name_and_a_post_from_another_origin(kiosk):
     server, agent = kiosk
-    before = len(agent.filed)
+    before = agent.agent.outbox.pending_count("complaint")
     assert request(server, "GET", "/kk/", headers={"Host": "evil.example"})[0] == 421
     body = form(category="health", text="x")
     assert request(server, "POST", "/kk/complaint", body, {"Origin": "http://evil.example"})[0] == 403
     assert request(server, "POST", "/kk/complaint", body, {"Origin": "null"})[0] == 403
-    assert len(agent.filed) == before
+    assert agent.agent.outbox.pending_count("complaint") == before
 
 
 def test_kiosk_refuses_an_oversized_or_malformed_body_in_the_pages_language(kiosk):
     server, agent = kiosk
-    before = len(agent.filed)
+    before = agent.agent.outbox.pending_count("complaint")
     status, _, html = request(server, "POST", "/ru/complaint", b"x", {"Content-Length": str(5 * 1024 * 1024)})
     assert status == 413
     assert "Слишком большой объём" in html
@@ -89,12 +84,12 @@ def test_kiosk_refuses_an_oversized_or_malformed_body_in_the_pages_language(kios
     assert status == 400
     assert "Форманың бір бөлігі қабылданбады" in html
     assert request(server, "POST", "/en/complaint", b"\xff\xfe", {})[0] == 400
-    assert len(agent.filed) == before
+    assert agent.agent.outbox.pending_count("complaint") == before
 
 
 def test_kiosk_says_which_field_is_wrong_and_keeps_what_was_written(kiosk):
     server, agent = kiosk
-    before = len(agent.filed)
+    before = agent.agent.outbox.pending_count("complaint")
     status, _, html = request(server, "POST", "/kk/complaint", form(category="health", text="x" * 10_001))
     assert status == 400
     assert 'id="error-text"' in html
@@ -106,7 +101,7 @@ def test_kiosk_says_which_field_is_wrong_and_keeps_what_was_written(kiosk):
     assert "Не дают звонить" in html  # the text is shown again, not lost
     status, _, html = request(server, "POST", "/en/complaint", form(category="", text="Cold"))
     assert 'id="error-category"' in html
-    assert len(agent.filed) == before
+    assert agent.agent.outbox.pending_count("complaint") == before
 
 
 def test_kiosk_follow_up_says_precisely_what_is_wrong_with_a_code(kiosk):

@@ -27,7 +27,8 @@ class ReplyView:
     text: str
     by: str
     at: datetime | None
-    mine: bool = False  # a message the complainant added
+    mine: bool = False  # a message the complainant added (sealed to the bodies: not readable here)
+    readable: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ def layout(lang: str, title: str, body: str, *, idle: int, warn: int, page: str)
                    f'aria-labelledby="idle-text" hidden><p id="idle-text">{escape(t(lang, "still_here"))}</p>'
                    f'<button type="button" class="big primary" data-continue>{escape(t(lang, "continue"))}'
                    "</button></div>")
+    wait = (f'<div class="wait" id="wait" role="status" hidden><p>{escape(t(lang, "please_wait"))}</p></div>'
+            if lang in LANGUAGES else "")
     html_lang = lang if lang in LANGUAGES else "kk"
     return (
         f'<!doctype html><html lang="{html_lang}"><head><meta charset="utf-8">'
@@ -70,7 +73,7 @@ def layout(lang: str, title: str, body: str, *, idle: int, warn: int, page: str)
         f"<title>{escape(title)}</title>"
         '<link rel="stylesheet" href="/static/kiosk.css"><script src="/static/kiosk.js" defer></script></head>'
         f'<body data-page="{escape(page)}" data-idle="{idle}" data-warn="{warn}">{top}'
-        f'<main id="main">{body}</main>{warning}</body></html>'
+        f'<main id="main">{body}</main>{warning}{wait}</body></html>'
     )
 
 
@@ -299,10 +302,14 @@ def thread_page(lang: str, *, thread: ThreadView, code: str, errors: Mapping[str
 
 def _entry(lang: str, entry: ReplyView) -> str:
     when = short_datetime(lang, entry.at) if entry.at else ""
-    head = (t(lang, "your_message", date=when) if entry.mine
-            else t(lang, "reply_from", organisation=entry.by, date=when))
+    if entry.mine:
+        head, text = t(lang, "your_message"), t(lang, "your_message_sealed")
+    elif not entry.readable:
+        head, text = t(lang, "replies"), t(lang, "reply_unreadable")
+    else:
+        head, text = t(lang, "reply_from", organisation=entry.by, date=when), entry.text
     cls = "entry mine" if entry.mine else "entry reply"
-    return f'<article class="{cls}"><h3>{escape(head)}</h3><p>{escape(entry.text)}</p></article>'
+    return f'<article class="{cls}"><h3>{escape(head)}</h3><p>{escape(text)}</p></article>'
 
 
 def not_found_page(lang: str) -> str:

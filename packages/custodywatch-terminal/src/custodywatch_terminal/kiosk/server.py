@@ -25,8 +25,10 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from custodywatch_terminal import receipts
+from custodywatch_terminal.agent import Filed, FollowUpError
 from custodywatch_terminal.kiosk import forms, pages
 from custodywatch_terminal.kiosk.messages import LANGUAGES, t
+from custodywatch_terminal.sealing import PlaintextError
 
 log = logging.getLogger("custodywatch_terminal.kiosk")
 
@@ -48,11 +50,11 @@ _LOCATOR = re.compile(r"^[0-9]{8}$")
 
 
 class Agent(Protocol):
-    """What the kiosk needs of the terminal agent (custodywatch_terminal.agent)."""
+    """What the kiosk asks of the terminal agent (``custodywatch_terminal.agent.Agent``)."""
 
-    def file_complaint(self, form: dict[str, Any]) -> Any: ...
+    def file_complaint(self, form: dict[str, Any]) -> Filed: ...
     def follow_up(self, code: str) -> Any: ...
-    def add_message(self, code: str, *, text: str, voice: bytes | None) -> Any: ...
+    def add_message(self, code: str, *, text: str = "", voice: bytes | None = None) -> int: ...
     def status(self) -> Any: ...
 
 
@@ -223,10 +225,10 @@ class KioskHandler(BaseHTTPRequestHandler):
                 return
             self._page(lang, title, render(lang, values, dict([refused])), page=kind, status=400)
             return
-        receipt = _receipt_of(result)
+        receipt = result.receipt
         self._page(lang, t(lang, "receipt_title"),
                    pages.receipt_page(lang, grouped=receipt.grouped, locator=receipt.locator,
-                                      ledger_index=getattr(result, "ledger_index", None)),
+                                      ledger_index=result.ledger_index),
                    page="receipt")
 
     def _parse_code(self, lang: str, text: str) -> receipts.Receipt | None:
@@ -291,48 +293,29 @@ class KioskHandler(BaseHTTPRequestHandler):
 
 def _refusal(error: Exception) -> tuple[str, str] | None:
     """(form field, message key) if ``error`` is the sealing rules refusing a field."""
-    field, code = getattr(error, "field", None), getattr(error, "code", None)
-    if isinstance(error, ValueError) and isinstance(field, str) and isinstance(code, str):
-        return forms.refusal(field, code)
+    if isinstance(error, PlaintextError):
+        return forms.refusal(error.field, error.code)
     return None
 
 
 def _lookup_refusal(error: Exception) -> str:
-    code = getattr(error, "code", "") or ""
-    if code in {"unknown", "not_found", "wrong_token", "no_such_receipt"}:
-        return "err_code_unknown"
-    if code in {"rate_limited", "too_many"}:
-        return "err_rate_limited"
-    return "err_offline"
-
-
-def _receipt_of(result: Any) -> receipts.Receipt:
-    receipt = getattr(result, "receipt", result)
-    if isinstance(receipt, receipts.Receipt):
-        return receipt
-    return receipts.parse(str(receipt))
+    code = error.code if isinstance(error, FollowUpError) else ""
+    return {"unknown": "err_code_unknown", "rate_limited": "err_rate_limited"}.get(code, "err_offline")
 
 
 def delivered_index(agent: Agent, locator: str) -> int | None:
     """The ledger index of the complaint with this locator, once the server acknowledged it."""
-    status = agent.status()
-    deliveries = getattr(status, "delivered", None)
-    if deliveries is None and isinstance(status, dict):
-        deliveries = status.get("delivered")
-    if not deliveries:
-        return None
-    index = deliveries.get(locator)
-    return int(index) if index is not None else None
+    return agent.status().delivered.get(locator)
 
 
 def thread_view(thread: Any) -> pages.ThreadView:
-    entries = []
-    for item in getattr(thread, "entries", ()):
-        entries.append(pages.ReplyView(text=item.text, by=getattr(item, "by_organisation", "") or "",
-                                       at=getattr(item, "sent_at", None) or getattr(item, "filed_at", None),
-                                       mine=getattr(item, "kind", "reply") == "message"))
-    return pages.ThreadView(status=getattr(thread, "status", None), ledger_index=getattr(thread, "ledger_index", None),
-                            entries=tuple(entries))
+    """The agent's ``Thread`` as the page shows it."""
+    entries = tuple(
+        pages.ReplyView(text=item.text, by=item.by_organisation, at=item.sent_at, mine=item.kind == "message",
+                        readable=item.readable)
+        for item in thread.entries
+    )
+    return pages.ThreadView(status=thread.status, ledger_index=thread.ledger_index, entries=entries)
 
 
 def serve(agent: Agent, *, host: str = "127.0.0.1", port: int = 8088, settings: Settings | None = None) -> None:

@@ -5,6 +5,7 @@
   const body = document.body;
   const lang = document.documentElement.lang;
   let active = null; // the recording in progress: {recorder, stream, discard, done}
+  let busy = false; // a form was sent and the agent is working (a follow-up waits for the server)
 
   function stopRecording(discard) {
     if (!active) return;
@@ -42,7 +43,7 @@
     clearTimeout(warnTimer);
     clearTimeout(clearTimer);
     if (warning) warning.hidden = true;
-    if (body.dataset.page === 'language' || active) return; // nothing to clear, or someone is speaking
+    if (body.dataset.page === 'language' || active || busy) return; // nothing to clear, or someone is busy
     warnTimer = setTimeout(() => {
       if (!warning) return;
       warning.hidden = false;
@@ -55,6 +56,7 @@
   }
   if (warning) warning.querySelector('[data-continue]').addEventListener('click', arm);
   window.addEventListener('pagehide', wipe);
+  window.addEventListener('pageshow', () => { busy = false; arm(); });
   document.querySelectorAll('a[data-clear]').forEach((link) => link.addEventListener('click', (event) => {
     event.preventDefault();
     leave(link.href);
@@ -220,6 +222,10 @@
         }
       }
       form.querySelectorAll('button[type=submit]').forEach((button) => { button.disabled = true; });
+      busy = true;
+      arm();
+      const wait = document.getElementById('wait');
+      if (wait) wait.hidden = false;
     });
   }
 
