@@ -103,6 +103,7 @@ def test_kiosk_complaint_in_kazakh_on_a_phone_width_receipt_reply_and_message(ki
     page.locator("#code").fill(code.replace(" ", "-"))
     page.get_by_role("button", name="Ашу").click()
     page.get_by_text("Біз сізге сәрсенбіде барамыз.").wait_for()
+    assert page.locator("article.reply h3").inner_text().startswith("Ұлттық алдын алу тетігі, ")
     assert page.locator("[data-status]").inner_text() == "Қабылданды"
     page.locator("#text").fill("Рахмет. Мен күтемін.")
     page.get_by_role("button", name="Хабарламаны жіберу").click()

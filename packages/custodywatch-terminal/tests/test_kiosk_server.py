@@ -163,7 +163,8 @@ class _Visible(HTMLParser):
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_kazakh_and_russian_pages_carry_no_english(lang):
     thread = pages.ThreadView(status="under_review", ledger_index=12345, entries=(
-        pages.ReplyView(text="Жауап", by="НПМ", at=None),))
+        pages.ReplyView(text="Жауап", by="npm", at=None), pages.ReplyView(text="", by="", at=None, mine=True),
+        pages.ReplyView(text="", by="other", at=None, readable=False)))
     bodies = [
         pages.home_page(lang), pages.complaint_page(lang, errors={"text": "err_text_required"}),
         pages.urgent_page(lang), pages.follow_up_page(lang, "err_code_check"),

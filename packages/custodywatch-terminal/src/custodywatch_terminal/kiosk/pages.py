@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
 
-from custodywatch_terminal.kiosk.messages import LANGUAGE_NAMES, LANGUAGES, number, short_datetime, t
+from custodywatch_terminal.kiosk.messages import LANGUAGE_NAMES, LANGUAGES, MESSAGES, number, short_datetime, t
 from custodywatch_terminal.kiosk.pictograms import svg
 
 CATEGORIES = ("torture", "health", "conditions", "family", "legal_aid", "reprisal", "other")
@@ -25,7 +25,7 @@ STATUSES = ("received", "acknowledged", "under_review", "visit_requested", "refe
 @dataclass(frozen=True)
 class ReplyView:
     text: str
-    by: str
+    by: str  # the kind of body that wrote (npm, childrens_ombudsman, prosecutor), named in the page's language
     at: datetime | None
     mine: bool = False  # a message the complainant added (sealed to the bodies: not readable here)
     readable: bool = True
@@ -307,7 +307,8 @@ def _entry(lang: str, entry: ReplyView) -> str:
     elif not entry.readable:
         head, text = t(lang, "replies"), t(lang, "reply_unreadable")
     else:
-        head, text = t(lang, "reply_from", organisation=entry.by, date=when), entry.text
+        body = entry.by if f"body_{entry.by}" in MESSAGES else "other"
+        head, text = t(lang, "reply_from", organisation=t(lang, f"body_{body}"), date=when), entry.text
     cls = "entry mine" if entry.mine else "entry reply"
     return f'<article class="{cls}"><h3>{escape(head)}</h3><p>{escape(text)}</p></article>'
 

@@ -251,6 +251,12 @@ class KioskHandler(BaseHTTPRequestHandler):
             self._page(lang, t(lang, "follow_title"), pages.follow_up_page(lang, key), page="follow-up", status=status)
             return None
 
+    def _kinds(self) -> dict[str, str]:
+        """Organisation code -> kind of body, from the terminal's routing list (to name who replied)."""
+        routing = getattr(self.server.agent, "routing", None)
+        current = routing.current() if routing is not None else None
+        return {r.organisation: r.kind for r in current.recipients} if current is not None else {}
+
     def _follow_up(self, lang: str, posted: forms.Posted) -> None:
         receipt = self._parse_code(lang, posted.fields.get("code", ""))
         if receipt is None:
@@ -258,8 +264,9 @@ class KioskHandler(BaseHTTPRequestHandler):
         thread = self._lookup(lang, receipt)
         if thread is None:
             return
-        self._page(lang, t(lang, "follow_title"),
-                   pages.thread_page(lang, thread=thread_view(thread), code=receipt.grouped), page="thread")
+        view = thread_view(thread, self._kinds())
+        self._page(lang, t(lang, "follow_title"), pages.thread_page(lang, thread=view, code=receipt.grouped),
+                   page="thread")
 
     def _add_message(self, lang: str, posted: forms.Posted) -> None:
         receipt = self._parse_code(lang, posted.fields.get("code", ""))
@@ -283,9 +290,9 @@ class KioskHandler(BaseHTTPRequestHandler):
         thread = self._lookup(lang, receipt)
         if thread is None:
             return
+        view = thread_view(thread, self._kinds())
         self._page(lang, t(lang, "follow_title"),
-                   pages.thread_page(lang, thread=thread_view(thread), code=receipt.grouped, errors=errors,
-                                     sent=not errors),
+                   pages.thread_page(lang, thread=view, code=receipt.grouped, errors=errors, sent=not errors),
                    page="thread", status=400 if errors else 200)
 
 
@@ -308,10 +315,11 @@ def delivered_index(agent: Agent, locator: str) -> int | None:
     return agent.status().delivered.get(locator)
 
 
-def thread_view(thread: Any) -> pages.ThreadView:
-    """The agent's ``Thread`` as the page shows it."""
+def thread_view(thread: Any, kinds: dict[str, str]) -> pages.ThreadView:
+    """The agent's ``Thread`` as the page shows it (``kinds``: organisation code -> kind of body)."""
     entries = tuple(
-        pages.ReplyView(text=item.text, by=item.by_organisation, at=item.sent_at, mine=item.kind == "message",
+        pages.ReplyView(text=item.text, by=kinds.get(item.by_organisation, "other"), at=item.sent_at,
+                        mine=item.kind == "message",
                         readable=item.readable)
         for item in thread.entries
     )
