@@ -139,6 +139,10 @@ class Agent:
             self._thread = threading.Thread(target=self.sender.run, args=(self._stop,), name="sender", daemon=True)
             self._thread.start()
 
+    def wait(self) -> None:
+        """Block until ``close`` is called (from a signal handler or another thread)."""
+        self._stop.wait()
+
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
