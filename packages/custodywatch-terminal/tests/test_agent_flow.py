@@ -7,6 +7,7 @@ from terminal_fake_server import FakeServer
 from terminal_support import FORM, Bodies, make_terminal, open_agent
 
 from custodywatch_protocol import terminal as p
+from custodywatch_terminal import receipts
 from custodywatch_terminal.agent import FollowUpError, NotReady, State
 from custodywatch_terminal.receipts import Receipt, parse
 from custodywatch_terminal.sealing import Complaint, Message, PlaintextError, open_sealed
@@ -158,5 +159,22 @@ def test_minors_and_childrens_facilities_go_to_the_childrens_commissioner(tmp_pa
         filed = agent.file_complaint(FORM)
         agent.sender.tick()
         assert server.complaints[filed.receipt.locator].record["recipients"] == ["npm-kz", "ombudsman-kz"]
+    finally:
+        agent.close()
+
+
+def test_with_the_real_argon2id_parameters_the_code_still_opens_the_thread(tmp_path, server, bodies):
+    """The one agent test that pays for the OWASP-strength derivation (the default)."""
+    make_terminal(tmp_path / "real", server, bodies)
+    agent, _ = open_agent(tmp_path / "real", server)
+    agent.derive = receipts.derive
+    try:
+        filed = agent.file_complaint(FORM)
+        agent.sender.tick()
+        server.reply(filed.receipt.locator, "Получено.")
+        assert [e.text for e in agent.follow_up(filed.receipt.digits).entries] == ["Получено."]
+        digest = server.complaints[filed.receipt.locator].record["lookup_digest"]
+        salt = bytes.fromhex(server.complaints[filed.receipt.locator].record["lookup_salt"])
+        assert receipts.derive(filed.receipt.secret, salt).lookup_digest == digest
     finally:
         agent.close()

@@ -164,3 +164,22 @@ def test_over_real_http_on_a_running_schedule(tmp_path, server, bodies, http_ser
 def test_no_server_listening_is_a_network_outage():
     with pytest.raises(TransportDown):
         HttpTransport("http://127.0.0.1:9", timeout=2).exchange(b"x" * p.PACKET_SIZE)
+
+
+def test_a_refused_complaint_stays_and_status_says_why_even_in_another_process(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies)
+    agent, _ = open_agent(tmp_path / "t", server)
+    try:
+        filed = agent.file_complaint(FORM)
+        server.complaints[filed.receipt.locator] = object()  # the locator is already taken on the server
+        assert agent.sender.tick() is Outcome.REFUSED
+        assert agent.outbox.pending_count("complaint") == 1
+    finally:
+        agent.close()
+    other, _ = open_agent(tmp_path / "t", server)  # as `custodywatch-terminal status` sees it
+    try:
+        status = other.status()
+        assert (status.refused["code"], status.refused["seq"]) == ("locator_taken", "1")
+        assert status.last_contact is not None
+    finally:
+        other.close()

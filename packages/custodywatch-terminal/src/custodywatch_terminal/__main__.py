@@ -89,6 +89,9 @@ def _print_status(agent: Any) -> None:
         expired = " (EXPIRED: still used, ask the server for a new one)" if status.routing_expired else ""
         print(f"routing list:      version {status.routing_version}, "
               f"expires {status.routing_expires_at:%Y-%m-%d %H:%M} UTC{expired}")
+    if status.refused:
+        print(f"refused:           record {status.refused.get('seq')}: {status.refused.get('field')} "
+              f"({status.refused.get('code')}): {status.refused.get('error')}")
     problems = agent.outbox.integrity()
     print(f"outbox:            {'; '.join(problems) if problems else 'intact'}")
 

@@ -77,6 +77,7 @@ class Status:
     # Ledger indices of the complaints filed since the agent started, by locator, once acknowledged
     # (the kiosk's receipt page asks for its own; kept in memory only).
     delivered: Mapping[str, int] = field(default_factory=dict)
+    refused: Mapping[str, str] | None = None  # the server's last refusal (record, field, code), if unresolved
 
 
 @dataclass(frozen=True)
@@ -296,12 +297,14 @@ class Agent:
             state = State.WAITING_FOR_NETWORK
         else:
             state = State.SENDING
-        return Status(state=state, waiting=waiting, last_contact=self.sender.last_contact,
+        contact = self.sender.last_contact or self.sender.saved_contact()
+        return Status(state=state, waiting=waiting, last_contact=contact,
                       routing_version=routing.version if routing else None,
                       routing_expires_at=routing.expires_at if routing else None,
                       routing_expired=routing is not None and self.clock() >= routing.expires_at,
                       delivered={loc: i for loc in list(self._filed)
-                                 if (i := self._ledger_index_of(loc)) is not None})
+                                 if (i := self._ledger_index_of(loc)) is not None},
+                      refused=self.sender.last_refusal or self.sender.saved_refusal())
 
 
 def _unb64(value: object) -> bytes:

@@ -40,6 +40,8 @@ __all__ = ["Outcome", "Sender"]
 
 log = logging.getLogger("custodywatch_terminal.sender")
 TX_COUNTER = "tx"
+CONTACT_STATE = "last_contact"
+REFUSAL_STATE = "last_refusal"  # field, code and error of the server's last refusal: never content
 
 
 class Outcome(StrEnum):
@@ -74,6 +76,7 @@ class Sender:
         self.last_contact: datetime | None = None
         self.last_outcome: Outcome | None = None
         self.last_refusal: dict[str, Any] | None = None
+        self._contact_saved: datetime | None = None
 
     # -- building records ---------------------------------------------------------------------
 
@@ -121,12 +124,31 @@ class Sender:
             except p.ProtocolError as exc:
                 log.warning("the server's answer does not open: %s", exc)
                 return self._done(Outcome.BAD_ANSWER)
-            self.last_contact = self.clock()
+            self._contact()
             return self._done(self._handle(response, stored, record, item))
 
     def _done(self, outcome: Outcome) -> Outcome:
         self.last_outcome = outcome
+        if outcome is Outcome.DELIVERED and self.last_refusal is not None:
+            self.last_refusal = None
+            self.outbox.set_state(REFUSAL_STATE, b"null")
         return outcome
+
+    def _contact(self) -> None:
+        """Remember the last answer (durably about once a minute, for ``status`` in another process)."""
+        now = self.clock()
+        previous, self.last_contact = self.last_contact, now
+        if previous is None or (now - previous).total_seconds() >= 60 or self._contact_saved is None:
+            self.outbox.set_state(CONTACT_STATE, now.isoformat().encode())
+            self._contact_saved = now
+
+    def saved_contact(self) -> datetime | None:
+        raw = self.outbox.get_state(CONTACT_STATE)
+        return datetime.fromisoformat(raw.decode()) if raw else None
+
+    def saved_refusal(self) -> dict[str, Any] | None:
+        raw = self.outbox.get_state(REFUSAL_STATE)
+        return json.loads(raw) if raw else None
 
     def _next_piece(self, stored: Stored, record: p.SignedRecord) -> tuple[p.SignedRecord | p.SignedChunk, bytes]:
         blob_info = record.blob
@@ -157,7 +179,9 @@ class Sender:
                 return Outcome.DELIVERED
             return Outcome.BAD_ANSWER
         if response.refused is not None:
-            self.last_refusal = dict(response.refused)
+            self.last_refusal = {k: str(response.refused.get(k, ""))[:200] for k in ("field", "code", "error")}
+            self.last_refusal["seq"] = str(stored.seq)
+            self.outbox.set_state(REFUSAL_STATE, json.dumps(self.last_refusal).encode())
             log.warning("record %d refused: %s", stored.seq, response.refused)
             return Outcome.REFUSED
         return Outcome.SENT
