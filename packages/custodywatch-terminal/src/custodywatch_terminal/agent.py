@@ -195,7 +195,10 @@ class Agent:
 
     def _ask(self, kind: str, *, secret: bytes = b"", **fields: Any) -> p.Ack:
         stored = self.sender.append(kind, secret=secret, **fields)
-        ack = self.sender.wait_for(stored.seq, timeout=self.wait_seconds)
+        # The question waits behind what is already queued, one record per tick.
+        ahead = self.outbox.pending_count() - 1
+        timeout = self.wait_seconds + ahead * float(self.config.schedule_seconds)
+        ack = self.sender.wait_for(stored.seq, timeout=timeout)
         if ack is None:
             raise FollowUpError("no_answer")
         return ack

@@ -77,6 +77,7 @@ class Sender:
         self.last_outcome: Outcome | None = None
         self.last_refusal: dict[str, Any] | None = None
         self._contact_saved: datetime | None = None
+        self.ticks = 0  # ticks done since start (answered or not)
 
     # -- building records ---------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class Sender:
 
     def _done(self, outcome: Outcome) -> Outcome:
         self.last_outcome = outcome
+        self.ticks += 1
         if outcome is Outcome.DELIVERED and self.last_refusal is not None:
             self.last_refusal = None
             self.outbox.set_state(REFUSAL_STATE, b"null")
@@ -237,7 +239,13 @@ class Sender:
                 return self._answers.pop(seq)
             waiter = self._waiters.setdefault(seq, _Waiter())
         if self.running:
-            waiter.event.wait(timeout)
+            # Give up early when the network does not answer: the person at the kiosk is told so
+            # at once, and the question stays queued (it is answered, unread, when the network returns).
+            start, deadline = self.ticks, time.monotonic() + timeout
+            slice_ = min(float(self.config.schedule_seconds), 1.0)
+            while not waiter.event.wait(slice_) and time.monotonic() < deadline:
+                if self.ticks > start and self.last_outcome is Outcome.DOWN:
+                    break
         else:
             deadline = time.monotonic() + timeout
             for _ in range(max_ticks):
