@@ -56,14 +56,22 @@ def test_a_complaint_is_sealed_stored_delivered_and_its_receipt_gets_a_ledger_in
     assert {len(packet) for packet in transport.sent} == {p.PACKET_SIZE}
 
 
-def test_nothing_readable_reaches_the_terminals_disk(terminal, tmp_path):
+def test_nothing_readable_reaches_the_terminals_disk_and_nothing_delivered_stays(terminal, tmp_path):
     agent, _ = terminal
     canary = "CANARY-7f3a9 надзиратель Серик бил меня"
     filed = agent.file_complaint({**FORM, "text": canary, "anonymous": False, "name": "Ерлан Канарейкин"})
-    agent.sender.tick()
-    raw = b"".join(f.read_bytes() for f in (tmp_path / "t1").iterdir())
+
+    def disk() -> bytes:
+        return b"".join(f.read_bytes() for f in (tmp_path / "t1").iterdir())
+    assert filed.receipt.locator.encode() in disk()  # the waiting record names its locator
     for secret in (canary, "CANARY", "Канарейкин", filed.receipt.secret, filed.receipt.digits):
-        assert secret.encode() not in raw
+        assert secret.encode() not in disk()
+    agent.sender.tick()
+    agent.sender.tick()  # a heartbeat after it
+    # Delivered, the complaint leaves no trace: not its record, not its number, not its locator.
+    assert agent.outbox.pending() == []
+    assert [s.kind for s in map(agent.outbox.get, range(1, 3)) if s] == ["heartbeat"]
+    assert filed.receipt.locator.encode() not in disk()
 
 
 def test_complaints_filed_while_the_network_is_cut_are_delivered_when_it_returns(terminal, server):

@@ -175,8 +175,7 @@ class Agent:
 
     def _ledger_index_of(self, locator: str) -> int | None:
         seq = self._filed.get(locator)
-        stored = self.outbox.get(seq) if seq is not None else None
-        return stored.ledger_index if stored is not None and stored.acknowledged else None
+        return self.sender.delivered.get(seq) if seq is not None else None
 
     def _complaint(self, form: Mapping[str, Any]) -> Complaint:
         unknown = sorted(set(form) - FORM_FIELDS)
@@ -185,11 +184,9 @@ class Agent:
         return Complaint(**{**form, "filed_at": self.clock()})
 
     def receipt_status(self, filed: Filed) -> Filed:
-        """``filed`` with its ledger index if the acknowledgement has come."""
-        stored = self.outbox.get(filed.seq)
-        if stored is None or not stored.acknowledged:
-            return filed
-        return Filed(filed.receipt, filed.seq, stored.ledger_index)
+        """``filed`` with its ledger index if the acknowledgement has come (since this agent started)."""
+        index = self.sender.delivered.get(filed.seq)
+        return filed if index is None else Filed(filed.receipt, filed.seq, index)
 
     # -- follow-up --------------------------------------------------------------------------------
 

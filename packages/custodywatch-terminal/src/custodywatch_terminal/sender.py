@@ -78,6 +78,9 @@ class Sender:
         self.last_refusal: dict[str, Any] | None = None
         self._contact_saved: datetime | None = None
         self.ticks = 0  # ticks done since start (answered or not)
+        # Ledger indices of complaints and messages acknowledged since start, by record number:
+        # in memory only, since the outbox forgets delivered records.
+        self.delivered: dict[int, int | None] = {}
 
     # -- building records ---------------------------------------------------------------------
 
@@ -218,6 +221,10 @@ class Sender:
         if record.blob is not None:
             self._missing.pop(record.blob.sha256, None)
         self.secrets.pop(seq, None)
+        if record.kind in ("complaint", "message"):
+            self.delivered[seq] = ack.ledger.index if ack.ledger else None
+            while len(self.delivered) > 500:  # the kiosk asks only about the receipt it is showing
+                self.delivered.pop(next(iter(self.delivered)))
         if record.kind in ("lookup", "message"):
             with self._lock:
                 self._answers[seq] = ack
