@@ -17,6 +17,7 @@ import base64
 import json
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -105,8 +106,13 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # systemd's stop: leave as on Ctrl-C, closing the outbox
+
+
 def _run(args: argparse.Namespace) -> int:
     agent = _agent(args)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     agent.start()
     try:
         if args.no_kiosk:
