@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import signal
 import stat
+import subprocess
+import sys
+import threading
 from datetime import UTC, datetime
 
-from terminal_fake_server import FakeServer
-from terminal_support import Bodies
+import pytest
+from terminal_fake_server import FakeServer, serve_http
+from terminal_support import Bodies, make_terminal
 
 from custodywatch_terminal.__main__ import main
 from custodywatch_terminal.device import load_keys, public_hex
@@ -66,3 +71,32 @@ def test_a_setup_for_another_facility_or_a_forged_routing_list_is_refused(tmp_pa
     assert "init" in capsys.readouterr().err
     assert main(["--state", str(state), "init", "--server", "https://x.example", "--facility", "LA-155/1"]) == 2
     assert "already has its keys" in capsys.readouterr().err
+
+
+@pytest.mark.sqlite_only
+def test_run_sends_on_its_schedule_and_stops_cleanly_on_sigterm(tmp_path):
+    bodies = Bodies.generate()
+    server = FakeServer(bodies.routing_list())
+    heard = threading.Event()
+    handle = server.handle
+
+    def listen(packet: bytes) -> bytes:
+        answer = handle(packet)
+        if any(t.last_seq >= 3 for t in server.terminals.values()):
+            heard.set()
+        return answer
+    server.handle = listen
+    state = tmp_path / "state"
+    with serve_http(server) as url:
+        make_terminal(state, server, bodies, server_url=url, schedule_seconds=0.05)
+        child = subprocess.Popen([sys.executable, "-m", "custodywatch_terminal", "--state", str(state), "run",  # noqa: S603
+                                  "--no-kiosk"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert heard.wait(30), "the agent sent nothing"
+        finally:
+            child.send_signal(signal.SIGTERM)
+            _, err = child.communicate(timeout=30)
+    assert child.returncode == 0, err
+    (terminal,) = server.terminals.values()
+    assert terminal.last_seq >= 3  # heartbeats, each acknowledged before the next
+    assert server.refusals == []
