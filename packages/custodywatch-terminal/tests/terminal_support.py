@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -58,7 +59,7 @@ def make_terminal(state_dir: Path, server: FakeServer, bodies: Bodies, *, holds_
     """Initialise a terminal's state directory and register it with ``server``; returns its id."""
     routing = bodies.routing_list()
     config, keys = initialise(
-        state_dir, server=server_url, facility="ak-159-12",
+        state_dir, server=server_url, facility="ak-159-12", terminal_id=str(uuid.uuid4()),
         server_transport_key=public_hex(server.transport_key), server_ack_key=public_hex(server.ack_key),
         routing_key=public_hex(bodies.routing), facility_holds_children=holds_children,
         schedule_seconds=schedule_seconds,

@@ -7,6 +7,7 @@ from terminal_fake_server import FakeServer
 from terminal_support import FORM, Bodies, make_terminal, open_agent
 
 from custodywatch_protocol import terminal as p
+from custodywatch_terminal import receipts
 from custodywatch_terminal.agent import FollowUpError, NotReady, State
 from custodywatch_terminal.receipts import Receipt, parse
 from custodywatch_terminal.sealing import Complaint, Message, PlaintextError, open_sealed
@@ -55,14 +56,22 @@ def test_a_complaint_is_sealed_stored_delivered_and_its_receipt_gets_a_ledger_in
     assert {len(packet) for packet in transport.sent} == {p.PACKET_SIZE}
 
 
-def test_nothing_readable_reaches_the_terminals_disk(terminal, tmp_path):
+def test_nothing_readable_reaches_the_terminals_disk_and_nothing_delivered_stays(terminal, tmp_path):
     agent, _ = terminal
     canary = "CANARY-7f3a9 надзиратель Серик бил меня"
     filed = agent.file_complaint({**FORM, "text": canary, "anonymous": False, "name": "Ерлан Канарейкин"})
-    agent.sender.tick()
-    raw = b"".join(f.read_bytes() for f in (tmp_path / "t1").iterdir())
+
+    def disk() -> bytes:
+        return b"".join(f.read_bytes() for f in (tmp_path / "t1").iterdir())
+    assert filed.receipt.locator.encode() in disk()  # the waiting record names its locator
     for secret in (canary, "CANARY", "Канарейкин", filed.receipt.secret, filed.receipt.digits):
-        assert secret.encode() not in raw
+        assert secret.encode() not in disk()
+    agent.sender.tick()
+    agent.sender.tick()  # a heartbeat after it
+    # Delivered, the complaint leaves no trace: not its record, not its number, not its locator.
+    assert agent.outbox.pending() == []
+    assert [s.kind for s in map(agent.outbox.get, range(1, 3)) if s] == ["heartbeat"]
+    assert filed.receipt.locator.encode() not in disk()
 
 
 def test_complaints_filed_while_the_network_is_cut_are_delivered_when_it_returns(terminal, server):
@@ -158,5 +167,22 @@ def test_minors_and_childrens_facilities_go_to_the_childrens_commissioner(tmp_pa
         filed = agent.file_complaint(FORM)
         agent.sender.tick()
         assert server.complaints[filed.receipt.locator].record["recipients"] == ["npm-kz", "ombudsman-kz"]
+    finally:
+        agent.close()
+
+
+def test_with_the_real_argon2id_parameters_the_code_still_opens_the_thread(tmp_path, server, bodies):
+    """The one agent test that pays for the OWASP-strength derivation (the default)."""
+    make_terminal(tmp_path / "real", server, bodies)
+    agent, _ = open_agent(tmp_path / "real", server)
+    agent.derive = receipts.derive
+    try:
+        filed = agent.file_complaint(FORM)
+        agent.sender.tick()
+        server.reply(filed.receipt.locator, "Получено.")
+        assert [e.text for e in agent.follow_up(filed.receipt.digits).entries] == ["Получено."]
+        digest = server.complaints[filed.receipt.locator].record["lookup_digest"]
+        salt = bytes.fromhex(server.complaints[filed.receipt.locator].record["lookup_salt"])
+        assert receipts.derive(filed.receipt.secret, salt).lookup_digest == digest
     finally:
         agent.close()

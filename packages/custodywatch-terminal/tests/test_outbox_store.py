@@ -77,18 +77,21 @@ def test_acknowledging_drops_the_blob_once_and_refuses_a_wrong_hash(outbox):
     assert outbox.acknowledge(stored.seq, stored.record_hash, 7) is True
     assert outbox.acknowledge(stored.seq, stored.record_hash, 7) is False
     assert outbox.pending() == []
-    assert outbox.get(1).ledger_index == 7
+    assert outbox.get(1).ledger_index == 7  # the head, kept without its body
     assert outbox.get(1).body is None
     with pytest.raises(OutboxError):
         outbox.blob(stored.blob_sha256)
 
 
-def test_delivered_heartbeats_are_pruned_but_the_head_keeps_the_chain(outbox):
-    beats = [outbox.append("heartbeat", builder("heartbeat")) for _ in range(3)]
-    for b in beats:
-        outbox.acknowledge(b.seq, b.record_hash, None)
-    assert [r[0] for r in outbox._db.execute("SELECT seq FROM records")] == [3]
+def test_delivered_records_are_forgotten_but_the_head_keeps_the_chain(outbox):
+    records = [outbox.append("heartbeat", builder("heartbeat")),
+               outbox.append("complaint", builder("complaint"), blob=b"sealed"),
+               outbox.append("heartbeat", builder("heartbeat"))]
+    for r in records:
+        outbox.acknowledge(r.seq, r.record_hash, None)
+    assert list(outbox._db.execute("SELECT seq, kind, body FROM records")) == [(3, "heartbeat", None)]
     assert outbox.append("heartbeat", builder("heartbeat")).seq == 4
+    assert outbox.secure_delete_is_on()
 
 
 def test_records_survive_reopening(tmp_path):

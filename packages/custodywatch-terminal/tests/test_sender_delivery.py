@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from terminal_fake_server import FakeServer, serve_http
 from terminal_support import FORM, ISSUED, NOW, Bodies, fast_derive, make_terminal, open_agent
 
 from custodywatch_protocol import terminal as p
 from custodywatch_protocol.routing import RoutingError, sign_routing_list
-from custodywatch_terminal.agent import Agent, State
+from custodywatch_terminal.agent import Agent, FollowUpError, State
 from custodywatch_terminal.sender import Outcome
 from custodywatch_terminal.transport import HttpTransport, TransportDown
 
@@ -164,3 +166,49 @@ def test_over_real_http_on_a_running_schedule(tmp_path, server, bodies, http_ser
 def test_no_server_listening_is_a_network_outage():
     with pytest.raises(TransportDown):
         HttpTransport("http://127.0.0.1:9", timeout=2).exchange(b"x" * p.PACKET_SIZE)
+
+
+def test_a_refused_complaint_stays_and_status_says_why_even_in_another_process(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies)
+    agent, _ = open_agent(tmp_path / "t", server)
+    try:
+        filed = agent.file_complaint(FORM)
+        server.complaints[filed.receipt.locator] = object()  # the locator is already taken on the server
+        assert agent.sender.tick() is Outcome.REFUSED
+        assert agent.outbox.pending_count("complaint") == 1
+    finally:
+        agent.close()
+    other, _ = open_agent(tmp_path / "t", server)  # as `custodywatch-terminal status` sees it
+    try:
+        status = other.status()
+        assert (status.refused["code"], status.refused["seq"]) == ("locator_taken", "1")
+        assert status.last_contact is not None
+    finally:
+        other.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(answer=st.one_of(st.binary(max_size=64), st.binary(min_size=p.RESPONSE_SIZE, max_size=p.RESPONSE_SIZE)))
+def test_a_hostile_answer_changes_nothing(agent, answer):
+    if agent.outbox.pending_count("complaint") == 0:
+        agent.file_complaint(FORM)
+    before = agent.outbox.pending()
+    agent.sender.transport.handler = lambda packet: answer
+    assert agent.sender.tick() is Outcome.BAD_ANSWER
+    assert agent.outbox.pending() == before
+
+
+def test_a_follow_up_while_the_network_is_cut_says_so_at_once(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies, schedule_seconds=0.01)
+    agent, transport = open_agent(tmp_path / "t", server)
+    agent.wait_seconds = 600  # were it to wait for the timeout, the test would hang
+    try:
+        filed = agent.file_complaint(FORM)
+        transport.down = True
+        agent.start()
+        with pytest.raises(FollowUpError) as caught:
+            agent.follow_up(filed.receipt.digits)
+        assert caught.value.code == "no_answer"
+        assert agent.status().state is State.WAITING_FOR_NETWORK
+    finally:
+        agent.close()

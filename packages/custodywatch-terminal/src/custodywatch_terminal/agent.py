@@ -77,6 +77,7 @@ class Status:
     # Ledger indices of the complaints filed since the agent started, by locator, once acknowledged
     # (the kiosk's receipt page asks for its own; kept in memory only).
     delivered: Mapping[str, int] = field(default_factory=dict)
+    refused: Mapping[str, str] | None = None  # the server's last refusal (record, field, code), if unresolved
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,10 @@ class Agent:
             self._thread = threading.Thread(target=self.sender.run, args=(self._stop,), name="sender", daemon=True)
             self._thread.start()
 
+    def wait(self) -> None:
+        """Block until ``close`` is called (from a signal handler or another thread)."""
+        self._stop.wait()
+
     def close(self) -> None:
         self._stop.set()
         if self._thread is not None:
@@ -170,8 +175,7 @@ class Agent:
 
     def _ledger_index_of(self, locator: str) -> int | None:
         seq = self._filed.get(locator)
-        stored = self.outbox.get(seq) if seq is not None else None
-        return stored.ledger_index if stored is not None and stored.acknowledged else None
+        return self.sender.delivered.get(seq) if seq is not None else None
 
     def _complaint(self, form: Mapping[str, Any]) -> Complaint:
         unknown = sorted(set(form) - FORM_FIELDS)
@@ -180,17 +184,18 @@ class Agent:
         return Complaint(**{**form, "filed_at": self.clock()})
 
     def receipt_status(self, filed: Filed) -> Filed:
-        """``filed`` with its ledger index if the acknowledgement has come."""
-        stored = self.outbox.get(filed.seq)
-        if stored is None or not stored.acknowledged:
-            return filed
-        return Filed(filed.receipt, filed.seq, stored.ledger_index)
+        """``filed`` with its ledger index if the acknowledgement has come (since this agent started)."""
+        index = self.sender.delivered.get(filed.seq)
+        return filed if index is None else Filed(filed.receipt, filed.seq, index)
 
     # -- follow-up --------------------------------------------------------------------------------
 
     def _ask(self, kind: str, *, secret: bytes = b"", **fields: Any) -> p.Ack:
         stored = self.sender.append(kind, secret=secret, **fields)
-        ack = self.sender.wait_for(stored.seq, timeout=self.wait_seconds)
+        # The question waits behind what is already queued, one record per tick.
+        ahead = self.outbox.pending_count() - 1
+        timeout = self.wait_seconds + ahead * float(self.config.schedule_seconds)
+        ack = self.sender.wait_for(stored.seq, timeout=timeout)
         if ack is None:
             raise FollowUpError("no_answer")
         return ack
@@ -292,12 +297,14 @@ class Agent:
             state = State.WAITING_FOR_NETWORK
         else:
             state = State.SENDING
-        return Status(state=state, waiting=waiting, last_contact=self.sender.last_contact,
+        contact = self.sender.last_contact or self.sender.saved_contact()
+        return Status(state=state, waiting=waiting, last_contact=contact,
                       routing_version=routing.version if routing else None,
                       routing_expires_at=routing.expires_at if routing else None,
                       routing_expired=routing is not None and self.clock() >= routing.expires_at,
                       delivered={loc: i for loc in list(self._filed)
-                                 if (i := self._ledger_index_of(loc)) is not None})
+                                 if (i := self._ledger_index_of(loc)) is not None},
+                      refused=self.sender.last_refusal or self.sender.saved_refusal())
 
 
 def _unb64(value: object) -> bytes:

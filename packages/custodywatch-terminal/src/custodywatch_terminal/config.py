@@ -23,7 +23,7 @@ __all__ = ["CONFIG_FILE", "ConfigError", "TerminalConfig"]
 
 CONFIG_FILE = "terminal.json"
 _HEX32 = re.compile(r"^[0-9a-f]{64}$")
-_FACILITY = re.compile(r"^[\w.-]{1,64}$")
+_FACILITY = re.compile(r"^\S{1,64}$")
 
 
 class ConfigError(ValueError):
@@ -32,6 +32,11 @@ class ConfigError(ValueError):
     def __init__(self, field: str, error: str) -> None:
         super().__init__(f"{field}: {error}")
         self.field = field
+
+
+def check_facility(code: object) -> None:
+    if not isinstance(code, str) or not _FACILITY.match(code):
+        raise ConfigError("facility", "a facility's institution code (1 to 64 characters, no spaces) is required")
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,7 @@ class TerminalConfig:
             raise ConfigError("terminal_id", "a lower-case UUID is required") from None
         if not self.server.startswith(("https://", "http://")):
             raise ConfigError("server", "an http:// or https:// address is required")
-        if not _FACILITY.match(self.facility):
-            raise ConfigError("facility", "a facility code (letters, digits, '.', '-', '_') is required")
+        check_facility(self.facility)
         for name in ("server_transport_key", "server_ack_key", "routing_key"):
             if not _HEX32.match(getattr(self, name)):
                 raise ConfigError(name, "the hex of a 32-byte public key is required")

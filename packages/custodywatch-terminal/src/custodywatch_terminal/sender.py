@@ -40,6 +40,8 @@ __all__ = ["Outcome", "Sender"]
 
 log = logging.getLogger("custodywatch_terminal.sender")
 TX_COUNTER = "tx"
+CONTACT_STATE = "last_contact"
+REFUSAL_STATE = "last_refusal"  # field, code and error of the server's last refusal: never content
 
 
 class Outcome(StrEnum):
@@ -74,6 +76,11 @@ class Sender:
         self.last_contact: datetime | None = None
         self.last_outcome: Outcome | None = None
         self.last_refusal: dict[str, Any] | None = None
+        self._contact_saved: datetime | None = None
+        self.ticks = 0  # ticks done since start (answered or not)
+        # Ledger indices of complaints and messages acknowledged since start, by record number:
+        # in memory only, since the outbox forgets delivered records.
+        self.delivered: dict[int, int | None] = {}
 
     # -- building records ---------------------------------------------------------------------
 
@@ -121,12 +128,32 @@ class Sender:
             except p.ProtocolError as exc:
                 log.warning("the server's answer does not open: %s", exc)
                 return self._done(Outcome.BAD_ANSWER)
-            self.last_contact = self.clock()
+            self._contact()
             return self._done(self._handle(response, stored, record, item))
 
     def _done(self, outcome: Outcome) -> Outcome:
         self.last_outcome = outcome
+        self.ticks += 1
+        if outcome is Outcome.DELIVERED and self.last_refusal is not None:
+            self.last_refusal = None
+            self.outbox.set_state(REFUSAL_STATE, b"null")
         return outcome
+
+    def _contact(self) -> None:
+        """Remember the last answer (durably about once a minute, for ``status`` in another process)."""
+        now = self.clock()
+        previous, self.last_contact = self.last_contact, now
+        if previous is None or (now - previous).total_seconds() >= 60 or self._contact_saved is None:
+            self.outbox.set_state(CONTACT_STATE, now.isoformat().encode())
+            self._contact_saved = now
+
+    def saved_contact(self) -> datetime | None:
+        raw = self.outbox.get_state(CONTACT_STATE)
+        return datetime.fromisoformat(raw.decode()) if raw else None
+
+    def saved_refusal(self) -> dict[str, Any] | None:
+        raw = self.outbox.get_state(REFUSAL_STATE)
+        return json.loads(raw) if raw else None
 
     def _next_piece(self, stored: Stored, record: p.SignedRecord) -> tuple[p.SignedRecord | p.SignedChunk, bytes]:
         blob_info = record.blob
@@ -157,7 +184,9 @@ class Sender:
                 return Outcome.DELIVERED
             return Outcome.BAD_ANSWER
         if response.refused is not None:
-            self.last_refusal = dict(response.refused)
+            self.last_refusal = {k: str(response.refused.get(k, ""))[:200] for k in ("field", "code", "error")}
+            self.last_refusal["seq"] = str(stored.seq)
+            self.outbox.set_state(REFUSAL_STATE, json.dumps(self.last_refusal).encode())
             log.warning("record %d refused: %s", stored.seq, response.refused)
             return Outcome.REFUSED
         return Outcome.SENT
@@ -192,6 +221,10 @@ class Sender:
         if record.blob is not None:
             self._missing.pop(record.blob.sha256, None)
         self.secrets.pop(seq, None)
+        if record.kind in ("complaint", "message"):
+            self.delivered[seq] = ack.ledger.index if ack.ledger else None
+            while len(self.delivered) > 500:  # the kiosk asks only about the receipt it is showing
+                self.delivered.pop(next(iter(self.delivered)))
         if record.kind in ("lookup", "message"):
             with self._lock:
                 self._answers[seq] = ack
@@ -213,7 +246,13 @@ class Sender:
                 return self._answers.pop(seq)
             waiter = self._waiters.setdefault(seq, _Waiter())
         if self.running:
-            waiter.event.wait(timeout)
+            # Give up early when the network does not answer: the person at the kiosk is told so
+            # at once, and the question stays queued (it is answered, unread, when the network returns).
+            start, deadline = self.ticks, time.monotonic() + timeout
+            slice_ = min(float(self.config.schedule_seconds), 1.0)
+            while not waiter.event.wait(slice_) and time.monotonic() < deadline:
+                if self.ticks > start and self.last_outcome is Outcome.DOWN:
+                    break
         else:
             deadline = time.monotonic() + timeout
             for _ in range(max_ticks):
