@@ -11,6 +11,7 @@ urlpatterns = [
     # Without the slash too: a redirect would be HTML, and would drop a POST's body.
     path("api/v1", api.not_found_view),
     path("ledger/", include("ledger.urls")),
+    path("complaints/alarms/", include("complaints.alarms.urls")),
     path("complaints/", include("complaints.urls")),
     path("visits/", include("visits.urls")),
     path("video/", include("video.urls")),
