@@ -129,6 +129,7 @@ class Agent:
                              clock=clock)
         self._stop = threading.Event()
         self._filed: dict[str, int] = {}  # locator -> record number, this run only
+        self._filed_lock = threading.Lock()  # the kiosk serves each request in its own thread
         self._thread: threading.Thread | None = None
 
     # -- the schedule ---------------------------------------------------------------------------
@@ -168,13 +169,20 @@ class Agent:
             "complaint", blob=sealed.ciphertext, bucket=sealed.bucket, priority=sealed.priority.value,
             recipients=list(sealed.recipients), routing_version=routing.version, locator=receipt.locator,
             lookup_salt=salt.hex(), lookup_digest=derived.lookup_digest, reply_recipient=derived.reply_recipient)
-        self._filed[receipt.locator] = stored.seq
-        while len(self._filed) > 200:  # the kiosk asks only about the receipt it is showing
-            self._filed.pop(next(iter(self._filed)))
+        with self._filed_lock:
+            self._filed[receipt.locator] = stored.seq
+            while len(self._filed) > 200:  # the kiosk asks only about the receipt it is showing
+                self._filed.pop(next(iter(self._filed)))
         return Filed(receipt, stored.seq)
 
+    def _delivered(self) -> dict[str, int]:
+        with self._filed_lock:
+            filed = dict(self._filed)
+        return {loc: i for loc, seq in filed.items() if (i := self.sender.delivered.get(seq)) is not None}
+
     def _ledger_index_of(self, locator: str) -> int | None:
-        seq = self._filed.get(locator)
+        with self._filed_lock:
+            seq = self._filed.get(locator)
         return self.sender.delivered.get(seq) if seq is not None else None
 
     def _complaint(self, form: Mapping[str, Any]) -> Complaint:
@@ -302,8 +310,7 @@ class Agent:
                       routing_version=routing.version if routing else None,
                       routing_expires_at=routing.expires_at if routing else None,
                       routing_expired=routing is not None and self.clock() >= routing.expires_at,
-                      delivered={loc: i for loc in list(self._filed)
-                                 if (i := self._ledger_index_of(loc)) is not None},
+                      delivered=self._delivered(),
                       refused=self.sender.last_refusal or self.sender.saved_refusal())
 
 

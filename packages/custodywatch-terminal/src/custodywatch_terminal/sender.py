@@ -222,9 +222,10 @@ class Sender:
             self._missing.pop(record.blob.sha256, None)
         self.secrets.pop(seq, None)
         if record.kind in ("complaint", "message"):
-            self.delivered[seq] = ack.ledger.index if ack.ledger else None
-            while len(self.delivered) > 500:  # the kiosk asks only about the receipt it is showing
-                self.delivered.pop(next(iter(self.delivered)))
+            with self._lock:
+                self.delivered[seq] = ack.ledger.index if ack.ledger else None
+                while len(self.delivered) > 500:  # the kiosk asks only about the receipt it is showing
+                    self.delivered.pop(next(iter(self.delivered)))
         if record.kind in ("lookup", "message"):
             with self._lock:
                 self._answers[seq] = ack
