@@ -212,3 +212,25 @@ def test_a_follow_up_while_the_network_is_cut_says_so_at_once(tmp_path, server, 
         assert agent.status().state is State.WAITING_FOR_NETWORK
     finally:
         agent.close()
+
+
+def test_a_taken_locator_is_drawn_again_and_the_chain_signed_again(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies)
+    agent, _ = open_agent(tmp_path / "t", server)
+    try:
+        filed = agent.file_complaint(FORM)
+        agent.sender.append("heartbeat", at="2026-11-04T00:00:00Z", queued=1)  # a record after it
+        taken = filed.receipt.locator
+        server.complaints[taken] = object()  # another terminal's complaint holds that locator
+        assert agent.sender.tick() is Outcome.REFUSED
+        assert agent.sender.tick() is Outcome.DELIVERED
+        assert agent.sender.tick() is Outcome.DELIVERED  # the heartbeat, chained to the new signature
+        corrected = agent.receipt_status(filed)
+        assert corrected.receipt.locator != taken
+        assert corrected.receipt.secret == filed.receipt.secret
+        assert corrected.delivered
+        assert [r["code"] for r in server.refusals] == ["locator_taken"]
+        server.reply(corrected.receipt.locator, "Принято.")
+        assert [e.text for e in agent.follow_up(corrected.receipt.digits).entries] == ["Принято."]
+    finally:
+        agent.close()

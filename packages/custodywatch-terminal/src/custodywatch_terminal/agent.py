@@ -192,9 +192,15 @@ class Agent:
         return Complaint(**{**form, "filed_at": self.clock()})
 
     def receipt_status(self, filed: Filed) -> Filed:
-        """``filed`` with its ledger index if the acknowledgement has come (since this agent started)."""
-        index = self.sender.delivered.get(filed.seq)
-        return filed if index is None else Filed(filed.receipt, filed.seq, index)
+        """``filed`` with its ledger index if the acknowledgement has come (since this agent started),
+        and with a corrected receipt if the server made the terminal draw another locator."""
+        receipt = filed.receipt
+        moved = self.sender.relocated.get(filed.seq)
+        if moved is not None and moved != receipt.locator:  # the kiosk must show the corrected code
+            receipt = Receipt(moved, receipt.secret)
+            with self._filed_lock:
+                self._filed[moved] = filed.seq
+        return Filed(receipt, filed.seq, self.sender.delivered.get(filed.seq, filed.ledger_index))
 
     # -- follow-up --------------------------------------------------------------------------------
 

@@ -138,6 +138,21 @@ class Outbox:
                                    (record_hash,)).fetchone()
         return self._stored(row) if row else None
 
+    def rewrite_from(self, seq: int, rebuild: Callable[[Stored, str | None], tuple[bytes, str]]) -> None:
+        """Re-sign record ``seq`` and every record after it (none of them taken by the server yet),
+        chaining each to the new hash of the one before, in one transaction."""
+        with self._write() as db:
+            rows = db.execute(f"SELECT {self._COLUMNS} FROM records WHERE seq >= ? ORDER BY seq",  # noqa: S608
+                              (seq,)).fetchall()
+            if not rows or rows[0][0] != seq or any(r[5] for r in rows):
+                raise OutboxError(f"records from {seq} on are not all waiting: they cannot be signed again")
+            before = db.execute("SELECT record_hash FROM records WHERE seq = ?", (seq - 1,)).fetchone()
+            prev = before[0] if before else None
+            for row in rows:
+                body, record_hash = rebuild(self._stored(row), prev)
+                db.execute("UPDATE records SET body = ?, record_hash = ? WHERE seq = ?", (body, record_hash, row[0]))
+                prev = record_hash
+
     def pending(self, limit: int | None = None) -> list[Stored]:
         """Records not yet acknowledged, oldest first."""
         sql = f"SELECT {self._COLUMNS} FROM records WHERE acknowledged = 0 ORDER BY seq"  # noqa: S608

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +82,7 @@ class Sender:
         # Ledger indices of complaints and messages acknowledged since start, by record number:
         # in memory only, since the outbox forgets delivered records.
         self.delivered: dict[int, int | None] = {}
+        self.relocated: dict[int, str] = {}  # record number -> the new locator drawn for it
 
     # -- building records ---------------------------------------------------------------------
 
@@ -187,9 +189,33 @@ class Sender:
             self.last_refusal = {k: str(response.refused.get(k, ""))[:200] for k in ("field", "code", "error")}
             self.last_refusal["seq"] = str(stored.seq)
             self.outbox.set_state(REFUSAL_STATE, json.dumps(self.last_refusal).encode())
+            if response.refused.get("code") == "locator_taken" and record.kind == "complaint" and item is record:
+                self._relocate(stored.seq)
             log.warning("record %d refused: %s", stored.seq, response.refused)
             return Outcome.REFUSED
         return Outcome.SENT
+
+    def _relocate(self, seq: int) -> None:
+        """Another complaint holds this locator (one chance in 10^8): draw a new one and sign the
+        complaint and the records after it again, as the protocol allows for a refused record.
+        The salt and lookup digest stay, so the receipt's secret digits still work with the new
+        locator (``relocated`` tells the agent, which gives the kiosk the corrected code)."""
+        locator = secrets.choice(range(10**8))
+        new_locator = f"{locator:08d}"
+
+        def rebuild(old: Stored, prev: str | None) -> tuple[bytes, str]:
+            data = dict(p.parse_signed_record(old.body).data)
+            fields = {k: v for k, v in data.items() if k not in ("v", "type", "kind", "terminal", "seq", "prev")}
+            if old.seq == seq:
+                fields["locator"] = new_locator
+            record = p.sign_record(self.keys.device, kind=data["kind"], terminal=data["terminal"], seq=old.seq,
+                                   prev=prev or p.ZERO_HASH, **fields)
+            return record.signed, record.hash
+
+        self.outbox.rewrite_from(seq, rebuild)
+        with self._lock:
+            self.relocated[seq] = new_locator
+        log.warning("record %d: the locator was taken; a new one was drawn and the records signed again", seq)
 
     def _offer_routing(self, pair: tuple[bytes, bytes]) -> None:
         try:
