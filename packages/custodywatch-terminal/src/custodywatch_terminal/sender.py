@@ -143,9 +143,8 @@ class Sender:
 
     def _contact(self) -> None:
         """Remember the last answer (durably about once a minute, for ``status`` in another process)."""
-        now = self.clock()
-        previous, self.last_contact = self.last_contact, now
-        if previous is None or (now - previous).total_seconds() >= 60 or self._contact_saved is None:
+        now = self.last_contact = self.clock()
+        if self._contact_saved is None or abs((now - self._contact_saved).total_seconds()) >= 60:
             self.outbox.set_state(CONTACT_STATE, now.isoformat().encode())
             self._contact_saved = now
 
