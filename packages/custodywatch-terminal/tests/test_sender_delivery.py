@@ -234,3 +234,19 @@ def test_a_taken_locator_is_drawn_again_and_the_chain_signed_again(tmp_path, ser
         assert [e.text for e in agent.follow_up(corrected.receipt.digits).entries] == ["Принято."]
     finally:
         agent.close()
+
+
+def test_the_last_contact_is_kept_for_other_processes_about_once_a_minute(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies)
+    now = [NOW]
+    agent, _ = open_agent(tmp_path / "t", server, clock=lambda: now[0])
+    try:
+        agent.sender.tick()
+        now[0] = NOW + timedelta(seconds=30)
+        agent.sender.tick()
+        assert agent.sender.saved_contact() == NOW  # not written on every tick
+        now[0] = NOW + timedelta(seconds=61)
+        agent.sender.tick()
+        assert agent.sender.saved_contact() == NOW + timedelta(seconds=61)
+    finally:
+        agent.close()
