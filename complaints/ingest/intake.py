@@ -33,7 +33,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints.alarms import raise_alarm
@@ -177,6 +177,9 @@ def _take_chunk(terminal: Terminal, chunk: protocol.SignedChunk, piece: bytes, n
         raise _Refused("count", "the chunks of this blob disagree on their number", "malformed")
     if chunk.index not in {i for i, _ in have}:
         if held.count() >= MAX_PENDING_CHUNKS:
+            # A terminal sends one record at a time: chunks of other blobs were abandoned.
+            held.exclude(blob_sha256=chunk.blob).delete()
+        if held.count() >= MAX_PENDING_CHUNKS:
             raise _Refused("chunk", "too many chunks waiting for their records", "too_many_chunks")
         PacketChunk.objects.create(terminal=terminal, blob_sha256=chunk.blob, index=chunk.index, count=chunk.count,
                                    data=piece, received_at=now)
@@ -296,13 +299,13 @@ def _store_complaint(terminal: Terminal, opened: protocol.Packet, record: protoc
     if Complaint.objects.filter(locator=data["locator"]).exists():
         raise _Refused("locator", "this locator is taken: draw another and sign again", "locator_taken")
     sealed = _blob(terminal, record, opened.data, now)
-    complaint = Complaint.objects.create(
-        facility=terminal.facility, channel=Channel.TERMINAL, terminal=terminal, terminal_seq=record.seq,
-        sealed=sealed, sealed_sha256=record.blob.sha256, size_bucket=data["bucket"], priority=data["priority"],
-        locator=data["locator"], lookup_salt=bytes.fromhex(data["lookup_salt"]), lookup_digest=data["lookup_digest"],
-        reply_recipient=data["reply_recipient"], received_at=now, routing_version=data["routing_version"],
-        acknowledge_by=_acknowledge_by(data["priority"], now),
-    )
+    try:
+        with transaction.atomic():  # two terminals may draw one locator at the same moment
+            complaint = _create_complaint(terminal, record, sealed, now)
+    except IntegrityError:
+        if Complaint.objects.filter(locator=data["locator"]).exists():
+            raise _Refused("locator", "this locator is taken: draw another and sign again", "locator_taken") from None
+        raise
     complaint.recipients.set(organisations)
     subject = f"complaints.complaint:{complaint.pk}"
     stored.complaint, stored.ledger_subject = complaint, subject
@@ -311,6 +314,17 @@ def _store_complaint(terminal: Terminal, opened: protocol.Packet, record: protoc
     return ledger.record(kind=RECEIPT, scope=terminal.facility_id, subject=subject, now=now,
                          record=protocol.receipt_record(terminal=record.terminal, seq=record.seq,
                                                         record_hash=record.hash, blob_sha256=record.blob.sha256))
+
+
+def _create_complaint(terminal: Terminal, record: protocol.SignedRecord, sealed: bytes, now: datetime) -> Complaint:
+    data = record.data
+    return Complaint.objects.create(
+        facility=terminal.facility, channel=Channel.TERMINAL, terminal=terminal, terminal_seq=record.seq,
+        sealed=sealed, sealed_sha256=record.blob.sha256, size_bucket=data["bucket"], priority=data["priority"],
+        locator=data["locator"], lookup_salt=bytes.fromhex(data["lookup_salt"]), lookup_digest=data["lookup_digest"],
+        reply_recipient=data["reply_recipient"], received_at=now, routing_version=data["routing_version"],
+        acknowledge_by=_acknowledge_by(data["priority"], now),
+    )
 
 
 def _acknowledge_by(priority: str, now: datetime) -> datetime | None:
