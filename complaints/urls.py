@@ -22,4 +22,5 @@ urlpatterns: list = [
     path("follow-up/", public.follow_up, name="public-follow-up"),
     path("follow-up/salt", public.salt, name="public-salt"),
     path("follow-up/thread", public.thread, name="public-thread"),
+    path("follow-up/message", public.message, name="public-message"),
 ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from complaints.models import ComplaintMessage
 from complaints.services import handling
 from complaints.workspace_testing import make_complaint
 from custodywatch_terminal import receipts
+from custodywatch_terminal.sealing import open_sealed
 from lib.testing.browser import PHONE_WIDTH, sideways_overflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,8 +44,15 @@ def test_public_follow_up_in_kazakh_on_a_phone_opens_the_reply_in_the_browser(ph
     assert phone.locator("[data-status]").inner_text() == complaint.get_status_display()
     assert phone.locator("p[data-undecrypted]").is_hidden()
     assert phone.locator("#receipt-code").input_value() == ""  # the code does not stay on the page
+    # a message back, sealed in the browser to the bodies
+    phone.locator("#follow-up-text").fill("Рахмет, күтеміз.")
+    phone.locator("[data-message-form] button").click()
+    phone.locator("[data-message-sent]").wait_for()
+    (message,) = ComplaintMessage.objects.filter(complaint=complaint)
+    assert open_sealed(bytes(message.sealed), [workspace.npm_identity]).text == "Рахмет, күтеміз."
     phone.screenshot(path=tmp_path / "public-follow-up.png", full_page=True)
     assert sideways_overflow(phone)["scrollWidth"] <= PHONE_WIDTH
     # only the locator and the token went to the server, never the secret digits
     assert seen
     assert not [line for line in seen if secret in line]
+    assert "Рахмет" not in " ".join(seen)  # the message travelled sealed

@@ -1,19 +1,25 @@
 """The public follow-up form on the server: the code never arrives, only the locator and the
 derived token; a salt for every locator; guessing limited per locator and per client address."""
 
+# ruff: noqa: RUF001 - the Russian texts are Cyrillic on purpose.
+
 from __future__ import annotations
 
 import base64
 import json
 
+import pyrage
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
+from complaints.models import ComplaintMessage
 from complaints.services import handling
 from complaints.workspace_testing import make_complaint
 from custodywatch_terminal import receipts
 from custodywatch_terminal import sealing as terminal_sealing
+from ledger import interface as ledger
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +119,44 @@ def test_public_guessing_is_limited_per_client_address_across_locators(client, f
     # another address is not held back by the first one's guesses
     assert _post(client, "public-thread", {"locator": receipt.locator, "token": token},
                  REMOTE_ADDR="198.51.100.7").status_code == 200
+
+
+def _sealed_message(keys: list[str], text: str) -> tuple[int, str]:
+    document = terminal_sealing.Message(text=text, filed_at=timezone.now())
+    sealed = terminal_sealing.seal(document, keys)
+    return sealed.bucket, base64.b64encode(sealed.ciphertext).decode("ascii")
+
+
+def test_public_message_from_a_relative_is_stored_sealed_and_committed_to_the_ledger(client, filed, workspace):
+    complaint, receipt = filed
+    token, _ = _token(client, receipt)
+    data = _post(client, "public-thread", {"locator": receipt.locator, "token": token}).json()
+    assert str(workspace.npm_identity.to_public()) in data["seal_to"]
+    bucket, sealed = _sealed_message(data["seal_to"], "Его перевели в другой отряд.")
+    answer = _post(client, "public-message", {"locator": receipt.locator, "token": token, "bucket": bucket,
+                                              "sealed": sealed})
+    assert answer.status_code == 200
+    (message,) = ComplaintMessage.objects.filter(complaint=complaint)
+    assert message.channel == "web"
+    opened = terminal_sealing.open_sealed(bytes(message.sealed), [workspace.npm_identity])
+    assert opened.text == "Его перевели в другой отряд."
+    assert ledger.indices_of(kind="complaint:receipt", subjects=[f"complaints.complaintmessage:{message.pk}"])
+
+
+def test_public_message_is_refused_without_the_token_or_unpadded_and_nothing_is_stored(client, filed, workspace):
+    complaint, receipt = filed
+    keys = [str(workspace.npm_identity.to_public())]
+    bucket, sealed = _sealed_message(keys, "x")
+    wrong = _post(client, "public-message", {"locator": receipt.locator, "token": "ab" * 32, "bucket": bucket,
+                                             "sealed": sealed})
+    assert wrong.status_code == 404
+    token, _ = _token(client, receipt)
+    unpadded = base64.b64encode(pyrage.encrypt(b'{"v":1}', [pyrage.x25519.Recipient.from_str(keys[0])])).decode()
+    refused = _post(client, "public-message", {"locator": receipt.locator, "token": token, "bucket": bucket,
+                                               "sealed": unpadded})
+    assert (refused.status_code, refused.json()["field"]) == (400, "sealed")
+    assert _post(client, "public-message", {"locator": receipt.locator, "token": token, "bucket": 5,
+                                            "sealed": sealed}).json()["field"] == "bucket"
+    assert _post(client, "public-message", {"locator": receipt.locator, "token": token, "bucket": bucket,
+                                            "sealed": "%%%"}).json()["field"] == "sealed"
+    assert not ComplaintMessage.objects.filter(complaint=complaint).exists()

@@ -16,12 +16,15 @@ server processes). Nothing here is logged but refusals' status codes.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 import re
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -31,7 +34,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
 from complaints.ingest import lookups
-from complaints.models import Complaint
+from complaints.models import Channel, Complaint, ComplaintMessage
+from complaints.services import handling
+from custodywatch_terminal.sealing import BUCKETS
 from ledger import interface as ledger
 
 LOCATOR = re.compile(r"^[0-9]{8}$")
@@ -108,13 +113,8 @@ def salt(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "salt": (bytes(found) if found else lookups.decoy_salt(locator)).hex()})
 
 
-@require_POST
-@never_cache
-def thread(request: HttpRequest) -> JsonResponse:
-    """The complaint's status and its replies (sealed to the reply identity), for a proven token."""
-    data = _body(request)
-    if isinstance(data, JsonResponse):
-        return data
+def _proven(request: HttpRequest, data: dict) -> Complaint | JsonResponse:
+    """The complaint whose lookup token ``data`` proves, or the refusal to send."""
     token = data.get("token")
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return _refused("token", _("The lookup token is 64 hexadecimal digits."))
@@ -129,6 +129,19 @@ def thread(request: HttpRequest) -> JsonResponse:
         _count(failures)
         return JsonResponse({"status": "wrong_receipt",
                              "error": _("No complaint was found with this code. Check the code.")}, status=404)
+    return complaint
+
+
+@require_POST
+@never_cache
+def thread(request: HttpRequest) -> JsonResponse:
+    """The complaint's status and its replies (sealed to the reply identity), for a proven token."""
+    data = _body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    complaint = _proven(request, data)
+    if isinstance(complaint, JsonResponse):
+        return complaint
     items = [{"kind": item.kind, "sealed": base64.b64encode(item.sealed).decode("ascii")}
              for item in lookups.thread_items(complaint)]
     index = ledger.index_of(kind=RECEIPT_KIND, subject=f"complaints.complaint:{complaint.pk}")
@@ -145,4 +158,57 @@ def thread(request: HttpRequest) -> JsonResponse:
         "organisations": organisations,
         "count": len(items),
         "items": items,
+        # A message is sealed in the browser to these keys (the bodies' and the recovery key), like a terminal's.
+        "seal_to": [key for key in handling.organisation_recipients(complaint) if key],
+        "buckets": list(BUCKETS),
     })
+
+
+def _padded_to(sealed: bytes, bucket: int) -> bool:
+    """Whether ``sealed`` is an age file whose payload holds exactly ``bucket`` bytes of plaintext."""
+    if not sealed.startswith(b"age-encryption.org/v1\n"):
+        return False
+    mac = sealed.find(b"\n--- ")
+    end = sealed.find(b"\n", mac + 1) if mac >= 0 else -1
+    if end < 0:
+        return False
+    chunks = -(-bucket // 65536)
+    return len(sealed) - (end + 1) == 16 + bucket + 16 * chunks  # nonce, plaintext, one tag per 64 KiB chunk
+
+
+def record_web_message(*, complaint: Complaint, sealed: bytes, bucket: int, now: datetime) -> ComplaintMessage:
+    """Store a message sealed in a relative's browser and commit to it in the ledger, in one transaction."""
+    with transaction.atomic():
+        message = ComplaintMessage.objects.create(
+            complaint=complaint, channel=Channel.WEB, sealed=sealed, sealed_sha256=hashlib.sha256(sealed).hexdigest(),
+            size_bucket=bucket, received_at=now)
+        subject = f"complaints.complaintmessage:{message.pk}"
+        ledger.record(kind=RECEIPT_KIND, scope=complaint.facility_id, subject=subject, now=now,
+                      record={"channel": Channel.WEB.value, "complaint": str(complaint.pk),
+                              "sealed_sha256": message.sealed_sha256, "bucket": bucket})
+    return message
+
+
+@require_POST
+@never_cache
+def message(request: HttpRequest) -> JsonResponse:
+    """A relative's message, sealed in their browser to the complaint's bodies, for a proven token."""
+    data = _body(request)
+    if isinstance(data, JsonResponse):
+        return data
+    bucket, sealed_text = data.get("bucket"), data.get("sealed")
+    if not isinstance(bucket, int) or bucket not in BUCKETS[:3]:  # text only: voice is for terminals
+        return _refused("bucket", _("The message is not padded to one of the size buckets."))
+    if not isinstance(sealed_text, str) or len(sealed_text) > 2 * BUCKETS[2]:
+        return _refused("sealed", _("The sealed message is missing or too large."))
+    try:
+        sealed = base64.b64decode(sealed_text, validate=True)
+    except (binascii.Error, ValueError):
+        return _refused("sealed", _("The sealed message is not base64."))
+    if not _padded_to(sealed, bucket):
+        return _refused("sealed", _("The sealed message is not an age file of its size bucket."))
+    complaint = _proven(request, data)
+    if isinstance(complaint, JsonResponse):
+        return complaint
+    record_web_message(complaint=complaint, sealed=sealed, bucket=bucket, now=timezone.now())
+    return JsonResponse({"status": "ok", "notice": _("Your message is sealed and has been delivered.")})

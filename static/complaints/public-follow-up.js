@@ -77,6 +77,45 @@ function setUp(root) {
     input.setAttribute('aria-invalid', text ? 'true' : 'false');
   };
 
+  let proof = null; // {locator, token, sealTo, buckets} of the thread on show; never the code
+  const messageForm = root.querySelector('[data-message-form]');
+  const messageError = root.querySelector('[data-message-error]');
+  const messageSent = root.querySelector('[data-message-sent]');
+
+  messageForm.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const textarea = messageForm.querySelector('textarea');
+    messageSent.hidden = true;
+    const fail = (text) => { messageError.textContent = text; messageError.hidden = !text; };
+    if (!textarea.value.trim()) return fail(msg('textRequired'));
+    // As a terminal seals a later message: the JSON document padded with spaces to its size bucket.
+    const doc = {v: 1, kind: 'message', text: textarea.value, voice: null, filed_at: new Date().toISOString()};
+    const body = new TextEncoder().encode(JSON.stringify(doc));
+    const bucket = proof.buckets.slice(0, 3).find((size) => size >= body.length);
+    if (!bucket) return fail(msg('tooLong'));
+    const padded = new Uint8Array(bucket).fill(0x20);
+    padded.set(body);
+    fail('');
+    messageForm.querySelector('button').disabled = true;
+    try {
+      const encrypter = new proof.crypto.Encrypter();
+      for (const key of proof.sealTo) encrypter.addRecipient(key);
+      const sealed = await encrypter.encrypt(padded);
+      let binary = '';
+      for (const byte of sealed) binary += String.fromCharCode(byte);
+      const answer = await post(root.dataset.messageUrl, {locator: proof.locator, token: proof.token, bucket,
+        sealed: btoa(binary)});
+      if (!answer.ok) return fail(answer.data.error || msg('failed'));
+      textarea.value = '';
+      messageSent.textContent = answer.data.notice;
+      messageSent.hidden = false;
+    } catch (_) {
+      fail(msg('failed'));
+    } finally {
+      messageForm.querySelector('button').disabled = false;
+    }
+  });
+
   async function show(answer, identity, crypto) {
     result.hidden = false;
     result.querySelector('[data-status]').textContent = answer.status_label;
@@ -141,6 +180,7 @@ function setUp(root) {
         say(answer.data.error || msg('failed'));
         return;
       }
+      proof = {locator: parsed.locator, token, sealTo: answer.data.seal_to, buckets: answer.data.buckets, crypto};
       await show(answer.data, identity, crypto);
     } catch (_) {
       say(msg('failed'));
