@@ -25,6 +25,7 @@ row is gone with its half; an unlock also expires by itself after ``COMPLAINT_UN
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import secrets
 import time
@@ -56,6 +57,22 @@ _AEAD_CONTEXT = b"custodywatch/complaints/session-keys/v1"
 
 class KeyRefused(ValidationError):
     """A key operation refused, with the reason in words (the field is ``passphrase`` or ``organisation``)."""
+
+
+FAILURE_WINDOW = 15 * 60
+
+
+def failure_limit() -> int:
+    return int(getattr(settings, "COMPLAINT_UNLOCK_FAILURE_LIMIT", 5))
+
+
+def recent_failures(user: Any) -> int:
+    """Wrong passphrases the user typed in the last FAILURE_WINDOW seconds (each one cost a
+    second of scrypt, so they are limited, and each is logged)."""
+    from complaints.models import ComplaintEvent
+
+    since = timezone.now() - dt.timedelta(seconds=FAILURE_WINDOW)
+    return ComplaintEvent.objects.filter(actor=user, kind=EventKind.KEY_UNLOCK_FAILED, at__gte=since).count()
 
 
 def unlock_seconds() -> int:
@@ -219,6 +236,9 @@ def unlock(request: HttpRequest, *, passphrase: str) -> Unlocked:
     user = request.user
     if not isinstance(passphrase, str) or not passphrase or len(passphrase) > 1024:
         raise KeyRefused({"passphrase": _("Type your organisation's passphrase.")})
+    if recent_failures(user) >= failure_limit():
+        raise KeyRefused({"passphrase": _("Too many wrong passphrases: try again in %(minutes)d minutes.")
+                          % {"minutes": FAILURE_WINDOW // 60}})
     keys = list(OrganisationKey.objects.filter(organisation_id=user.organisation_id).order_by("-created_at"))
     if user.organisation_id is None or not keys:
         raise KeyRefused({"passphrase": _("Your organisation has no key for sealed complaints.")})
@@ -231,9 +251,12 @@ def unlock(request: HttpRequest, *, passphrase: str) -> Unlocked:
         except pyrage.DecryptError:
             continue
         opened[key.public_key] = secret
-    if not opened:
-        raise KeyRefused({"passphrase": _("This passphrase opens none of your organisation's keys.")})
     from complaints.services.events import record_event
+
+    if not opened:
+        # Every wrong guess is an audit row and a ledger entry; a few in a row stop further guesses.
+        record_event(kind=EventKind.KEY_UNLOCK_FAILED, complaint=None, organisation=user.organisation, actor=user)
+        raise KeyRefused({"passphrase": _("This passphrase opens none of your organisation's keys.")})
 
     record_event(kind=EventKind.KEY_UNLOCKED, complaint=None, organisation=user.organisation, actor=user,
                  detail={"keys": len(opened)})

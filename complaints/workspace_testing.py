@@ -1,7 +1,7 @@
 """Test helpers for the workspace: organisation keys, sealed complaints, an unlocked session.
 
 The product encrypts an organisation's identity with ``pyrage.passphrase`` (age's scrypt
-recipient at age's own work factor, 2**18: about a second per encryption or decryption here).
+recipient at the work factor rage calibrates to about a second, at least 2**18).
 Tests store identities written by ``low_cost_passphrase_encrypt`` instead: the same age scrypt
 stanza and payload (age-encryption.org/v1), with work factor 2**10, which ``pyrage.passphrase.decrypt``
 opens the same way in milliseconds. ``unlock_client`` puts identities in a session exactly as

@@ -274,6 +274,8 @@ COMPLAINT_ESCALATION_REPEAT_HOURS = env_int("COMPLAINT_ESCALATION_REPEAT_HOURS",
 COMPLAINT_ESCALATION_EVERY_SECONDS = env_int("COMPLAINT_ESCALATION_EVERY_SECONDS", 300)
 # How long an organisation key stays unlocked in a session at most (complaints.keys).
 COMPLAINT_UNLOCK_SECONDS = env_int("COMPLAINT_UNLOCK_SECONDS", 8 * 3600)
+# Wrong passphrases a person may type in 15 minutes before unlocking is refused for a while.
+COMPLAINT_UNLOCK_FAILURE_LIMIT = env_int("COMPLAINT_UNLOCK_FAILURE_LIMIT", 5)
 # The address alert e-mails link to (e.g. https://custodywatch.example); blank: relative links.
 SITE_URL = env_str("SITE_URL", default="")
 # --- end of complaints: officers' workspace ----------------------------------------------------

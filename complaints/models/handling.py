@@ -135,6 +135,7 @@ class EventKind(models.TextChoices):
     KEY_CREATED = "complaint:key:created", _("Organisation key created")
     KEY_ROTATED = "complaint:key:rotated", _("Organisation key rotated")
     KEY_UNLOCKED = "complaint:key:unlocked", _("Organisation key unlocked")
+    KEY_UNLOCK_FAILED = "complaint:key:unlock_failed", _("Wrong passphrase for the organisation key")
 
 
 def _status_label(value: str) -> str:

@@ -28,7 +28,7 @@ def _next(request: HttpRequest) -> str:
 @login_required
 def unlock(request: HttpRequest) -> HttpResponse:
     require_handler(request.user)
-    form = UnlockForm(request.POST or None)
+    form = UnlockForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             unlocked = keys.unlock(request, passphrase=form.cleaned_data["passphrase"])

@@ -24,7 +24,7 @@ def register(request: HttpRequest) -> HttpResponse:
     facilities = facilities_for(request.user).order_by("sort_key")
     choices = [(str(f.pk), f"{f.code} · {f.name}") for f in facilities]
     language = (get_language() or "ru")[:2]
-    form = RegisterForm(request.POST or None, facilities=choices,
+    form = RegisterForm(request.POST if request.method == "POST" else None, facilities=choices,
                         initial={"language": language if language in ("kk", "ru", "en") else "ru"})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
