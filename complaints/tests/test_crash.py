@@ -1,4 +1,4 @@
-"""SIGKILL the production server in the middle of 500 submissions from four terminals: every
+"""SIGKILL the production server in the middle of 500 submissions from eight terminals: every
 acknowledged complaint is there after the restart, every other one is re-sent from the terminal's
 outbox and arrives, none is lost and none is stored twice."""
 
@@ -20,7 +20,7 @@ from custodywatch_protocol import terminal as protocol
 from lib.testing.databases import separate_database
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db]
-TERMINALS, PER_TERMINAL = 4, 125
+TERMINALS, PER_TERMINAL = 8, 63
 
 
 def _run(sim: SimTerminal, post, stop: threading.Event, acked: list) -> None:
@@ -34,7 +34,10 @@ def _run(sim: SimTerminal, post, stop: threading.Event, acked: list) -> None:
 
 def test_a_killed_server_loses_no_acknowledged_complaint_and_stores_none_twice(tmp_path):
     url, _drop = separate_database(tmp_path, "crash")
-    server = Server(url, key_dir=tmp_path / "keys", log=tmp_path / "server.log")
+    # The production settings (DEBUG off, the ledger's sequencer thread in each worker), as deployed.
+    server = Server(url, key_dir=tmp_path / "keys", log=tmp_path / "server.log", extra={
+        "DJANGO_SETTINGS_MODULE": "custodywatch.settings", "SECRET_KEY": "crash-test-only", "SECURE_SSL_REDIRECT": "0",
+        "DATA_DIR": str(tmp_path), "LEDGER_SEQUENCER": "thread", "WEB_CONCURRENCY": "2"})
     keys = [(Ed25519PrivateKey.generate(), X25519PrivateKey.generate()) for _ in range(TERMINALS)]
     setups = server.setup([{"device": protocol.raw_public(d.public_key()).hex(),
                             "transport": protocol.raw_public(t.public_key()).hex()} for d, t in keys])
