@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import figures, keys, register, workspace
+from complaints.views import figures, keys, public, register, workspace
 
 app_name = "complaints"
 urlpatterns: list = [
@@ -21,4 +21,8 @@ urlpatterns: list = [
     path("<uuid:pk>/reply/", workspace.reply, name="reply"),
     path("<uuid:pk>/note/", workspace.note, name="note"),
     path("<uuid:pk>/classify/", workspace.classify, name="classify"),
+    path("follow-up/", public.follow_up, name="public-follow-up"),
+    path("follow-up/salt", public.salt, name="public-salt"),
+    path("follow-up/thread", public.thread, name="public-thread"),
+    path("follow-up/message", public.message, name="public-message"),
 ]

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from custodywatch_terminal.device import DeviceKeyError, create_device_key, load_device_key, public_key_text
+from custodywatch_terminal.device import DeviceKeyError, create_keys, load_keys, public_hex
 from custodywatch_terminal.outbox import Outbox, OutboxError
 
 
@@ -77,18 +77,21 @@ def test_acknowledging_drops_the_blob_once_and_refuses_a_wrong_hash(outbox):
     assert outbox.acknowledge(stored.seq, stored.record_hash, 7) is True
     assert outbox.acknowledge(stored.seq, stored.record_hash, 7) is False
     assert outbox.pending() == []
-    assert outbox.get(1).ledger_index == 7
+    assert outbox.get(1).ledger_index == 7  # the head, kept without its body
     assert outbox.get(1).body is None
     with pytest.raises(OutboxError):
         outbox.blob(stored.blob_sha256)
 
 
-def test_delivered_heartbeats_are_pruned_but_the_head_keeps_the_chain(outbox):
-    beats = [outbox.append("heartbeat", builder("heartbeat")) for _ in range(3)]
-    for b in beats:
-        outbox.acknowledge(b.seq, b.record_hash, None)
-    assert [r[0] for r in outbox._db.execute("SELECT seq FROM records")] == [3]
+def test_delivered_records_are_forgotten_but_the_head_keeps_the_chain(outbox):
+    records = [outbox.append("heartbeat", builder("heartbeat")),
+               outbox.append("complaint", builder("complaint"), blob=b"sealed"),
+               outbox.append("heartbeat", builder("heartbeat"))]
+    for r in records:
+        outbox.acknowledge(r.seq, r.record_hash, None)
+    assert list(outbox._db.execute("SELECT seq, kind, body FROM records")) == [(3, "heartbeat", None)]
     assert outbox.append("heartbeat", builder("heartbeat")).seq == 4
+    assert outbox.secure_delete_is_on()
 
 
 def test_records_survive_reopening(tmp_path):
@@ -109,14 +112,17 @@ def test_state_is_replaced_only_when_the_check_accepts(outbox):
 
 def test_the_device_key_is_private_to_the_agent(tmp_path):
     state = tmp_path / "state"
-    key = create_device_key(state)
-    assert stat.S_IMODE((state / "device.key").stat().st_mode) == 0o600
+    keys = create_keys(state)
+    for name in ("device.key", "transport.key"):
+        assert stat.S_IMODE((state / name).stat().st_mode) == 0o600
     assert stat.S_IMODE(state.stat().st_mode) == 0o700
-    assert public_key_text(load_device_key(state)) == public_key_text(key)
-    with pytest.raises(DeviceKeyError, match="already has a device key"):
-        create_device_key(state)
+    again = load_keys(state)
+    assert public_hex(again.device) == public_hex(keys.device)
+    assert public_hex(again.transport) == public_hex(keys.transport)
+    with pytest.raises(DeviceKeyError, match="already has its keys"):
+        create_keys(state)
     (state / "device.key").chmod(0o644)
     with pytest.raises(DeviceKeyError, match="readable by other users"):
-        load_device_key(state)
+        load_keys(state)
     with pytest.raises(DeviceKeyError, match="init"):
-        load_device_key(tmp_path / "elsewhere")
+        load_keys(tmp_path / "elsewhere")

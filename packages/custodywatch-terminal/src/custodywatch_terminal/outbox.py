@@ -6,8 +6,9 @@ cut) with three tables:
 - ``records``: every record the terminal signed, numbered from 1 and chained (each holds the hash
   of the previous one, which ``append`` hands to the builder inside the same write transaction,
   so two writers can never sign two records with one number). A record stays, with its blob,
-  until the server's acknowledgement has been verified; then the blob is deleted and the record
-  shrinks to its number and hash (the head keeps the chain going).
+  until the server's acknowledgement has been verified; then it and its blob are deleted (zeroed
+  on disk: ``secure_delete``, and the WAL truncated), except the head, which shrinks to its
+  number and hash to keep the chain going. Nothing delivered stays to say when it was filed.
 - ``blobs``: age ciphertexts of complaints and messages, keyed by their SHA-256.
 - ``state``: small signed documents the terminal keeps (the current routing list) and counters.
 
@@ -82,6 +83,7 @@ class Outbox:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -136,6 +138,21 @@ class Outbox:
                                    (record_hash,)).fetchone()
         return self._stored(row) if row else None
 
+    def rewrite_from(self, seq: int, rebuild: Callable[[Stored, str | None], tuple[bytes, str]]) -> None:
+        """Re-sign record ``seq`` and every record after it (none of them taken by the server yet),
+        chaining each to the new hash of the one before, in one transaction."""
+        with self._write() as db:
+            rows = db.execute(f"SELECT {self._COLUMNS} FROM records WHERE seq >= ? ORDER BY seq",  # noqa: S608
+                              (seq,)).fetchall()
+            if not rows or rows[0][0] != seq or any(r[5] for r in rows):
+                raise OutboxError(f"records from {seq} on are not all waiting: they cannot be signed again")
+            before = db.execute("SELECT record_hash FROM records WHERE seq = ?", (seq - 1,)).fetchone()
+            prev = before[0] if before else None
+            for row in rows:
+                body, record_hash = rebuild(self._stored(row), prev)
+                db.execute("UPDATE records SET body = ?, record_hash = ? WHERE seq = ?", (body, record_hash, row[0]))
+                prev = record_hash
+
     def pending(self, limit: int | None = None) -> list[Stored]:
         """Records not yet acknowledged, oldest first."""
         sql = f"SELECT {self._COLUMNS} FROM records WHERE acknowledged = 0 ORDER BY seq"  # noqa: S608
@@ -175,20 +192,19 @@ class Outbox:
             if row[2] is not None:
                 db.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM records "
                            "WHERE blob_sha256 = ? AND acknowledged = 0)", (row[2], row[2]))
-            # Delivered records below the head tell the facility nothing it needs; the head keeps
-            # the chain's last hash.
-            db.execute("DELETE FROM records WHERE acknowledged = 1 AND kind = 'heartbeat' "
-                       "AND seq < (SELECT max(seq) FROM records)")
+            # Delivered records go, whatever their kind: with one heartbeat per tick, the number of
+            # a record is a clock, and a delivered complaint's number would tell whoever reads the
+            # disk when it was filed. The head stays (without its body) for the chain's last hash.
+            db.execute("DELETE FROM records WHERE acknowledged = 1 AND seq < (SELECT max(seq) FROM records)")
+        if row[2] is not None:
+            # Deleted rows are zeroed (secure_delete); the WAL's old page images go too.
+            with self._lock:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return True
 
-    def prune_delivered(self, keep: int = 0) -> int:
-        """Delete delivered records except the head and the last ``keep``; returns how many."""
-        with self._write() as db:
-            cur = db.execute(
-                "DELETE FROM records WHERE acknowledged = 1 AND seq < (SELECT max(seq) FROM records) "
-                "AND seq NOT IN (SELECT seq FROM records WHERE acknowledged = 1 ORDER BY seq DESC LIMIT ?)",
-                (keep,))
-            return cur.rowcount
+    def secure_delete_is_on(self) -> bool:
+        with self._lock:
+            return self._db.execute("PRAGMA secure_delete").fetchone()[0] == 1
 
     # -- state --------------------------------------------------------------------------------
 
@@ -211,6 +227,15 @@ class Outbox:
             db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
         return True
+
+    def next_counter(self, key: str) -> int:
+        """Increment and return a durable counter (the packet counter ``tx`` is one)."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+            value = int(row[0]) + 1 if row else 1
+            db.execute("INSERT INTO state (key, value) VALUES (?, ?) "
+                       "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, str(value).encode()))
+        return value
 
     def integrity(self) -> list[str]:
         """Problems with what is stored: a pending record whose sealed blob is gone."""

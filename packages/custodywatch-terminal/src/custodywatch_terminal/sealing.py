@@ -6,10 +6,11 @@ below). It is padded with ASCII spaces up to the smallest size bucket that holds
 JSON allows trailing whitespace, so the output of ``age -d`` parses as it is, and the length of a
 sealed blob says only which bucket it fell in. Larger documents are refused (``TooLarge``).
 
-**Recipients.** ``route`` decides, in this one place, who may open a complaint: the National
-Preventive Mechanism always, the Children's Rights Commissioner when the complainant is a minor or
-the facility holds children, the prosecutor for a torture allegation; and whether it is urgent
-(torture, or urgent danger). ``seal`` encrypts in the age format (pyrage, X25519) to those
+**Recipients.** ``custodywatch_protocol.routing.recipients_for`` (the one rule, shared with the
+server) names who may open a complaint: the National Preventive Mechanism always, the Children's
+Rights Commissioner when the complainant is a minor or the facility holds children, the
+prosecutor for a torture allegation; ``priority_of`` says whether it is urgent (torture, or
+urgent danger). ``seal_complaint`` encrypts in the age format (pyrage, X25519) to those
 bodies' keys from the signed routing list plus the oversight body's offline recovery key, and to
 nobody else: the facility holds no key.
 
@@ -32,6 +33,8 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from custodywatch_protocol.routing import RoutingList, recipients_for
+
 __all__ = [
     "BUCKETS",
     "MAX_NAME_CHARS",
@@ -43,20 +46,18 @@ __all__ = [
     "Message",
     "PlaintextError",
     "Priority",
-    "RecipientKey",
-    "RecipientKind",
     "Reply",
     "ReprisalRisk",
-    "Routing",
     "Sealed",
     "TooLarge",
     "bucket_for",
     "open_sealed",
     "pad",
     "parse_plaintext",
-    "route",
+    "priority_of",
     "seal",
     "seal_complaint",
+    "seal_message",
     "unpad",
 ]
 
@@ -96,14 +97,6 @@ class Language(StrEnum):
 class Priority(StrEnum):
     URGENT = "urgent"
     STANDARD = "standard"
-
-
-class RecipientKind(StrEnum):
-    """Organisation kinds as the server names them (``accounts.OrganisationKind``)."""
-
-    NPM = "npm"
-    CHILDRENS_OMBUDSMAN = "childrens_ombudsman"
-    PROSECUTOR = "prosecutor"
 
 
 class PlaintextError(ValueError):
@@ -370,24 +363,10 @@ def parse_plaintext(data: bytes) -> Document:
 # Routing and sealing
 
 
-@dataclass(frozen=True)
-class Routing:
-    """Who may open a complaint and how fast it must be handled: visible to the server."""
-
-    priority: Priority
-    kinds: frozenset[RecipientKind]
-
-
-def route(complaint: Complaint, *, facility_holds_children: bool) -> Routing:
-    """The routing rules: NPM always; the children's commissioner for a minor or a facility that
-    holds children; the prosecutor for torture. Urgent iff torture or urgent danger."""
-    kinds = {RecipientKind.NPM}
-    if complaint.minor or facility_holds_children:
-        kinds.add(RecipientKind.CHILDRENS_OMBUDSMAN)
-    if complaint.category is Category.TORTURE:
-        kinds.add(RecipientKind.PROSECUTOR)
+def priority_of(complaint: Complaint) -> Priority:
+    """Urgent iff a torture or ill-treatment allegation, or urgent danger (visible to the server)."""
     urgent = complaint.category is Category.TORTURE or complaint.urgent_danger
-    return Routing(Priority.URGENT if urgent else Priority.STANDARD, frozenset(kinds))
+    return Priority.URGENT if urgent else Priority.STANDARD
 
 
 @dataclass(frozen=True)
@@ -434,24 +413,15 @@ def open_sealed(ciphertext: bytes, identities: Iterable[str | x25519.Identity]) 
     return parse_plaintext(plaintext)
 
 
-@dataclass(frozen=True)
-class RecipientKey:
-    """One entry of a routing list: an organisation, its kind and its age public key."""
+def seal_complaint(complaint: Complaint, *, routing: RoutingList, facility_holds_children: bool) -> Sealed:
+    """Seal ``complaint`` to the bodies the routing rules name (``recipients_for``, shared with the
+    server) from the verified routing list, and to its recovery key."""
+    chosen = recipients_for(routing, torture=complaint.category is Category.TORTURE,
+                            minor_or_children=complaint.minor or facility_holds_children)
+    return seal(complaint, [*(r.age for r in chosen), routing.recovery],
+                organisations=tuple(sorted(r.organisation for r in chosen)), priority=priority_of(complaint))
 
-    organisation: str
-    kind: str
-    public_key: str
 
-
-def seal_complaint(complaint: Complaint, *, recipients: Sequence[RecipientKey], recovery_key: str,
-                   facility_holds_children: bool) -> Sealed:
-    """Seal ``complaint`` to the organisations ``route`` names (every key of those kinds in the
-    routing list) and the recovery key. A kind the rules name but the list lacks is an error:
-    the complaint would otherwise be sealed away from a body entitled to it."""
-    routing = route(complaint, facility_holds_children=facility_holds_children)
-    chosen = [r for r in recipients if r.kind in routing.kinds]
-    missing = sorted(routing.kinds - {r.kind for r in chosen})
-    if missing:
-        raise PlaintextError("recipients", "missing", f"the routing list has no key for {', '.join(missing)}")
-    return seal(complaint, [*(r.public_key for r in chosen), recovery_key],
-                organisations=tuple(sorted({r.organisation for r in chosen})), priority=routing.priority)
+def seal_message(message: Message, *, recipients: Iterable[str]) -> Sealed:
+    """Seal a follow-up message to the complaint's recipients' keys (as the server names them)."""
+    return seal(message, recipients)
