@@ -250,3 +250,44 @@ def test_the_last_contact_is_kept_for_other_processes_about_once_a_minute(tmp_pa
         assert agent.sender.saved_contact() == NOW + timedelta(seconds=61)
     finally:
         agent.close()
+
+
+class FakeTime:
+    """A monotonic clock that moves only when the schedule waits or a packet takes time."""
+
+    def __init__(self, ticks: int) -> None:
+        self.now = 1000.0
+        self.left = ticks
+        self.started: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def is_set(self) -> bool:
+        return self.left <= 0
+
+    def wait(self, timeout: float) -> bool:
+        self.now += timeout
+        return False
+
+
+def test_packets_go_out_on_a_fixed_grid_whatever_the_answer_time(tmp_path, server, bodies):
+    make_terminal(tmp_path / "t", server, bodies, schedule_seconds=10)
+    agent, transport = open_agent(tmp_path / "t", server)
+    clock = FakeTime(ticks=8)
+    delays = iter([0.2, 3.0, 9.5, 0.1, 27.0, 0.4, 0.0, 1.0])  # one answer takes almost three ticks
+
+    def slow(packet: bytes) -> bytes:
+        clock.started.append(clock.now)
+        clock.left -= 1
+        clock.now += next(delays)
+        return server.handle(packet)
+    transport.handler = slow
+    try:
+        agent.sender.run(clock, monotonic=clock.monotonic)
+    finally:
+        agent.close()
+    offsets = [round(t - 1000.0, 6) for t in clock.started]
+    # On the 10-second grid; the ticks the 27-second answer covered are skipped, not sent in a burst.
+    assert offsets == [0, 10, 20, 30, 40, 70, 80, 90]
+    assert {len(x) for x in transport.sent} == {p.PACKET_SIZE}

@@ -130,6 +130,11 @@ class Agent:
         self._stop = threading.Event()
         self._filed: dict[str, int] = {}  # locator -> record number, this run only
         self._filed_lock = threading.Lock()  # the kiosk serves each request in its own thread
+        orphans = self.outbox.pending_count("message")
+        if orphans:
+            # Their lookup tokens lived in the memory of the process that stopped: the server will
+            # answer them as not proven (see the README's known limits).
+            log.warning("%d message(s) from before the restart wait without their receipt's proof", orphans)
         self._thread: threading.Thread | None = None
 
     # -- the schedule ---------------------------------------------------------------------------

@@ -292,19 +292,19 @@ class Sender:
 
     # -- the schedule ---------------------------------------------------------------------------
 
-    def run(self, stop: threading.Event) -> None:
+    def run(self, stop: threading.Event, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         """Tick every ``schedule_seconds`` on a fixed grid (a slow answer does not shift it)."""
         interval = float(self.config.schedule_seconds)
         self.running = True
         try:
-            next_at = time.monotonic()
+            next_at = monotonic()
             while not stop.is_set():
                 try:
                     self.tick()
                 except Exception:  # the schedule must go on: the next tick tries again
                     log.exception("tick failed")
                 next_at += interval
-                now = time.monotonic()
+                now = monotonic()
                 if next_at < now:  # missed ticks are skipped, not sent in a burst
                     next_at = now + interval - ((now - next_at) % interval)
                 stop.wait(next_at - now)
