@@ -17,7 +17,8 @@ from visits.models.visit import (
 )
 
 __all__ = [
-    "AccessOutcome", "Answer", "AnswerConflict", "AnswerRevision", "AnswerType", "CatalogueVersion", "Compliance", "Evidence",
-    "EvidenceKind", "Indicator", "IndicatorOrigin", "Interview", "NotesState", "Observation", "SealingKey",
-    "Severity", "TeamMember", "Theme", "Visit", "VisitAction", "VisitEvent", "VisitKind", "VisitStatus", "VisitTiming",
+    "AccessOutcome", "Answer", "AnswerConflict", "AnswerRevision", "AnswerType", "CatalogueVersion",
+    "Compliance", "Evidence", "EvidenceKind", "Indicator", "IndicatorOrigin", "Interview", "NotesState",
+    "Observation", "SealingKey", "Severity", "TeamMember", "Theme", "Visit", "VisitAction", "VisitEvent",
+    "VisitKind", "VisitStatus", "VisitTiming",
 ]
