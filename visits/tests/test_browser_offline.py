@@ -81,7 +81,7 @@ def test_the_checklist_offline_in_kazakh(page, personas):
         page.locator("#language-select").select_option(label="Қазақша")
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "kk"
-    assert "Таза ауыз су" in page.locator("#indicator-SPACE-09").inner_text()
+    assert "Таза ауыз су" in page.locator("#indicator-SPACE-09").inner_text()  # noqa: RUF001 (Kazakh text)
     _ready_for_offline(page)
     page.context.set_offline(True)
     page.locator("#answer-SPACE-09").select_option("yes")

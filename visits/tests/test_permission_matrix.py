@@ -12,8 +12,8 @@ from typing import Any
 import pyrage
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -104,8 +104,9 @@ def check_plan(world: World, cell: str) -> None:
     facility = getattr(world.personas, PLANNABLE[world.name])
     before = Visit.objects.count()
     opened = browser.get(reverse("visits:plan"))
-    sent = browser.post(reverse("visits:plan"), {"facility": facility.pk, "planned_on": timezone.localdate().isoformat(),
-                                                 "kind": "unannounced", "timing": "day"})
+    form = {"facility": facility.pk, "planned_on": timezone.localdate().isoformat(), "kind": "unannounced",
+            "timing": "day"}
+    sent = browser.post(reverse("visits:plan"), form)
     if cell == "yes":
         assert opened.status_code == 200
         assert sent.status_code == 302, text(sent)[:1000]
