@@ -13,7 +13,7 @@ import uuid
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema
@@ -240,6 +240,11 @@ def _one(kind: str, device_id: Any, write: Any, indicator: str | None = None) ->
             result = write()
     except (ValidationError, PermissionDenied) as error:
         return _refused(kind, device_id, error, indicator)
+    except IntegrityError:
+        # Another member's upload created the same record at the same moment: sending again
+        # turns this edit into a conflict or a duplicate, never a second record.
+        return _refused(kind, device_id, ValidationError(
+            _("Another change was saved at the same time. Check the entries and save again.")), indicator)
     if isinstance(result, dict):
         return result
     return {"device_id": str(device_id) if device_id else None, "kind": kind, "outcome": "saved"}

@@ -10,6 +10,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from visits.models import Answer, AnswerConflict, Evidence, Visit
@@ -119,3 +121,35 @@ def test_evidence_upload_strips_location_and_refuses_disguised_files(monitor, vi
     assert refused.json()["errors"][0]["field"] == "file"
     assert Evidence.objects.count() == 1
     assert evidence.ledger_record is not None
+
+
+_values = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30))
+_answer = st.fixed_dictionaries({
+    "device_id": st.one_of(st.uuids().map(str), st.text(max_size=10)),
+    "indicator": st.one_of(st.sampled_from(["SPACE-01", "SPACE-09", "SEP-01", "SPACE-04", "SPACE-06", "ADM-07"]),
+                           st.text(max_size=8)),
+    "value": _values,
+}, optional={"base_version": st.one_of(st.integers(-2, 3), st.text(max_size=3)), "not_applicable": _values,
+             "note": st.one_of(st.text(max_size=40), st.integers())})
+_body = st.one_of(
+    st.fixed_dictionaries({"answers": st.lists(_answer, max_size=4)}),
+    st.dictionaries(st.text(max_size=10), _values, max_size=3),
+    st.fixed_dictionaries({"access": st.dictionaries(st.sampled_from(["outcome", "delay_minutes", "details"]),
+                                                     _values)}),
+)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_body)
+def test_hostile_sync_batches_are_answered_item_by_item_never_with_a_500(monitor, arrived, body):
+    before = Answer.objects.count()
+    response = _api(monitor, f"/{arrived.pk}/sync", body)
+    assert response.status_code in (200, 400, 422), response.content[:300]
+    if response.status_code != 200:
+        assert Answer.objects.count() == before  # a batch refused as a whole writes nothing
+        assert response.json()["errors"]
+        return
+    for result in response.json()["results"]:
+        assert result["outcome"] in ("saved", "unchanged", "duplicate", "conflict", "refused")
+        if result["outcome"] == "refused":
+            assert result["errors"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
@@ -41,4 +41,8 @@ def attempt(form: Any, write: Callable[[], T]) -> T | None:
         show_service_errors(form, error)
     except PermissionDenied as refusal:
         show_service_errors(form, ValidationError({NON_FIELD_ERRORS: str(refusal) or _("Not allowed.")}))
+    except IntegrityError:
+        # Two team members saved the same record at the same moment: the database kept one.
+        show_service_errors(form, ValidationError(
+            _("Another change was saved at the same time. Check the entries and save again.")))
     return None
