@@ -95,7 +95,7 @@
     }).then(function () {
       mark(code, app.dataset.tDevice, "pending");
       return pending();
-    }).then(function () { if (navigator.onLine) { return sync(); } say(app.dataset.tOffline); });
+    }).then(function () { if (navigator.onLine) { return sync(); } return offline(); });
   }
 
   function pending() {
@@ -107,51 +107,86 @@
     });
   }
 
+  // Without a network: say so, and how much is waiting on this device.
+  function offline() {
+    return pending().then(function (n) {
+      say(app.dataset.tOffline + (n ? " " + app.dataset.tPending + " " + n : ""));
+    });
+  }
+
   function csrf() {
     var input = form && form.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
   var syncing = null;
+  // The body of one upload: the pending answers, and what was kept on the spot (arrival, access,
+  // observations, interviews), each with the id the device gave it.
+  function batch(items) {
+    var body = { answers: [], observations: [], interviews: [] };
+    items.forEach(function (e) {
+      if (e.kind === "arrival") { body.arrived_at = e.at; }
+      else if (e.kind === "access") { body.access = { outcome: e.outcome, delay_minutes: e.delay_minutes, details: e.details }; }
+      else if (e.kind === "observation") { body.observations.push({ device_id: e.device_id, text: e.text }); }
+      else if (e.kind === "interview") { body.interviews.push({ device_id: e.device_id, label: e.label, notes: e.notes }); }
+      else {
+        body.answers.push({ device_id: e.device_id, indicator: e.indicator, value: e.value,
+                            not_applicable: e.not_applicable, note: e.note, base_version: e.base_version });
+      }
+    });
+    return body;
+  }
+
   function sync() {
     if (syncing) { return syncing; }
     syncing = all("outbox").then(function (items) {
       items = items.filter(function (e) { return e.visit === visit; });
       if (!items.length) { return; }
-      var body = { answers: items.map(function (e) {
-        return { device_id: e.device_id, indicator: e.indicator, value: e.value, not_applicable: e.not_applicable,
-                 note: e.note, base_version: e.base_version };
-      }) };
       return fetch(app.dataset.syncUrl, {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(body)
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(batch(items))
       }).then(function (response) {
-        if (!response.ok) { throw new Error(String(response.status)); }
+        if (response.status >= 400 && response.status < 500) {
+          // Refused as a whole (the form of the batch): kept on the device, and the reason shown.
+          return response.json().then(function (body) {
+            var why = (body.errors || []).map(function (e) { return (e.field ? e.field + ": " : "") + e.error; });
+            var refused = new Error(app.dataset.tRefused + " " + why.join(" "));
+            refused.refused = true;
+            throw refused;
+          });
+        }
+        if (!response.ok) { throw new Error(""); }
         return response.json();
       }).then(function (answer) {
+        // Everything sent has an answer now: refused items say why and are not sent again.
         return store("outbox", "readwrite", function (s) {
-          answer.results.forEach(function (result) { s.delete(result.device_id); });
+          items.forEach(function (item) { s.delete(item.device_id); });
         }).then(function () {
           return store("drafts", "readwrite", function (s) {
-            answer.results.forEach(function (result) { s.delete(visit + ":" + result.indicator); });
+            answer.results.forEach(function (result) { if (result.indicator) { s.delete(visit + ":" + result.indicator); } });
           });
         }).then(function () {
+          var spot = [];
           answer.results.forEach(function (result) {
             var code = result.indicator;
-            if (result.outcome === "refused") {
-              mark(code, app.dataset.tRefused + " " + result.errors.map(function (e) { return e.error; }).join(" "), "refused");
+            var why = result.errors.map(function (e) { return e.error; }).join(" ");
+            if (result.kind !== "answer") {
+              spot.push(result.outcome === "refused" ? app.dataset.tRefused + " " + why : app.dataset.tSynced);
               return;
             }
+            if (result.outcome === "refused") { mark(code, app.dataset.tRefused + " " + why, "refused"); return; }
             if (result.outcome === "conflict") { mark(code, app.dataset.tConflict, "conflict"); return; }
             if (result.version) { field("version-" + code).value = String(result.version); }
             mark(code, app.dataset.tSynced, "synced");
           });
+          var spotStatus = document.getElementById("spot-status");
+          if (spotStatus && spot.length) { spotStatus.textContent = spot.join(" "); }
         });
       });
     }).then(sendFiles).then(function () {
       return pending().then(function (n) { if (!n) { say(app.dataset.tSynced); } });
-    }).catch(function () {
-      say(app.dataset.tOffline);
+    }).catch(function (error) {
+      if (error && error.refused) { say(error.message); } else { return offline(); }
     }).then(function () { syncing = null; });
     return syncing;
   }
@@ -226,7 +261,37 @@
       }).then(function () { if (navigator.onLine) { return sync(); } });
     });
   }
+  function keepSpot(record) {
+    record.device_id = newId();
+    record.visit = visit;
+    record.key = visit + ":" + record.kind + ":" + record.device_id;
+    return store("outbox", "readwrite", function (s) { s.put(record); }).then(function () {
+      document.getElementById("spot-status").textContent = app.dataset.tKept;
+      return pending();
+    }).then(function () { if (navigator.onLine) { return sync(); } return offline(); });
+  }
+  function value(id) { var el = document.getElementById(id); return el ? el.value : ""; }
+  function clear(ids) { ids.forEach(function (id) { document.getElementById(id).value = ""; }); }
+  function on(id, work) {
+    var el = document.getElementById(id);
+    if (el) { el.addEventListener("click", work); }
+  }
+  on("spot-arrived", function () { keepSpot({ kind: "arrival", at: new Date().toISOString() }); });
+  on("spot-keep-access", function () {
+    var delay = value("spot-delay");
+    keepSpot({ kind: "access", outcome: value("spot-access"), delay_minutes: delay === "" ? null : parseInt(delay, 10),
+               details: value("spot-details") });
+  });
+  on("spot-keep-observation", function () {
+    if (!value("spot-observation").trim()) { return; }
+    keepSpot({ kind: "observation", text: value("spot-observation") }).then(function () { clear(["spot-observation"]); });
+  });
+  on("spot-keep-interview", function () {
+    keepSpot({ kind: "interview", label: value("spot-label"), notes: value("spot-notes") }).then(function () {
+      clear(["spot-label", "spot-notes"]);
+    });
+  });
   window.addEventListener("online", function () { sync(); });
-  window.addEventListener("offline", function () { say(app.dataset.tOffline); });
-  restore().then(function () { if (navigator.onLine) { sync(); } else { say(app.dataset.tOffline); } });
+  window.addEventListener("offline", offline);
+  restore().then(function () { if (navigator.onLine) { sync(); } else { offline(); } });
 })();

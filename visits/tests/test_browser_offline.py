@@ -3,6 +3,8 @@ offline), and synchronises afterwards, in a real chromium; in Kazakh too."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +16,8 @@ from visits.models import Answer, Compliance, Visit
 from visits.standards import load_catalogue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The status once everything is on the server (has_text with a string would also match "...to be synchronised").
+SYNCHRONISED = re.compile(r"^Synchronised with the server\.$")
 
 
 def _ready_for_offline(page) -> None:
@@ -42,7 +46,7 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
     page.locator("#answer-SPACE-01").fill("3,2")
     page.locator("#reason-SPACE-01.reason-not_met").wait_for()
     assert "at least 4" in page.locator("#reason-SPACE-01").inner_text()
-    page.locator("#sync-status", has_text="Synchronised").wait_for()
+    page.locator("#sync-status", has_text=SYNCHRONISED).wait_for()
 
     page.context.set_offline(True)
     page.locator("#answer-SPACE-09").select_option("no")
@@ -50,6 +54,17 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
     page.locator("#answer-SEP-01").blur()
     page.locator("#sync-status", has_text="No network").wait_for()
     assert not Answer.objects.filter(indicator__code__in=["SPACE-09", "SEP-01"]).exists()
+    # Arrival, access, an observation and an interview, kept on the device too.
+    page.locator("#spot-arrived").click()
+    page.locator("#spot-access").select_option("delayed")
+    page.locator("#spot-delay").fill("40")
+    page.locator("#spot-keep-access").click()
+    page.locator("#spot-observation").fill("No glass in the window of cell 12.")
+    page.locator("#spot-keep-observation").click()
+    page.locator("#spot-label").fill("P-01")
+    page.locator("#spot-notes").fill("Says he was beaten on arrival.")
+    page.locator("#spot-keep-interview").click()
+    page.locator("#sync-status", has_text="Waiting to be synchronised: 6").wait_for()
 
     reloaded = page.reload()  # still offline: the service worker serves the page, the answers come from the device
     page.wait_for_load_state()
@@ -63,7 +78,12 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
 
     page.context.set_offline(False)
     page.get_by_role("button", name="Synchronise now").click()
-    page.locator("#sync-status", has_text="Synchronised").wait_for()
+    page.locator("#sync-status", has_text=SYNCHRONISED).wait_for()
+    visit.refresh_from_db()
+    assert visit.arrived_at is not None
+    assert (visit.access, visit.access_delay_minutes) == ("delayed", 40)
+    assert visit.observation_notes.get().text == "No glass in the window of cell 12."
+    assert visit.interviews.get().label == "P-01"
     answers = {a.indicator.code: a for a in Answer.objects.select_related("indicator")}
     assert answers["SPACE-09"].value is False
     assert answers["SEP-01"].compliance == Compliance.NOT_MET

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import Capability, require
 from visits import selectors, services
 from visits.checks import AnswerError, check_answer, describe_threshold
-from visits.models import AnswerType, Compliance
+from visits.models import AccessOutcome, AnswerType, Compliance
 from visits.views.access import recordable_or_403, visit_or_404
 
 PREFIX = "answer-"
@@ -66,6 +66,7 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "visits/checklist.html", {
         "visit": visit, "themes": _rows(visit), "recordable": selectors.can_record(request.user, visit),
         "focus": {t.pk for t in visit.focus_themes.all()}, "compliance": Compliance,
+        "access_choices": [c for c in AccessOutcome.choices if c[0] != AccessOutcome.NOT_RECORDED],
     })
 
 
