@@ -116,7 +116,10 @@ def describe_threshold(indicator: Indicator) -> str:
     value = threshold.get("value")
     if value is None:
         return _("Recorded for tracking: there is no international numeric norm to judge it against.")
-    shown = number_format(Decimal(str(value)), use_l10n=True, force_grouping=True)
+    number = Decimal(str(value))
+    # 1.0 reads as 1, 0.95 as 0.95: the catalogue's floats carry no meaningful trailing zeros.
+    number = number.quantize(Decimal(1)) if number == number.to_integral_value() else number.normalize()
+    shown = number_format(number, use_l10n=True, force_grouping=True)
     unit = f" {indicator.unit_label}" if indicator.unit else ""
     rules = {
         "==": _("Compliant if it is %(value)s%(unit)s."), ">=": _("Compliant if it is at least %(value)s%(unit)s."),
