@@ -46,6 +46,8 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
     page.locator("#answer-SPACE-01").fill("3,2")
     page.locator("#reason-SPACE-01.reason-not_met").wait_for()
     assert "at least 4" in page.locator("#reason-SPACE-01").inner_text()
+    page.locator("#answer-SPACE-01").blur()  # a change: kept on the device, then sent
+    page.locator("#state-SPACE-01.synced").wait_for()
     page.locator("#sync-status", has_text=SYNCHRONISED).wait_for()
 
     page.context.set_offline(True)
