@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/departure/", pages.record_moment, {"moment": "departure"}, name="departure"),
     path("<int:pk>/access/", pages.record_access, name="access"),
     path("<int:pk>/interviews/", pages.record_interview, name="interview"),
+    path("<int:pk>/interviews/<int:interview_pk>/notes.age", pages.sealed_notes, name="sealed-notes"),
     path("<int:pk>/observations/", pages.add_observation, name="observation"),
     path("<int:pk>/evidence/", pages.add_evidence, name="evidence"),
     path("<int:pk>/counts/", pages.counts, name="counts"),

@@ -57,6 +57,7 @@ def matrix_visit(personas, catalogue):
     Facility.objects.filter(pk=personas.colony.pk).update(name_en=MARKER, name_ru=MARKER, name_kk=MARKER)
     identity = pyrage.x25519.Identity.generate()
     services.register_sealing_key(organisation=personas.npm_monitor.organisation, recipient=str(identity.to_public()))
+    personas.npm_identity = identity  # held by the body, never by the server
     visit = services.plan_visit(by=personas.npm_monitor, facility=Facility.objects.get(pk=personas.colony.pk),
                                 planned_on=timezone.localdate(), team=[personas.pmc_member])
     services.record_arrival(visit=visit, by=personas.npm_monitor, at=timezone.now())
@@ -183,6 +184,17 @@ def check_notes(world: World, cell: str) -> None:
     assert SECRET.encode() not in bytes(Interview.objects.get(label="P-01").sealed_notes)
 
 
+def check_sealed_file(world: World, cell: str) -> None:
+    interview = Interview.objects.get(visit=world.visit, label="P-01")
+    response = world.browser().get(reverse("visits:sealed-notes", args=[world.visit.pk, interview.pk]))
+    if cell == "yes":
+        assert response.status_code == 200
+        assert pyrage.decrypt(response.content, [world.personas.npm_identity]).decode() == SECRET
+    else:
+        expect(response, cell)
+        assert response.content != bytes(interview.sealed_notes)
+
+
 def check_api_list(world: World, cell: str) -> None:
     response = world.api().get("/visits")
     if cell == "yes":
@@ -249,6 +261,7 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Verified counts": check_counts,
     "Evidence": check_evidence,
     "Interview notes": check_notes,
+    "Sealed notes file": check_sealed_file,
     "API visits": check_api_list,
     "API plan a visit": check_api_plan,
     "API visit and checklist": check_api_visit,

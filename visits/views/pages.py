@@ -6,7 +6,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,7 +17,7 @@ from facilities.forms import PopulationForm
 from facilities.selectors import facilities_for, units_of
 from visits import risk, selectors, services
 from visits.forms import AccessForm, EvidenceForm, InterviewForm, MomentForm, ObservationForm, PlanForm
-from visits.models import Compliance
+from visits.models import Compliance, NotesState
 from visits.services.interviews import live_key
 from visits.standards import current_catalogue
 from visits.views.access import attempt, recordable_or_403, visit_or_404
@@ -80,6 +81,7 @@ def _render_detail(request: HttpRequest, visit: Any, **forms: Any) -> HttpRespon
         "interviews": visit.interviews.all(), "observations": visit.observation_notes.select_related("theme", "by"),
         "evidence": visit.evidence.select_related("indicator"), "events": visit.events.select_related("actor"),
         "sealing_key": live_key(visit.organisation_id),
+        "of_the_body": request.user.is_superuser or request.user.organisation_id == visit.organisation_id,
         "access_form": forms.get("access_form") or AccessForm(initial={
             "access": visit.access, "access_delay_minutes": visit.access_delay_minutes,
             "access_details": visit.access_details}),
@@ -132,6 +134,22 @@ def record_interview(request: HttpRequest, pk: int) -> HttpResponse:
             device_id=request.POST.get("device_id") or None)):
         return _done(request, visit, _("Interview recorded."))
     return _render_detail(request, visit, interview_form=form)
+
+
+@login_required
+def sealed_notes(request: HttpRequest, pk: int, interview_pk: int) -> HttpResponse:
+    """An interview's notes as the age file they were sealed into, for the visiting body only: it opens
+    them with its identity (`age -d -i IDENTITY FILE`); the server cannot."""
+    require(request.user, Capability.VIEW_VISITS)
+    visit = visit_or_404(request, pk)
+    if not (request.user.is_superuser or request.user.organisation_id == visit.organisation_id):
+        raise PermissionDenied
+    interview = visit.interviews.filter(pk=interview_pk, notes_state=NotesState.SEALED).first()
+    if interview is None:
+        raise Http404(_("No sealed notes."))
+    response = HttpResponse(bytes(interview.sealed_notes), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="visit-{visit.pk}-{interview.pk}.age"'
+    return response
 
 
 @login_required
