@@ -45,6 +45,12 @@ class Capability(StrEnum):
     VIEW_FACILITY_COMPLAINT_COUNTS = "view_facility_complaint_counts"
 
     # --- visits: standards, visits, findings, recommendations (visits app) ---
+    # See the visits of one's own body and those one is on the team of (visits.selectors.visits_for).
+    VIEW_VISITS = "view_visits"
+    # Plan a visit and see the risk-based suggestion of where to go next.
+    PLAN_VISIT = "plan_visit"
+    # Record a visit one is on the team of: access, interviews, checklist, counts, evidence.
+    RECORD_VISIT = "record_visit"
 
     # --- video: cameras, manifests, outages, footage access (video app) ---
 
@@ -99,7 +105,13 @@ _COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.VIEW_FACILITY_COMPLAINT_COUNTS}),
 }
 
+_VISIT_TEAM = frozenset({Capability.VIEW_VISITS, Capability.PLAN_VISIT, Capability.RECORD_VISIT})
 _VISITS: dict[tuple[str, str], frozenset[Capability]] = {
+    # Every oversight body visits; analysts read the visits of their body.
+    **{(kind, Role.MONITOR): _VISIT_TEAM for kind in sorted(OrganisationKind.oversight())},
+    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
 }
 
 _VIDEO: dict[tuple[str, str], frozenset[Capability]] = {
