@@ -36,6 +36,12 @@ class Capability(StrEnum):
     # --- complaints: terminals, sealed complaints, officers' workspace (complaints app) ---
 
     # --- visits: standards, visits, findings, recommendations (visits app) ---
+    # Findings, recommendations, follow-up and reports of the visits in one's mandate; the national view.
+    VIEW_FINDINGS = "view_findings"
+    # Confirm, merge and add findings; issue recommendations; check them and the people interviewed at the next visit.
+    MANAGE_FINDINGS = "manage_findings"
+    # Answer the recommendations addressed to one's own facility (the addressee's restricted view).
+    ANSWER_RECOMMENDATIONS = "answer_recommendations"
 
     # --- video: cameras, manifests, outages, footage access (video app) ---
 
@@ -78,6 +84,17 @@ _COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
 }
 
 _VISITS: dict[tuple[str, str], frozenset[Capability]] = {
+    # Findings, recommendations and reports (visits.services.findings / recommendations).
+    (OrganisationKind.NPM, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS, Capability.MANAGE_FINDINGS}),
+    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS,
+                                                                    Capability.MANAGE_FINDINGS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
+    (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS}),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
+    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS,
+                                                                             Capability.MANAGE_FINDINGS}),
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.ANSWER_RECOMMENDATIONS}),
 }
 
 _VIDEO: dict[tuple[str, str], frozenset[Capability]] = {
