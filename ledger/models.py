@@ -35,6 +35,8 @@ class EntryKind(models.TextChoices):
     COMPLAINT_RECEIPT = "complaint:receipt", _("Complaint receipt")
     REGISTRY_CHANGE = "registry:change", _("Registry change")
     VISIT_EVIDENCE = "visit:evidence", _("Monitoring visit evidence")
+    VISIT_FINDING = "visit:finding", _("Monitoring visit finding")
+    VISIT_RECOMMENDATION = "visit:recommendation", _("Recommendation and its follow-up")
     RETENTION_DELETION = "retention:deletion", _("Deletion under the retention policy")
     KEY_ROTATION = "key:rotation", _("Signing key rotation")
 

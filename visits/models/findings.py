@@ -13,18 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from visits.models.catalogue import Severity
 
-class Severity(models.TextChoices):
-    """How grave a failure is (the catalogue's severity scale); ordered from the gravest."""
 
-    CRITICAL = "critical", _("Critical")
-    HIGH = "high", _("High")
-    MEDIUM = "medium", _("Medium")
-    LOW = "low", _("Low")
-
-    @classmethod
-    def rank(cls, value: str) -> int:
-        return list(cls.values).index(value)
+SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
 class CriticalKind(models.TextChoices):
@@ -70,7 +62,8 @@ class Finding(models.Model):
     # The answer that proposed it: one proposed finding per non-compliant answer, however often proposed.
     answer = models.ForeignKey("visits.Answer", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="findings")
-    theme = models.CharField(_("theme"), max_length=64)
+    theme = models.ForeignKey("visits.Theme", on_delete=models.PROTECT, related_name="findings",
+                              verbose_name=_("theme"))
     severity = models.CharField(_("severity"), max_length=16, choices=Severity.choices)
     critical_kind = models.CharField(_("kind of critical finding"), max_length=32, choices=CriticalKind.choices,
                                      blank=True, default="")

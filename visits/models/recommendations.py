@@ -73,6 +73,9 @@ class Recommendation(models.Model):
                               default=RecommendationStatus.AWAITING_RESPONSE)
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The addressee's answer (accepted, partly accepted, rejected) as its response statement gave it:
+    # kept once here so counts of "accepted" need no join, whatever later checks found.
+    response = models.CharField(max_length=32, choices=RecommendationStatus.choices, blank=True, default="")
     responded_at = models.DateTimeField(null=True, blank=True)
     # When the last check at a visit found it implemented.
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -85,10 +88,13 @@ class Recommendation(models.Model):
             models.CheckConstraint(condition=Q(addressee__in=Addressee.values), name="recommendation_addressee_known"),
             models.CheckConstraint(condition=~Q(status="implemented") | Q(closed_at__isnull=False),
                                    name="implemented_recommendation_is_closed"),
+            models.CheckConstraint(condition=Q(response="") | Q(response__in=RecommendationStatus.responses()),
+                                   name="recommendation_response_is_an_answer"),
         ]
         indexes = [
             models.Index(fields=["facility", "status"]),
             models.Index(fields=["issued_at"]),
+            models.Index(fields=["status", "response_due"]),
         ]
 
     def __str__(self) -> str:
