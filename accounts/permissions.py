@@ -36,6 +36,12 @@ class Capability(StrEnum):
     # --- complaints: terminals, sealed complaints, officers' workspace (complaints app) ---
 
     # --- visits: standards, visits, findings, recommendations (visits app) ---
+    # See the visits of one's own body and those one is on the team of (visits.selectors.visits_for).
+    VIEW_VISITS = "view_visits"
+    # Plan a visit and see the risk-based suggestion of where to go next.
+    PLAN_VISIT = "plan_visit"
+    # Record a visit one is on the team of: access, interviews, checklist, counts, evidence.
+    RECORD_VISIT = "record_visit"
     # Findings, recommendations, follow-up and reports of the visits in one's mandate; the national view.
     VIEW_FINDINGS = "view_findings"
     # Confirm, merge and add findings; issue recommendations; check them and the people interviewed at the next visit.
@@ -83,17 +89,16 @@ _REGISTRY: dict[tuple[str, str], frozenset[Capability]] = {
 _COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
 }
 
+_VISIT_TEAM = frozenset({Capability.VIEW_VISITS, Capability.PLAN_VISIT, Capability.RECORD_VISIT})
+_FOLLOW_UP = frozenset({Capability.VIEW_FINDINGS, Capability.MANAGE_FINDINGS})
 _VISITS: dict[tuple[str, str], frozenset[Capability]] = {
-    # Findings, recommendations and reports (visits.services.findings / recommendations).
-    (OrganisationKind.NPM, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS, Capability.MANAGE_FINDINGS}),
-    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
-    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS,
-                                                                    Capability.MANAGE_FINDINGS}),
-    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
-    (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS}),
-    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_FINDINGS}),
-    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset({Capability.VIEW_FINDINGS,
-                                                                             Capability.MANAGE_FINDINGS}),
+    # Every oversight body visits; analysts read the visits of their body. Findings, recommendations
+    # and reports are read within the facility mandate; the visiting body's monitors decide on them
+    # (visits.services.findings); the facility officer answers what is addressed to their facility.
+    **{(kind, Role.MONITOR): _VISIT_TEAM | _FOLLOW_UP for kind in sorted(OrganisationKind.oversight())},
+    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.ANSWER_RECOMMENDATIONS}),
 }
 

@@ -60,7 +60,8 @@ def default_schedule() -> tuple[Periodic, ...]:
         # Sign a checkpoint of the ledger and collect the witnesses' cosignatures.
         Periodic(name="ledger:checkpoint:sign", task="ledger.tasks.sign_checkpoint",
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),
-        Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations", every=timedelta(hours=1)),
+        Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",
+                 every=timedelta(hours=1)),
     )
 
 

@@ -1,6 +1,6 @@
 """The visits app's models, one module per resource."""
 
-from visits.models.answer import Answer, AnswerConflict, Compliance
+from visits.models.answer import Answer, AnswerConflict, AnswerRevision, Compliance
 from visits.models.catalogue import AnswerType, CatalogueVersion, Indicator, IndicatorOrigin, Severity, Theme
 from visits.models.evidence import Evidence, EvidenceKind
 from visits.models.findings import (
@@ -24,13 +24,57 @@ from visits.models.recommendations import (
     Statement,
     StatementKind,
 )
-from visits.models.visit import AccessOutcome, Observation, TeamMember, Visit, VisitKind, VisitStatus, VisitTiming
+from visits.models.visit import (
+    AccessOutcome,
+    Observation,
+    TeamMember,
+    Visit,
+    VisitAction,
+    VisitEvent,
+    VisitKind,
+    VisitStatus,
+    VisitTiming,
+)
 
 __all__ = [
-    "FINDING_TRANSITIONS", "TRANSITIONS", "Addressee", "CriticalKind", "Finding", "FindingOrigin", "FindingStatus",
-    "Notification", "NotificationKind", "PlannedAction", "Recommendation", "RecommendationStatus", "ReprisalCheck",
-    "ReprisalOutcome", "Statement", "StatementKind",
-    "AccessOutcome", "Answer", "AnswerConflict", "AnswerType", "CatalogueVersion", "Compliance", "Evidence",
-    "EvidenceKind", "Indicator", "IndicatorOrigin", "Interview", "NotesState", "Observation", "SealingKey",
-    "Severity", "TeamMember", "Theme", "Visit", "VisitKind", "VisitStatus", "VisitTiming",
+    "FINDING_TRANSITIONS",
+    "TRANSITIONS",
+    "AccessOutcome",
+    "Addressee",
+    "Answer",
+    "AnswerConflict",
+    "AnswerRevision",
+    "AnswerType",
+    "CatalogueVersion",
+    "Compliance",
+    "CriticalKind",
+    "Evidence",
+    "EvidenceKind",
+    "Finding",
+    "FindingOrigin",
+    "FindingStatus",
+    "Indicator",
+    "IndicatorOrigin",
+    "Interview",
+    "NotesState",
+    "Notification",
+    "NotificationKind",
+    "Observation",
+    "PlannedAction",
+    "Recommendation",
+    "RecommendationStatus",
+    "ReprisalCheck",
+    "ReprisalOutcome",
+    "SealingKey",
+    "Severity",
+    "Statement",
+    "StatementKind",
+    "TeamMember",
+    "Theme",
+    "Visit",
+    "VisitAction",
+    "VisitEvent",
+    "VisitKind",
+    "VisitStatus",
+    "VisitTiming",
 ]

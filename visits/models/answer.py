@@ -68,3 +68,25 @@ class AnswerConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id} from v{self.base_version}"
+
+
+class AnswerRevision(models.Model):
+    """Every version an answer has had, so a change is never a silent overwrite; `device_id` is the
+    edit's own id (a replayed upload finds it here and changes nothing)."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    value = models.JSONField(null=True, blank=True)
+    not_applicable = models.BooleanField(default=False)
+    compliance = models.CharField(max_length=16, choices=Compliance.choices)
+    note = models.TextField(blank=True, default="")
+    device_id = models.UUIDField(unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answer_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["answer", "version"], name="one_revision_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} v{self.version}"

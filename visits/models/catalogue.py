@@ -102,6 +102,8 @@ class Indicator(models.Model):
     compliant_if_ru = models.TextField(default="", blank=True)
     answer_type = models.CharField(max_length=16, choices=AnswerType.choices)
     unit = models.CharField(max_length=32, default="", blank=True)
+    # The unit as read in each language: {"en": "m² per person", "kk": ..., "ru": ...}.
+    unit_labels = models.JSONField(default=dict, blank=True)
     # For choice answers: [{"value", "label_en", "label_kk", "label_ru"}], in the catalogue's order.
     options = models.JSONField(default=list, blank=True)
     threshold = models.JSONField(default=dict)
@@ -140,6 +142,11 @@ class Indicator(models.Model):
     def is_tracking(self) -> bool:
         """A tracking indicator has no numeric norm: its answers are recorded, never judged."""
         return self.answer_type not in (AnswerType.YES_NO, AnswerType.CHOICE) and self.threshold.get("value") is None
+
+    @property
+    def unit_label(self) -> str:
+        language = (get_language() or "en")[:2]
+        return self.unit_labels.get(language) or self.unit_labels.get("en") or self.unit
 
     def option_label(self, value: str) -> str:
         language = (get_language() or "en")[:2]

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from visits.models.catalogue import Severity
 
-
 SEVERITY_ORDER = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 
 
@@ -132,3 +131,6 @@ class Notification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["recipient", "kind", "subject"], name="one_notice_per_subject"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject} -> {self.recipient_id}"

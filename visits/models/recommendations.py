@@ -140,6 +140,9 @@ class Statement(models.Model):
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(text=""), name="rejection_gives_reason"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.recommendation_id}: {self.kind} {self.status}"
+
 
 class PlannedAction(models.Model):
     """One dated action of the addressee's action plan, stated with a response or a progress report."""
@@ -151,6 +154,9 @@ class PlannedAction(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.due_on}: {self.description[:60]}"
 
 
 class ReprisalOutcome(models.TextChoices):
@@ -176,3 +182,6 @@ class ReprisalCheck(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["visit", "interview"], name="one_reprisal_check_per_interview_and_visit"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id}/{self.interview_id}: {self.outcome}"

@@ -120,3 +120,36 @@ class Observation(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class VisitAction(models.TextChoices):
+    PLANNED = "visit:planned", _("Visit planned")
+    CHANGED = "visit:changed", _("Visit changed")
+    CANCELLED = "visit:cancelled", _("Visit cancelled")
+    ARRIVED = "visit:arrived", _("Arrival recorded")
+    ACCESS = "visit:access:recorded", _("Access recorded")
+    DEPARTED = "visit:departed", _("Departure recorded")
+    COMPLETED = "visit:completed", _("Visit completed")
+    ANSWERED = "visit:answer:saved", _("Answer saved")
+    CONFLICT = "visit:answer:conflict", _("Conflicting answer kept")
+    RESOLVED = "visit:answer:resolved", _("Conflict resolved")
+    INTERVIEW = "visit:interview:recorded", _("Interview recorded")
+    OBSERVATION = "visit:observation:added", _("Observation added")
+    COUNTS = "visit:counts:verified", _("Population verified")
+    EVIDENCE = "visit:evidence:added", _("Evidence added")
+
+
+class VisitEvent(models.Model):
+    """The audit trail of a visit: who did what, when. Never holds interview notes."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=40, choices=VisitAction.choices)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["visit_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.visit_id} {self.action}"

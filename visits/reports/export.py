@@ -19,7 +19,15 @@ from django.utils.translation import gettext as _
 
 from facilities.models import FacilityType
 from facilities.transfer.formats import CONTROL_CHARACTERS, FORMULA_TRIGGERS
-from visits.models import Addressee, CriticalKind, Finding, FindingStatus, Recommendation, RecommendationStatus, Severity
+from visits.models import (
+    Addressee,
+    CriticalKind,
+    Finding,
+    FindingStatus,
+    Recommendation,
+    RecommendationStatus,
+    Severity,
+)
 
 Column = tuple[Callable[[], str], Callable[[Any], Any]]
 

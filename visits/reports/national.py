@@ -117,8 +117,9 @@ def national_view(user: Any) -> dict[str, Any]:
     column_labels = recommendation_column_labels()
     years = []
     for row in yearly:
-        years.append(YearRow(row["year"], {key: Figure(column_labels[key], row[key], _recommendation_href(make(row["year"])),
-                                                        key) for key, make in RECOMMENDATION_COLUMNS}))
+        years.append(YearRow(row["year"], {
+            key: Figure(column_labels[key], row[key], _recommendation_href(make(row["year"])), key)
+            for key, make in RECOMMENDATION_COLUMNS}))
     totals_row = recommendations.aggregate(**aggregates)
     totals = {key: Figure(column_labels[key], totals_row[key] or 0, _recommendation_href(make(None)), key)
               for key, make in RECOMMENDATION_COLUMNS}
@@ -161,7 +162,8 @@ def _charts(themes: list[Figure], regions: list[Figure], types: list[Figure], ye
         "years": (linked_bar_chart(year_bars, title=_("Recommendations issued by year"),
                                    links_label=_("Lists of these recommendations"),
                                    empty_text=_("No recommendations yet.")) if linked else
-                  bar_chart(year_bars, title=_("Recommendations issued by year"), empty_text=_("No recommendations yet."))),
+                  bar_chart(year_bars, title=_("Recommendations issued by year"),
+                            empty_text=_("No recommendations yet."))),
         "responses": stacked_bar([Segment(totals[key].label, totals[key].count) for key in
                                   ("accepted", "partly_accepted", "rejected", "no_response")],
                                  title=_("Responses to recommendations"), empty_text=_("No recommendations yet.")),

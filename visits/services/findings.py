@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.permissions import Capability, can, facility_scope
-from facilities.models import Facility
+from accounts.permissions import Capability, can
 from ledger import interface as ledger
 from visits.models import (
     FINDING_TRANSITIONS,
@@ -29,6 +28,7 @@ from visits.models import (
     Theme,
     Visit,
 )
+from visits.selectors import visits_for
 
 ENTRY_KIND = "visit:finding"
 SUMMARY_MAX = 4000
@@ -44,13 +44,16 @@ CRITICAL_KIND_OF_THEME = {
 }
 
 
+def may_manage(user: Any, visit: Visit) -> bool:
+    """Findings and recommendations of a visit are decided by its body and its team (visits_for),
+    within the facility mandate."""
+    return can(user, Capability.MANAGE_FINDINGS) and visits_for(user).filter(pk=visit.pk).exists()
+
+
 def ensure_may_manage(*, by: Any, visit: Visit) -> None:
-    """Refuse anyone without the capability, or a visit whose facility lies outside their mandate."""
-    if not can(by, Capability.MANAGE_FINDINGS):
-        raise PermissionDenied(_("You may not change findings."))
-    scope = facility_scope(by)
-    if scope is None or not Facility.objects.filter(scope, pk=visit.facility_id).exists():
-        raise PermissionDenied(_("The facility is outside your mandate."))
+    """Refuse anyone without the capability, or a visit not of their body or team (or outside their mandate)."""
+    if not may_manage(by, visit):
+        raise PermissionDenied(_("Only the visiting body and its team decide on this visit's findings."))
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:

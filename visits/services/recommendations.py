@@ -124,7 +124,7 @@ def issue_recommendation(*, finding: Finding, by: Any, addressee: str, text: str
         errors["finding"] = [_("Only a confirmed finding leads to recommendations.")]
     if addressee not in Addressee.values:
         errors["addressee"] = [_("Choose an addressee from the list.")]
-    for field, check in (("text", lambda: _text(text, field="text", required=True)),
+    for _field, check in (("text", lambda: _text(text, field="text", required=True)),
                          ("response_due", lambda: _date(response_due, field="response_due",
                                                         earliest=today + dt.timedelta(days=1),
                                                         latest=today + dt.timedelta(days=LONGEST_RESPONSE_DAYS)))):

@@ -16,7 +16,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, can, require
-from visits.models import Addressee, CriticalKind, Evidence, Finding, FindingStatus, Notification, Severity, Theme, Visit
+from visits.models import (
+    Addressee,
+    CriticalKind,
+    Evidence,
+    Finding,
+    FindingStatus,
+    Notification,
+    Severity,
+    Theme,
+    Visit,
+)
 from visits.reports import selectors
 from visits.services import findings as services
 from visits.services import notices

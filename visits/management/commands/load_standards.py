@@ -1,0 +1,27 @@
+"""Load the standards catalogue (visits/standards/) as a catalogue version; safe to run again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from visits.standards import DIRECTORY, CatalogueError, load_catalogue
+
+
+class Command(BaseCommand):
+    help = "Load the standards catalogue (international indicators and national rules) as a version."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--directory", type=Path, default=DIRECTORY,
+                            help="where indicators.yaml, indicators.kk-ru.yaml and national.yaml are")
+
+    def handle(self, *args, directory: Path, **options):
+        try:
+            loaded = load_catalogue(directory=directory)
+        except CatalogueError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        catalogue = loaded.catalogue
+        state = "loaded" if loaded.created else "already loaded, nothing changed"
+        self.stdout.write(f"Catalogue {catalogue.version}: {state} ({catalogue.themes.count()} themes, "
+                          f"{catalogue.indicators.count()} indicators).")
