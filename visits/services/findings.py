@@ -186,10 +186,10 @@ def confirm_finding(*, finding: Finding, by: Any, severity: str | None = None, c
         finding = _locked(finding)
         ensure_may_manage(by=by, visit=finding.visit)
         _transition(finding, FindingStatus.CONFIRMED)
-        severity, critical_kind = _clean_severity(
-            severity or finding.severity, finding.critical_kind if critical_kind is None else critical_kind)
-        if severity != Severity.CRITICAL:
-            critical_kind = ""
+        severity = severity or finding.severity
+        critical_kind = finding.critical_kind if critical_kind is None else critical_kind
+        # A finding judged less than critical on confirmation loses its kind of critical failure.
+        severity, critical_kind = _clean_severity(severity, critical_kind if severity == Severity.CRITICAL else "")
         finding.severity, finding.critical_kind = severity, critical_kind
         if summary is not None:
             finding.summary = _clean_summary(summary)
