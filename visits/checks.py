@@ -83,8 +83,13 @@ def parse_value(indicator: Indicator, raw: Any) -> Any:
             raise AnswerError(_("A count cannot exceed %(max)s.") % {"max": number_format(MAX_COUNT)})
         return int(number)
     if answer_type == AnswerType.RATIO:
-        if not Decimal(0) <= number <= Decimal(1):
-            raise AnswerError(_("A share is between 0 and 1 (for 85%, enter 0.85)."))
+        # A share is 0 to 1; a rate such as occupancy may go higher (the catalogue's max_value).
+        upper = Decimal(str(indicator.threshold.get("max_value", 1)))
+        if not Decimal(0) <= number <= upper:
+            if upper == 1:
+                raise AnswerError(_("A share is between 0 and 1 (for 85%, enter 0.85)."))
+            raise AnswerError(_("Enter a rate between 0 and %(max)s (for 120%%, enter 1.2).") % {
+                "max": number_format(upper)})
         return format(number.normalize(), "f")
     if number < 0:
         raise AnswerError(_("A measurement cannot be negative."))

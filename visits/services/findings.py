@@ -29,6 +29,7 @@ from visits.models import (
     Visit,
 )
 from visits.selectors import visits_for
+from visits.services.common import plain_text
 
 ENTRY_KIND = "visit:finding"
 SUMMARY_MAX = 4000
@@ -82,13 +83,8 @@ def _log(finding: Finding) -> None:
                   subject=f"visits.finding:{finding.pk}")
 
 
-def _clean_summary(summary: str) -> str:
-    summary = (summary or "").strip()
-    if not summary:
-        raise ValidationError({"summary": _("Say what was found.")})
-    if len(summary) > SUMMARY_MAX:
-        raise ValidationError({"summary": _("At most %(max)d characters.") % {"max": SUMMARY_MAX}})
-    return summary
+def _clean_summary(summary: Any) -> str:
+    return plain_text(summary, field="summary", max_length=SUMMARY_MAX, required=True)
 
 
 def _clean_severity(severity: str, critical_kind: str) -> tuple[str, str]:

@@ -40,6 +40,7 @@ from visits.models import (
     Visit,
 )
 from visits.services import findings as finding_services
+from visits.services.common import plain_text
 
 ENTRY_KIND = "visit:recommendation"
 TEXT_MAX = 4000
@@ -62,16 +63,7 @@ def addressed_to(user: Any) -> QuerySet[Recommendation]:
 
 
 def _text(value: Any, *, field: str, required: bool, max_length: int = TEXT_MAX) -> str:
-    if value is not None and not isinstance(value, str):
-        raise ValidationError({field: [_("Enter text.")]})
-    text = (value or "").strip()
-    if "\x00" in text:
-        raise ValidationError({field: [_("The text contains a character that cannot be stored.")]})
-    if required and not text:
-        raise ValidationError({field: [_("This field is required.")]})
-    if len(text) > max_length:
-        raise ValidationError({field: [_("At most %(max)d characters.") % {"max": max_length}]})
-    return text
+    return plain_text(value, field=field, max_length=max_length, required=required)
 
 
 def _date(value: Any, *, field: str, earliest: dt.date, latest: dt.date) -> dt.date:

@@ -35,7 +35,8 @@ def test_every_non_compliant_answer_and_the_delayed_entry_propose_a_finding_once
     assert set(by_origin) == {(FindingOrigin.ANSWER, "SPACE-01"), (FindingOrigin.ANSWER, "CHD-01"),
                               (FindingOrigin.ACCESS, None)}
     space = by_origin[(FindingOrigin.ANSWER, "SPACE-01")]
-    assert space.severity == Severity.HIGH and list(space.evidence.all()) == [world.photo]
+    assert space.severity == Severity.HIGH
+    assert list(space.evidence.all()) == [world.photo]
     assert by_origin[(FindingOrigin.ANSWER, "CHD-01")].critical_kind == CriticalKind.CHILDREN_WITH_ADULTS
     access = by_origin[(FindingOrigin.ACCESS, None)]
     assert (access.severity, access.critical_kind) == (Severity.CRITICAL, CriticalKind.ACCESS_OBSTRUCTED)
@@ -67,7 +68,8 @@ def test_confirming_a_critical_finding_notifies_the_prosecutor_and_the_childrens
 
     services.confirm_finding(finding=children, by=world.personas.npm_monitor)
     rows = run_queued_jobs()
-    assert len(rows) == 1 and rows[0].status == "SUCCESSFUL"
+    assert len(rows) == 1
+    assert rows[0].status == "SUCCESSFUL"
 
     notified = set(Notification.objects.values_list("recipient__username", flat=True))
     assert notified == {"yerlan.prosecutor", "dana.ombudsman"}
@@ -84,7 +86,8 @@ def test_confirming_a_critical_finding_notifies_the_prosecutor_and_the_childrens
 
     notify_critical_finding.enqueue(finding_id=children.pk)
     run_queued_jobs()
-    assert Notification.objects.count() == 2 and len(mail.outbox) == 2
+    assert Notification.objects.count() == 2
+    assert len(mail.outbox) == 2
 
 
 def test_an_adult_facility_critical_finding_notifies_the_prosecutor_only(world):

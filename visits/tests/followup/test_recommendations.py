@@ -110,7 +110,8 @@ def test_the_next_visit_carries_forward_open_recommendations_and_closes_what_was
                                   status=RecommendationStatus.PARTLY_IMPLEMENTED)
 
     done.refresh_from_db()
-    assert done.status == RecommendationStatus.IMPLEMENTED and done.closed_at is not None
+    assert done.status == RecommendationStatus.IMPLEMENTED
+    assert done.closed_at is not None
     assert list(services.open_before(world.second)) == [partly]
     with pytest.raises(ValidationError):
         services.check_recommendation(recommendation=done, visit=world.second, by=world.personas.npm_monitor,
@@ -127,7 +128,8 @@ def test_a_reprisal_found_at_the_next_visit_is_a_critical_finding(world):
                                        outcome=ReprisalOutcome.REPRISAL)
 
     assert check.finding.origin == FindingOrigin.REPRISAL_CHECK
-    assert check.finding.critical_kind == "reprisals" and check.finding.visit == world.second
+    assert check.finding.critical_kind == "reprisals"
+    assert check.finding.visit == world.second
     assert "P-01" not in check.finding.summary
     with pytest.raises(ValidationError):
         services.check_interviewee(visit=world.second, interview=world.interview, by=world.personas.npm_monitor,
@@ -144,7 +146,8 @@ def test_reminders_before_the_deadline_and_escalation_after_it_are_sent_once(wor
     assert remind_recommendations.call(today="2026-07-04") == {"reminded": 0, "escalated": 2}
     assert remind_recommendations.call(today="2026-07-05") == {"reminded": 0, "escalated": 0}
     kinds = sorted(Notification.objects.values_list("recipient__username", "kind"))
-    assert kinds == [("aigerim.npm", NotificationKind.RESPONSE_OVERDUE), (officer.username, NotificationKind.RESPONSE_DUE),
+    assert kinds == [("aigerim.npm", NotificationKind.RESPONSE_OVERDUE),
+                     (officer.username, NotificationKind.RESPONSE_DUE),
                      (officer.username, NotificationKind.RESPONSE_OVERDUE)]
     services.respond(recommendation=recommendation, by=officer, status=RecommendationStatus.REJECTED, text="No.")
     assert remind_recommendations.call(today="2026-07-10") == {"reminded": 0, "escalated": 0}
