@@ -88,7 +88,7 @@ def _read(directory: Path) -> tuple[dict[str, Any], str]:
             raise CatalogueError(f"{name}: file missing") from None
         digest.update(name.encode() + b"\0" + raw + b"\0")
         try:
-            documents[name] = yaml.safe_load(raw)
+            documents[name] = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
         except yaml.YAMLError as error:
             raise CatalogueError(f"{name}: not valid YAML ({error})") from None
         if not isinstance(documents[name], dict):

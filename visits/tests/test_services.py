@@ -93,16 +93,19 @@ def test_conflicting_edits_are_kept_side_by_side(arrived, personas):
                                 base_version=1, device_id=edit)
     theirs = services.save_answer(visit=arrived, by=personas.npm_monitor, indicator="SPACE-09", value="yes",
                                   note="Water only at meal times? No: tap in every cell.", base_version=1)
-    assert mine.outcome == services.Outcome.SAVED and mine.answer.version == 2
+    assert mine.outcome == services.Outcome.SAVED
+    assert mine.answer.version == 2
     assert theirs.outcome == services.Outcome.CONFLICT
     answer = Answer.objects.get()
-    assert answer.value is False and answer.version == 2
+    assert answer.value is False
+    assert answer.version == 2
     assert AnswerConflict.objects.get().value is True
     # The same upload again changes nothing.
     replay = services.save_answer(visit=arrived, by=personas.npm_monitor, indicator="SPACE-09", value="no",
                                   base_version=1, device_id=edit)
     assert replay.outcome == services.Outcome.DUPLICATE
-    assert answer.revisions.count() == 2 and first.answer.pk == answer.pk
+    assert answer.revisions.count() == 2
+    assert first.answer.pk == answer.pk
     services.save_answer(visit=arrived, by=personas.npm_monitor, indicator="SPACE-09", value="yes", base_version=2)
     assert not AnswerConflict.objects.filter(resolved_at__isnull=True).exists()
 
