@@ -1,8 +1,7 @@
 from django.urls import path
 
-from visits.views import checklist, pages
-
 from visits.urls_followup import urlpatterns as followup_urlpatterns
+from visits.views import checklist, pages
 
 app_name = "visits"
 urlpatterns = [
