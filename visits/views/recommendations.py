@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,12 +32,16 @@ from visits.models import (
     RecommendationStatus,
     ReprisalCheck,
     ReprisalOutcome,
+    Statement,
 )
 from visits.reports import selectors
 from visits.services import recommendations as services
 from visits.views.findings import error_text, visit_or_404
 
 MAX_ACTION_ROWS = services.MAX_ACTIONS
+# A recommendation's statements with what the page shows of them, in three queries whatever their number.
+STATEMENTS = Prefetch("statements",
+                      queryset=Statement.objects.select_related("organisation").prefetch_related("actions"))
 
 
 class IssueForm(forms.Form):
@@ -132,7 +137,7 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     checked = {c.interview_id: c for c in ReprisalCheck.objects.filter(visit=visit)}
     return render(request, "visits/recommendations/follow_up.html", {
         "visit": visit,
-        "open": list(services.open_before(visit).prefetch_related("statements", "actions")),
+        "open": list(services.open_before(visit).prefetch_related(STATEMENTS)),
         "interviews": [(i, checked.get(i.pk)) for i in services.interviews_to_check(visit)],
         "verdicts": [(v, RecommendationStatus(v).label) for v in RecommendationStatus.verdicts()],
         "outcomes": ReprisalOutcome.choices,
@@ -154,7 +159,7 @@ def facility_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(_("No such facility."))
     recommendations = list(
         Recommendation.objects.filter(facility=facility).select_related("finding__theme", "visit")
-        .prefetch_related("statements", "actions").order_by("-issued_at", "-pk")[:500])
+        .prefetch_related(STATEMENTS).order_by("-issued_at", "-pk")[:500])
     open_critical = selectors.findings_for(request.user).filter(
         selectors.FindingFilter(open=True, severity="critical", facility=facility.pk).condition()).count()
     counts = {status: 0 for status in RecommendationStatus.values}
@@ -213,7 +218,8 @@ def addressee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "visits/recommendations/addressee_detail.html", {
         "recommendation": recommendation,
         "finding": recommendation.finding,
-        "statements": list(recommendation.statements.select_related("organisation").prefetch_related("actions")),
+        "statements": list(Statement.objects.filter(recommendation=recommendation).select_related("organisation")
+                           .prefetch_related("actions")),
         "response_form": response_form, "progress_form": progress_form, "errors": errors,
         "awaiting": recommendation.status == RecommendationStatus.AWAITING_RESPONSE,
         "action_rows": range(1, 4), "confirmed": FindingStatus.CONFIRMED,

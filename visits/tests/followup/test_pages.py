@@ -167,3 +167,22 @@ def test_the_exports_hold_the_mandates_rows(followed):
     assert workbook.status_code == 200
     assert workbook.content[:2] == b"PK"
     assert client.get(reverse("visits:export", args=["secrets", "csv"])).status_code == 404
+
+
+def test_the_facility_follow_up_page_takes_the_same_queries_however_many_recommendations(
+        followed, django_assert_max_num_queries):
+    world, first, _second = followed
+    client = client_of(world.personas.npm_monitor)
+    url = reverse("visits:facility-follow-up", args=[world.personas.colony.pk])
+    with django_assert_max_num_queries(15) as few:
+        client.get(url)
+    finding = first.finding
+    for n in range(5):
+        more = services.issue_recommendation(finding=finding, by=world.personas.npm_monitor,
+                                             addressee=Addressee.FACILITY, text=f"More {n}",
+                                             response_due=dt.date(2026, 7, 1))
+        services.respond(recommendation=more, by=world.personas.facility_officer, status=RecommendationStatus.ACCEPTED,
+                         actions=[("Do it", dt.date(2026, 8, 1)), ("And this", dt.date(2026, 9, 1))])
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(url).content.decode()
+    assert "More 4" in page
