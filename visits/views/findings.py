@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, can, require
@@ -84,7 +84,9 @@ def visit_findings(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "propose":
                 made = services.propose_findings(visit=visit, by=request.user)
-                messages.success(request, _("%(count)d findings proposed from the record.") % {"count": len(made)})
+                messages.success(request, ngettext("%(count)d finding proposed from the record.",
+                                                    "%(count)d findings proposed from the record.", len(made))
+                                 % {"count": len(made)})
             elif action in ("confirm", "dismiss"):
                 form = ConfirmForm(request.POST)
                 finding = _finding_of(visit, request.POST.get("finding"))
