@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, Count, IntegerField, Max, Min, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility, FacilityType, Region
@@ -53,13 +53,20 @@ def theme_labels(keys: list[str]) -> dict[str, str]:
     return labels
 
 
-RECOMMENDATION_COLUMNS = (
-    ("issued", lambda year: RecommendationFilter(year=year)),
-    ("accepted", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.ACCEPTED)),
-    ("partly_accepted", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.PARTLY_ACCEPTED)),
-    ("rejected", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.REJECTED)),
-    ("no_response", lambda year: RecommendationFilter(year=year, response="none")),
-    ("implemented", lambda year: RecommendationFilter(year=year, status=RecommendationStatus.IMPLEMENTED)),
+# Each column of the recommendations table: the filter its figures link to, and the same condition
+# on a recommendation's (response, status), for counting grouped rows. A test follows every link.
+RECOMMENDATION_COLUMNS: tuple[tuple[str, Any, Any], ...] = (
+    ("issued", lambda year: RecommendationFilter(year=year), lambda response, status: True),
+    ("accepted", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.ACCEPTED),
+     lambda response, status: response == RecommendationStatus.ACCEPTED),
+    ("partly_accepted", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.PARTLY_ACCEPTED),
+     lambda response, status: response == RecommendationStatus.PARTLY_ACCEPTED),
+    ("rejected", lambda year: RecommendationFilter(year=year, response=RecommendationStatus.REJECTED),
+     lambda response, status: response == RecommendationStatus.REJECTED),
+    ("no_response", lambda year: RecommendationFilter(year=year, response="none"),
+     lambda response, status: response == ""),
+    ("implemented", lambda year: RecommendationFilter(year=year, status=RecommendationStatus.IMPLEMENTED),
+     lambda response, status: status == RecommendationStatus.IMPLEMENTED),
 )
 
 
@@ -68,10 +75,14 @@ def national_view(user: Any) -> dict[str, Any]:
     confirmed = findings.filter(FindingFilter().condition())
     total = confirmed.count()
 
-    by_theme = list(confirmed.values("theme__key").annotate(n=Count("id")).order_by("-n", "theme__key"))
-    labels = theme_labels([row["theme__key"] for row in by_theme])
-    themes = [Figure(labels.get(row["theme__key"], row["theme__key"]), row["n"],
-                     _finding_href(FindingFilter(theme=row["theme__key"])), row["theme__key"]) for row in by_theme]
+    # Grouped by theme row (no join), then by key: a theme keeps its key across catalogue versions.
+    theme_keys = dict(Theme.objects.values_list("pk", "key"))
+    per_key: dict[str, int] = {}
+    for theme_id, n in confirmed.order_by().values_list("theme_id").annotate(n=Count("id")):
+        per_key[theme_keys[theme_id]] = per_key.get(theme_keys[theme_id], 0) + n
+    labels = theme_labels(list(per_key))
+    themes = [Figure(labels.get(key, key), n, _finding_href(FindingFilter(theme=key)), key)
+              for key, n in sorted(per_key.items(), key=lambda item: (-item[1], item[0]))]
 
     severity_counts = dict(confirmed.values_list("severity").annotate(n=Count("id")))
     severities = [Figure(str(Severity(s).label), severity_counts.get(s, 0), _finding_href(FindingFilter(severity=s)), s)
@@ -104,25 +115,29 @@ def national_view(user: Any) -> dict[str, Any]:
     ]
 
     recommendations = selectors.recommendations_for(user)
-    aggregates = {
-        "issued": Count("id"),
-        "accepted": Count("id", filter=Q(response=RecommendationStatus.ACCEPTED)),
-        "partly_accepted": Count("id", filter=Q(response=RecommendationStatus.PARTLY_ACCEPTED)),
-        "rejected": Count("id", filter=Q(response=RecommendationStatus.REJECTED)),
-        "no_response": Count("id", filter=Q(response="")),
-        "implemented": Count("id", filter=Q(status=RecommendationStatus.IMPLEMENTED)),
-    }
-    yearly = list(recommendations.annotate(year=ExtractYear("issued_at")).values("year")
-                  .annotate(**aggregates).order_by("year"))
+    # The year each recommendation falls in, by the same lookup as the list's year filter, then
+    # grouped by year, response and status: one query of a few hundred rows at most.
+    span = recommendations.aggregate(first=Min("issued_at"), last=Max("issued_at"))
+    years_range = (list(range(timezone.localtime(span["first"]).year, timezone.localtime(span["last"]).year + 1))
+                   if span["first"] else [])
     column_labels = recommendation_column_labels()
-    years = []
-    for row in yearly:
-        years.append(YearRow(row["year"], {
-            key: Figure(column_labels[key], row[key], _recommendation_href(make(row["year"])), key)
-            for key, make in RECOMMENDATION_COLUMNS}))
-    totals_row = recommendations.aggregate(**aggregates)
-    totals = {key: Figure(column_labels[key], totals_row[key] or 0, _recommendation_href(make(None)), key)
-              for key, make in RECOMMENDATION_COLUMNS}
+    counts: dict[tuple[str, int | None], int] = {}
+    if years_range:
+        year_of = Case(*[When(RecommendationFilter(year=y).condition(), then=Value(y)) for y in years_range],
+                       default=Value(0), output_field=IntegerField())
+        grouped = (recommendations.order_by().annotate(issued_year=year_of)
+                   .values_list("issued_year", "response", "status").annotate(n=Count("id")))
+        for year, response, status, n in grouped:
+            for key, _make, applies in RECOMMENDATION_COLUMNS:
+                if applies(response, status):
+                    counts[(key, year)] = counts.get((key, year), 0) + n
+                    counts[(key, None)] = counts.get((key, None), 0) + n
+    years = [YearRow(year, {key: Figure(column_labels[key], counts.get((key, year), 0),
+                                        _recommendation_href(make(year)), key)
+                            for key, make, _applies in RECOMMENDATION_COLUMNS})
+             for year in years_range if counts.get(("issued", year))]
+    totals = {key: Figure(column_labels[key], counts.get((key, None), 0), _recommendation_href(make(None)), key)
+              for key, make, _applies in RECOMMENDATION_COLUMNS}
     overdue = Figure(_("Responses overdue"), recommendations.filter(RecommendationFilter(overdue=True).condition())
                      .count(), _recommendation_href(RecommendationFilter(overdue=True)), "overdue")
 

@@ -11,7 +11,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import QueryDict
 from django.utils.http import urlencode
 
@@ -63,13 +63,17 @@ def facilities_for_follow_up(user: Any) -> QuerySet[Facility]:
 
 
 # A confirmed finding stays open until every recommendation it led to is implemented (one with no
-# recommendation yet is open: nothing has been done about it).
-_OPEN_RECOMMENDATION = Recommendation.objects.filter(finding=OuterRef("pk"), status__in=RecommendationStatus.open())
-_ANY_RECOMMENDATION = Recommendation.objects.filter(finding=OuterRef("pk"))
+# recommendation yet is open: nothing has been done about it). The closed ones are found in one
+# grouped subquery rather than a correlated one per finding.
+def closed_findings() -> QuerySet[Recommendation]:
+    """The ids of the findings that have recommendations, all of them implemented."""
+    return (Recommendation.objects.order_by().values("finding_id")
+            .annotate(still_open=Count("id", filter=Q(status__in=RecommendationStatus.open())))
+            .filter(still_open=0).values("finding_id"))
 
 
 def open_condition() -> Q:
-    return Q(status=FindingStatus.CONFIRMED) & (Exists(_OPEN_RECOMMENDATION) | ~Exists(_ANY_RECOMMENDATION))
+    return Q(status=FindingStatus.CONFIRMED) & ~Q(pk__in=closed_findings())
 
 
 @dataclass(frozen=True)
