@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ledger import interface as ledger
+from lib import faultpoints
 from visits.models import Evidence, EvidenceKind, Indicator, Visit, VisitAction
 from visits.services.common import audit, device_uuid, ensure_can_record, plain_text
 
@@ -130,6 +131,7 @@ def add_evidence(*, visit: Visit, by: Any, upload: Any, description: str = "", k
     evidence.file.save(f"{uuid.uuid4().hex}.{extension}", ContentFile(stored), save=False)
     name = evidence.file.name
     try:
+        faultpoints.reached("visits:evidence:file_written")
         evidence.save()
         recorded = ledger.record(kind=LEDGER_KIND, record=evidence_record(evidence), scope=visit.facility_id,
                                  subject=f"visits.evidence:{evidence.pk}")

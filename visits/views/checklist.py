@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import Capability, require
 from visits import selectors, services
 from visits.checks import AnswerError, check_answer, describe_threshold
-from visits.models import Answer, AnswerType, Compliance
+from visits.models import AnswerType, Compliance
 from visits.views.access import recordable_or_403, visit_or_404
 
 PREFIX = "answer-"
@@ -29,20 +29,33 @@ PREFIX = "answer-"
 
 def _rows(visit: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
     rows = [{"indicator": indicator, "answer": answer, "rule": describe_threshold(indicator),
-             "conflicts": getattr(answer, "open_conflicts", []) if answer else [],
+             "conflicts": [(c, _in_words(indicator, c)) for c in getattr(answer, "open_conflicts", [])],
+             "saved": _in_words(indicator, answer) if answer else "",
              "edit": uuid.uuid4(), "shown": _shown(indicator, answer),
              "options": [(o["value"], indicator.option_label(o["value"])) for o in indicator.options]}
             for indicator, answer in selectors.checklist_of(visit)]
     return [(theme, list(items)) for theme, items in groupby(rows, key=lambda r: r["indicator"].theme)]
 
 
-def _shown(indicator: Any, answer: Answer | None) -> str:
-    """The answer as the input shows it ("yes"/"no", the number, the option)."""
+def _shown(indicator: Any, answer: Any) -> str:
+    """The answer (or a conflicting edit) as the input shows it ("yes"/"no", the number, the option)."""
     if answer is None or answer.value is None:
         return ""
     if indicator.answer_type == AnswerType.YES_NO:
         return "yes" if answer.value else "no"
     return str(answer.value)
+
+
+def _in_words(indicator: Any, answer: Any) -> str:
+    """The answer as a reader reads it: not applicable, yes/no, the option's label, the number; — if none."""
+    if answer.not_applicable:
+        return _("not applicable")
+    shown = _shown(indicator, answer)
+    if indicator.answer_type == AnswerType.YES_NO and shown:
+        return _("yes") if shown == "yes" else _("no")
+    if indicator.answer_type == AnswerType.CHOICE and shown:
+        return indicator.option_label(shown)
+    return shown or "—"
 
 
 @never_cache
