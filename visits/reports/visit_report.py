@@ -7,6 +7,7 @@ import base64
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -24,6 +25,7 @@ from visits.models import (
 from visits.models.findings import SEVERITY_ORDER
 
 LANGUAGES = ("kk", "ru", "en")
+PRINT_CSS = Path(__file__).with_name("print.css")
 PHOTO_EDGE = 1000  # pixels: enough for print at about 10 cm, small enough to render 20 photos quickly
 
 
@@ -86,9 +88,9 @@ def report_context(visit: Visit) -> dict[str, Any]:
 
 def render_pdf(visit: Visit, *, language: str) -> bytes:
     """The report as a PDF in `language` (kk, ru or en)."""
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
 
     with translation.override(language):
         html = render_to_string("visits/reports/visit_report_print.html",
                                 {**report_context(visit), "language": language})
-    return HTML(string=html).write_pdf()
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])

@@ -152,6 +152,7 @@ def test_the_visit_report_in_three_languages_and_as_pdf(followed):
     pdf = client.get(reverse("visits:report-pdf", args=[world.first.pk]) + "?language=kk")
     assert pdf.status_code == 200
     assert pdf.content.startswith(b"%PDF")
+    assert b"DejaVu" in pdf.content  # the font that has the Kazakh letters is embedded
     assert client.get(reverse("visits:report", args=[world.first.pk]) + "?language=xx").status_code == 404
 
 
