@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from jobs.worker import JobWorker
@@ -151,3 +154,30 @@ def test_an_added_finding_is_refused_with_the_field_and_reason(world):
                                  critical_kind=CriticalKind.TORTURE, summary="Fresh bruises seen on two people.")
     assert added.status == FindingStatus.CONFIRMED
     assert DBTaskResult.objects.count() == 1  # the same-day notice is queued with the finding
+
+
+def test_open_critical_findings_raise_a_facility_in_the_visit_planner_until_resolved(world):
+    from facilities.models import Facility
+    from visits import risk
+    from visits.models import Addressee, RecommendationStatus
+    from visits.services import recommendations
+
+    monitor = world.personas.npm_monitor
+    proposed = services.propose_findings(visit=world.first, by=monitor)
+    access = next(f for f in proposed if f.origin == FindingOrigin.ACCESS)
+    access = services.confirm_finding(finding=access, by=monitor)
+    facilities = Facility.objects.filter(pk=world.personas.colony.pk)
+
+    [suggestion] = risk.suggest(facilities, only=["open_critical_findings"])
+    [(factor, contribution)] = suggestion.factors
+    assert factor.key == "open_critical_findings"
+    assert contribution.points == 15
+    assert contribution.reason == "1 critical finding still open."
+
+    recommendation = recommendations.issue_recommendation(
+        finding=access, by=monitor, addressee=Addressee.PENAL_COMMITTEE, text="Let monitors in at once.",
+        response_due=timezone.localdate() + dt.timedelta(days=9))
+    recommendations.check_recommendation(recommendation=recommendation, visit=world.second, by=monitor,
+                                         status=RecommendationStatus.IMPLEMENTED)
+    [suggestion] = risk.suggest(facilities, only=["open_critical_findings"])
+    assert suggestion.factors == []
