@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from facilities.factories import TEST_PASSWORD
-from lib.testing.browser import log_in
+from lib.testing.browser import log_in, serious_accessibility_violations
 from visits import services
 from visits.models import Answer, Compliance, Visit
 from visits.standards import load_catalogue
@@ -33,6 +33,7 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
     page.wait_for_load_state()
     visit = Visit.objects.get()
     assert page.url.endswith(reverse("visits:detail", args=[visit.pk]))
+    assert serious_accessibility_violations(page) == []
 
     page.get_by_role("link", name="Open the checklist").click()
     page.wait_for_load_state("networkidle")
@@ -54,6 +55,7 @@ def test_plan_fill_the_checklist_offline_reload_and_synchronise(page, personas):
     page.wait_for_load_state()
     assert reloaded.from_service_worker
     assert page.evaluate("navigator.onLine") is False
+    page.locator("#state-SEP-01.pending").wait_for()
     assert page.locator("h1").inner_text() == "Checklist"
     assert page.locator("#answer-SPACE-09").input_value() == "no"
     assert page.locator("#answer-SEP-01").input_value() == "2"
@@ -88,6 +90,7 @@ def test_the_checklist_offline_in_kazakh(page, personas):
     page.locator("#state-SPACE-09.pending").wait_for()
     page.reload()
     page.wait_for_load_state()
+    page.locator("#state-SPACE-09.pending").wait_for()  # the answer is back from the device
     assert page.locator("#answer-SPACE-09").input_value() == "yes"
     page.context.set_offline(False)
     page.locator("#sync-now").click()
