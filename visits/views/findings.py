@@ -28,6 +28,7 @@ from visits.models import (
     Visit,
 )
 from visits.reports import selectors
+from visits.selectors import visits_for
 from visits.services import findings as services
 from visits.services import notices
 
@@ -36,9 +37,12 @@ def visit_or_404(request: HttpRequest, pk: int) -> Visit:
     """The visit if the reader may read its findings (403 without the capability, 404 outside the mandate)."""
     require(request.user, Capability.VIEW_FINDINGS)
     try:
-        return selectors.visits_in_mandate(request.user).get(pk=pk)
+        visit = selectors.visits_in_mandate(request.user).get(pk=pk)
     except Visit.DoesNotExist:
         raise Http404(_("No such visit.")) from None
+    # The visit's own page is for its body and team (visits_for); others read only what was found.
+    visit.page_visible = visits_for(request.user).filter(pk=visit.pk).exists()
+    return visit
 
 
 def error_text(error: ValidationError) -> str:
