@@ -154,6 +154,7 @@ def test_the_national_view_follows_the_mandate(followed):
     assert world.personas.other_region.name_en not in pmc
 
 
+@pytest.mark.sqlite_only  # rendering, not queries: the PostgreSQL run skips it
 def test_the_visit_report_in_three_languages_and_as_pdf(followed):
     world = followed[0]
     client = client_of(world.personas.npm_monitor)
