@@ -100,13 +100,17 @@ def _clean_severity(severity: str, critical_kind: str) -> tuple[str, str]:
 
 
 def _answer_summary(answer: Any) -> str:
+    """The answer as given, in no language: pages and reports show the indicator's question and rule
+    in the reader's language beside it."""
     indicator = answer.indicator
     value = answer.value
-    shown = indicator.option_label(value) if isinstance(value, str) and indicator.options else value
-    text = f"{indicator.code}: {indicator.question_en} — {shown}"
-    if indicator.compliant_if_en:
-        text += f" ({indicator.compliant_if_en})"
-    return text[:SUMMARY_MAX]
+    if isinstance(value, bool):
+        shown = "yes" if value else "no"
+    elif isinstance(value, str) and indicator.options:
+        shown = indicator.option_label(value)
+    else:
+        shown = str(value)
+    return f"{indicator.code}: {shown} {indicator.unit}".strip()[:SUMMARY_MAX]
 
 
 def propose_findings(*, visit: Visit, by: Any) -> list[Finding]:

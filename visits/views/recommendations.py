@@ -190,7 +190,8 @@ def addressee_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def addressee_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.ANSWER_RECOMMENDATIONS)
-    recommendation = (services.addressed_to(request.user).select_related("finding__theme", "visit__organisation")
+    recommendation = (services.addressed_to(request.user)
+                      .select_related("finding__theme", "finding__indicator", "visit__organisation")
                       .filter(pk=pk).first())
     if recommendation is None:
         raise Http404(_("No such recommendation."))
