@@ -151,3 +151,11 @@ def test_reminders_before_the_deadline_and_escalation_after_it_are_sent_once(wor
                      (officer.username, NotificationKind.RESPONSE_OVERDUE)]
     services.respond(recommendation=recommendation, by=officer, status=RecommendationStatus.REJECTED, text="No.")
     assert remind_recommendations.call(today="2026-07-10") == {"reminded": 0, "escalated": 0}
+
+
+def test_the_reminders_run_every_hour_from_the_product_schedule():
+    from jobs.schedule import default_schedule
+
+    reminders = next(p for p in default_schedule() if p.name == "visits:recommendations:remind")
+    assert reminders.resolve() is remind_recommendations
+    assert reminders.every == dt.timedelta(hours=1)
