@@ -13,7 +13,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Prefetch, Value, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,6 +40,7 @@ from visits.services import recommendations as services
 from visits.views.findings import error_text, visit_or_404
 
 MAX_ACTION_ROWS = services.MAX_ACTIONS
+FOLLOW_UP_PAGE_SIZE = 50
 # A recommendation's statements with what the page shows of them, in three queries whatever their number.
 STATEMENTS = Prefetch("statements",
                       queryset=Statement.objects.select_related("organisation").prefetch_related("actions"))
@@ -157,17 +159,19 @@ def facility_follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     facility = selectors.facilities_for_follow_up(request.user).filter(pk=pk).first()
     if facility is None:
         raise Http404(_("No such facility."))
-    recommendations = list(
-        Recommendation.objects.filter(facility=facility).select_related("finding__theme", "visit")
-        .prefetch_related(STATEMENTS).order_by("-issued_at", "-pk")[:500])
+    all_of_it = Recommendation.objects.filter(facility=facility)
+    # Open ones first (what the next visit checks), newest first; a page at a time.
+    ordered = (all_of_it.select_related("finding__theme", "visit").prefetch_related(STATEMENTS)
+               .annotate(closed=Case(When(status=RecommendationStatus.IMPLEMENTED, then=Value(1)), default=Value(0)))
+               .order_by("closed", "-issued_at", "-pk"))
+    page = Paginator(ordered, FOLLOW_UP_PAGE_SIZE).get_page(request.GET.get("page"))
     open_critical = selectors.findings_for(request.user).filter(
         selectors.FindingFilter(open=True, severity="critical", facility=facility.pk).condition()).count()
-    counts = {status: 0 for status in RecommendationStatus.values}
-    for item in recommendations:
-        counts[item.status] += 1
+    counts = dict(all_of_it.order_by().values_list("status").annotate(n=Count("id")))
     return render(request, "visits/recommendations/facility_follow_up.html", {
-        "facility": facility, "recommendations": recommendations, "open_critical": open_critical,
-        "counts": [(RecommendationStatus(s).label, n) for s, n in counts.items()],
+        "facility": facility, "recommendations": page.object_list, "page": page, "query": "",
+        "open_critical": open_critical,
+        "counts": [(RecommendationStatus(s).label, counts.get(s, 0)) for s in RecommendationStatus.values],
         "visits": list(facility.visits.order_by("-planned_on")[:50]),
     })
 
