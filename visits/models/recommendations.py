@@ -93,7 +93,8 @@ class Recommendation(models.Model):
         ]
         indexes = [
             models.Index(fields=["facility", "status"]),
-            models.Index(fields=["issued_at"]),
+            # Covers the national view's count by year, response and status (an index-only scan).
+            models.Index(fields=["issued_at", "response", "status"], name="recommendation_year_counts"),
             models.Index(fields=["status", "response_due"]),
         ]
 

@@ -87,7 +87,15 @@ def national_view(user: Any) -> dict[str, Any]:
     severity_counts = dict(confirmed.values_list("severity").annotate(n=Count("id")))
     severities = [Figure(str(Severity(s).label), severity_counts.get(s, 0), _finding_href(FindingFilter(severity=s)), s)
                   for s in Severity.values]
-    open_counts = dict(confirmed.filter(selectors.open_condition()).values_list("severity").annotate(n=Count("id")))
+    # The open findings by facility and severity, once: the open figures and the top facilities come from it.
+    open_rows = list(confirmed.filter(selectors.open_condition()).order_by()
+                     .values_list("facility_id", "severity").annotate(n=Count("id")))
+    open_counts: dict[str, int] = {}
+    critical_by_facility: dict[int, int] = {}
+    for facility_id, severity, n in open_rows:
+        open_counts[severity] = open_counts.get(severity, 0) + n
+        if severity == Severity.CRITICAL:
+            critical_by_facility[facility_id] = n
     open_severities = [Figure(str(Severity(s).label), open_counts.get(s, 0),
                               _finding_href(FindingFilter(severity=s, open=True)), s) for s in Severity.values]
 
@@ -102,8 +110,8 @@ def national_view(user: Any) -> dict[str, Any]:
                       else row["facility__type"], row["n"], _finding_href(FindingFilter(type=row["facility__type"])),
                       row["facility__type"]) for row in type_counts]
 
-    top = list(confirmed.filter(selectors.open_condition(), severity=Severity.CRITICAL)
-               .values("facility_id").annotate(n=Count("id")).order_by("-n", "facility_id")[:10])
+    top = [{"facility_id": pk, "n": n} for pk, n in
+           sorted(critical_by_facility.items(), key=lambda item: (-item[1], item[0]))[:10]]
     facilities = {f.pk: f for f in Facility.objects.filter(pk__in=[row["facility_id"] for row in top])}
     most_open_critical = [
         (facilities[row["facility_id"]],

@@ -34,26 +34,34 @@ def _facilities(user: Any) -> QuerySet[Facility] | None:
     return None if scope is None else Facility.objects.filter(scope)
 
 
+def _national(user: Any) -> bool:
+    """A national mandate: no facility filter is needed (and none is added, so indexes serve the counts)."""
+    scope = facility_scope(user)
+    return scope is not None and not scope and can(user, Capability.VIEW_FINDINGS)
+
+
 def visits_in_mandate(user: Any) -> QuerySet[Visit]:
     """The visits whose findings, recommendations and report the user may read (fails closed)."""
     facilities = _facilities(user)
     if facilities is None:
         return Visit.objects.none()
-    return Visit.objects.filter(facility__in=facilities.values("pk")).select_related(
-        "facility__region", "organisation", "catalogue")
+    visits = Visit.objects.all() if _national(user) else Visit.objects.filter(facility__in=facilities.values("pk"))
+    return visits.select_related("facility__region", "organisation", "catalogue")
 
 
 def findings_for(user: Any) -> QuerySet[Finding]:
     facilities = _facilities(user)
     if facilities is None:
         return Finding.objects.none()
-    return Finding.objects.filter(facility__in=facilities.values("pk"))
+    return Finding.objects.all() if _national(user) else Finding.objects.filter(facility__in=facilities.values("pk"))
 
 
 def recommendations_for(user: Any) -> QuerySet[Recommendation]:
     facilities = _facilities(user)
     if facilities is None:
         return Recommendation.objects.none()
+    if _national(user):
+        return Recommendation.objects.all()
     return Recommendation.objects.filter(facility__in=facilities.values("pk"))
 
 

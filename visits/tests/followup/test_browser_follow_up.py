@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from facilities.factories import TEST_PASSWORD
-from lib.testing.browser import log_in
+from lib.testing.browser import log_in, serious_accessibility_violations
 from visits.models import Finding, FindingStatus, Recommendation, RecommendationStatus
 
 # What a person sees does not depend on the database engine: the PostgreSQL run skips these.
@@ -29,6 +29,7 @@ def test_confirm_recommend_answer_close_at_the_next_visit_and_download_the_pdf(p
     page.goto(reverse("visits:findings", args=[world.first.pk]))
     page.get_by_role("button", name="Propose findings from the record").click()
     space = Finding.objects.get(visit=world.first, indicator__code="SPACE-01")
+    assert serious_accessibility_violations(page) == []
     card = page.locator(f"#finding-{space.pk}")
     card.get_by_role("button", name="Confirm").click()
     assert Finding.objects.get(pk=space.pk).status == FindingStatus.CONFIRMED
@@ -52,6 +53,7 @@ def test_confirm_recommend_answer_close_at_the_next_visit_and_download_the_pdf(p
     officer.get_by_role("button", name="Send").click()
     officer.wait_for_load_state("networkidle")
     assert "Move 40 people" in officer.locator(".statements").inner_text()
+    assert serious_accessibility_violations(officer) == []
     context.close()
     recommendation.refresh_from_db()
     assert recommendation.status == RecommendationStatus.ACCEPTED
