@@ -51,6 +51,12 @@ class Capability(StrEnum):
     PLAN_VISIT = "plan_visit"
     # Record a visit one is on the team of: access, interviews, checklist, counts, evidence.
     RECORD_VISIT = "record_visit"
+    # Findings, recommendations, follow-up and reports of the visits in one's mandate; the national view.
+    VIEW_FINDINGS = "view_findings"
+    # Confirm, merge and add findings; issue recommendations; check them and the people interviewed at the next visit.
+    MANAGE_FINDINGS = "manage_findings"
+    # Answer the recommendations addressed to one's own facility (the addressee's restricted view).
+    ANSWER_RECOMMENDATIONS = "answer_recommendations"
 
     # --- video: cameras, manifests, outages, footage access (video app) ---
 
@@ -106,12 +112,16 @@ _COMPLAINTS: dict[tuple[str, str], frozenset[Capability]] = {
 }
 
 _VISIT_TEAM = frozenset({Capability.VIEW_VISITS, Capability.PLAN_VISIT, Capability.RECORD_VISIT})
+_FOLLOW_UP = frozenset({Capability.VIEW_FINDINGS, Capability.MANAGE_FINDINGS})
 _VISITS: dict[tuple[str, str], frozenset[Capability]] = {
-    # Every oversight body visits; analysts read the visits of their body.
-    **{(kind, Role.MONITOR): _VISIT_TEAM for kind in sorted(OrganisationKind.oversight())},
-    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
-    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
-    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_VISITS}),
+    # Every oversight body visits; analysts read the visits of their body. Findings, recommendations
+    # and reports are read within the facility mandate; the visiting body's monitors decide on them
+    # (visits.services.findings); the facility officer answers what is addressed to their facility.
+    **{(kind, Role.MONITOR): _VISIT_TEAM | _FOLLOW_UP for kind in sorted(OrganisationKind.oversight())},
+    (OrganisationKind.NPM, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset({Capability.VIEW_VISITS, Capability.VIEW_FINDINGS}),
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.ANSWER_RECOMMENDATIONS}),
 }
 
 _VIDEO: dict[tuple[str, str], frozenset[Capability]] = {

@@ -67,6 +67,8 @@ def default_schedule() -> tuple[Periodic, ...]:
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),
         Periodic(name="complaints:deadlines:escalate", task="complaints.tasks.escalate_overdue_complaints",
                  every=timedelta(seconds=settings.COMPLAINT_ESCALATION_EVERY_SECONDS)),
+        Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",
+                 every=timedelta(hours=1)),
     )
 
 

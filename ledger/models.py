@@ -38,6 +38,8 @@ class EntryKind(models.TextChoices):
     REGISTRY_CHANGE = "registry:change", _("Registry change")
     VISIT_EVIDENCE = "visit:evidence", _("Monitoring visit evidence")
     COMPLAINT_ROUTING = "complaint:routing", _("Complaint terminals' routing list")
+    VISIT_FINDING = "visit:finding", _("Monitoring visit finding")
+    VISIT_RECOMMENDATION = "visit:recommendation", _("Recommendation and its follow-up")
     RETENTION_DELETION = "retention:deletion", _("Deletion under the retention policy")
     KEY_ROTATION = "key:rotation", _("Signing key rotation")
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from visits.urls_followup import urlpatterns as followup_urlpatterns
 from visits.views import checklist, pages
 
 app_name = "visits"
@@ -23,3 +24,4 @@ urlpatterns = [
     path("<int:pk>/checklist/save/", checklist.save, name="save"),
     path("<int:pk>/checklist/<str:code>/keep/", checklist.keep, name="keep"),
 ]
+urlpatterns += followup_urlpatterns

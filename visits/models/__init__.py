@@ -3,7 +3,27 @@
 from visits.models.answer import Answer, AnswerConflict, AnswerRevision, Compliance
 from visits.models.catalogue import AnswerType, CatalogueVersion, Indicator, IndicatorOrigin, Severity, Theme
 from visits.models.evidence import Evidence, EvidenceKind
+from visits.models.findings import (
+    FINDING_TRANSITIONS,
+    CriticalKind,
+    Finding,
+    FindingOrigin,
+    FindingStatus,
+    Notification,
+    NotificationKind,
+)
 from visits.models.interview import Interview, NotesState, SealingKey
+from visits.models.recommendations import (
+    TRANSITIONS,
+    Addressee,
+    PlannedAction,
+    Recommendation,
+    RecommendationStatus,
+    ReprisalCheck,
+    ReprisalOutcome,
+    Statement,
+    StatementKind,
+)
 from visits.models.visit import (
     AccessOutcome,
     Observation,
@@ -17,8 +37,44 @@ from visits.models.visit import (
 )
 
 __all__ = [
-    "AccessOutcome", "Answer", "AnswerConflict", "AnswerRevision", "AnswerType", "CatalogueVersion",
-    "Compliance", "Evidence", "EvidenceKind", "Indicator", "IndicatorOrigin", "Interview", "NotesState",
-    "Observation", "SealingKey", "Severity", "TeamMember", "Theme", "Visit", "VisitAction", "VisitEvent",
-    "VisitKind", "VisitStatus", "VisitTiming",
+    "FINDING_TRANSITIONS",
+    "TRANSITIONS",
+    "AccessOutcome",
+    "Addressee",
+    "Answer",
+    "AnswerConflict",
+    "AnswerRevision",
+    "AnswerType",
+    "CatalogueVersion",
+    "Compliance",
+    "CriticalKind",
+    "Evidence",
+    "EvidenceKind",
+    "Finding",
+    "FindingOrigin",
+    "FindingStatus",
+    "Indicator",
+    "IndicatorOrigin",
+    "Interview",
+    "NotesState",
+    "Notification",
+    "NotificationKind",
+    "Observation",
+    "PlannedAction",
+    "Recommendation",
+    "RecommendationStatus",
+    "ReprisalCheck",
+    "ReprisalOutcome",
+    "SealingKey",
+    "Severity",
+    "Statement",
+    "StatementKind",
+    "TeamMember",
+    "Theme",
+    "Visit",
+    "VisitAction",
+    "VisitEvent",
+    "VisitKind",
+    "VisitStatus",
+    "VisitTiming",
 ]

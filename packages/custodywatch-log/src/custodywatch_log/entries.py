@@ -108,6 +108,9 @@ SCHEMAS: Mapping[str, KindSchema] = {
     "visit:evidence": _committed("day"),
     # A version of the complaint terminals' signed routing list (to whom complaints are sealed).
     "complaint:routing": _committed("day"),
+    # A finding's status change; a recommendation's issue, response, progress report or check.
+    "visit:finding": _committed("day"),
+    "visit:recommendation": _committed("day"),
     "retention:deletion": _committed("day"),
     "key:rotation": KindSchema(
         fields={"old_key_id": HEX8, "new_key_id": HEX8, "new_vkey": VKEY, "rotated_at": SECOND},
