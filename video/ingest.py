@@ -27,6 +27,10 @@ from video import conf, retention
 from video.models import Camera, NoSignal, Recorder, Segment, SegmentBatch, TamperEvent, TamperKind
 
 
+# What the recorder's frame sampling may report that is an alarm (custodywatch_protocol.recorder.PICTURES).
+PICTURE_ALARMS = frozenset({TamperKind.BLACK, TamperKind.FROZEN, TamperKind.COVERED, TamperKind.UNREADABLE})
+
+
 class UnknownRecorder(Exception):
     """The submission names no active registered recorder."""
 
@@ -268,6 +272,11 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
             continue
         seen[m.seq] = signed.digest
         taken.append(signed)
+        if m.picture in PICTURE_ALARMS:
+            run.tamper.append(TamperEvent(
+                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=m.picture, field="picture",
+                seq=m.seq, digest=signed.digest, occurred_at=run.now,
+                detail=f"segment {m.seq} of camera {camera.code}: {TamperKind(m.picture).label}"))
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
         camera.last_end = ms_to_datetime(m.end - m.clock_offset_ms)

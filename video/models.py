@@ -148,6 +148,7 @@ class TamperKind(models.TextChoices):
     BLACK = "black", _("Black picture")
     FROZEN = "frozen", _("Frozen picture")
     COVERED = "covered", _("Lens covered")
+    UNREADABLE = "unreadable", _("Segment file unreadable (truncated or damaged)")
 
 
 class TamperEvent(models.Model):

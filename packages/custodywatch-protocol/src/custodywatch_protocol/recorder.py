@@ -10,7 +10,8 @@ court expert checks them with this module alone.
   sequence number (0, 1, 2 ...), UTC start and end in milliseconds since the Unix epoch, the
   recorder clock's offset from its reference in milliseconds (recorder minus reference) and the
   reference's name, codec, width and height, container (``mp4`` or ``mpegts``), the file's size and
-  SHA-256, and ``prev``: the SHA-256 of the camera's previous segment (64 zeros before the first).
+  SHA-256, ``prev``: the SHA-256 of the camera's previous segment (64 zeros before the first),
+  and ``picture``: what sampling its frames found (ok, black, frozen, covered, unchecked, unreadable).
 - ``heartbeat``: the recorder is alive at ``at`` (with its clock offset).
 - ``no_signal``: a camera sent no picture from ``start`` to ``end``.
 - ``inventory``: the segments of a camera the recorder still holds at ``at``, as ranges of
@@ -82,6 +83,8 @@ CODEC_RE = re.compile(r"^[a-z0-9_.-]{1,32}$")
 REF_RE = re.compile(r"^[\x21-\x7e]{1,100}$")
 B64_RE = re.compile(r"^[A-Za-z0-9+/]*={0,2}$")
 CONTAINERS = ("mp4", "mpegts")
+# What the recorder's own frame sampling saw in the segment (see custodywatch_recorder.content).
+PICTURES = ("ok", "black", "frozen", "covered", "unchecked", "unreadable")
 DELETION_REASONS = ("retention", "overwrite", "manual", "disk_full")
 
 
@@ -113,6 +116,7 @@ class Segment:
     size: int
     sha256: str
     prev: str
+    picture: str = "unchecked"
     type: str = field(default="segment", init=False)
 
 
@@ -222,6 +226,7 @@ _FIELDS: dict[str, dict[str, Any]] = {
         "size": _int("size", 1, 2**53 - 1),
         "sha256": _text("sha256", HEX64_RE, "64 lower-case hex digits"),
         "prev": _text("prev", HEX64_RE, "64 lower-case hex digits"),
+        "picture": _choice("picture", PICTURES),
     },
     "heartbeat": {
         "recorder": _text("recorder", ID_RE, "an id of 1 to 64 letters, digits or . _ : -"),
