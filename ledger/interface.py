@@ -326,3 +326,12 @@ def published_size() -> int:
     from ledger import publication
 
     return publication.published_size()
+
+
+def published_log_key() -> str | None:
+    """The public key (vkey) that signed the latest published checkpoint, for export packages
+    (None while nothing is published). A reader should still compare it with the published key."""
+    from ledger import publication
+
+    checkpoint = publication.published_checkpoint()
+    return None if checkpoint is None else checkpoint.signing_key.vkey

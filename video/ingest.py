@@ -26,7 +26,6 @@ from ledger import interface as ledger
 from video import conf, retention
 from video.models import Camera, NoSignal, Recorder, Segment, SegmentBatch, TamperEvent, TamperKind
 
-
 # What the recorder's frame sampling may report that is an alarm (custodywatch_protocol.recorder.PICTURES).
 PICTURE_ALARMS = frozenset({TamperKind.BLACK, TamperKind.FROZEN, TamperKind.COVERED, TamperKind.UNREADABLE})
 

@@ -9,12 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from footage_support import needs_ffmpeg
 
 from custodywatch_protocol import recorder as rp
 from custodywatch_recorder import camera, keys
 from custodywatch_recorder.agent import Agent, Config
 from facilities.factories import FacilityFactory
-from footage_support import needs_ffmpeg
 from video import services
 from video.models import Segment, TamperEvent, TamperKind
 
