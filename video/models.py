@@ -61,6 +61,8 @@ class Camera(models.Model):
     next_seq = models.BigIntegerField(default=0)
     last_sha256 = models.CharField(max_length=64, blank=True)
     last_end = models.DateTimeField(null=True, blank=True)
+    # Gap detection has looked at this camera's segments up to here (video.gaps).
+    checked_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -196,6 +198,8 @@ class Outage(models.Model):
     end = models.DateTimeField()
     severity = models.PositiveSmallIntegerField(choices=Severity.choices)
     coinciding = models.JSONField(default=list, blank=True)
+    # Still silent at the last run of gap detection: ``end`` is that run's time, and grows.
+    ongoing = models.BooleanField(default=False)
     detected_at = models.DateTimeField()
 
     class Meta:

@@ -92,7 +92,8 @@ def test_a_sequence_gap_is_taken_and_raises_an_alarm(nvr, frozen):
     result = post(nvr.submission(later)).json()
     assert result["accepted"] == [0]
     event = TamperEvent.objects.get()
-    assert (event.kind, event.detail) == (TamperKind.SEQUENCE_GAP, "segments 1 to 3 of camera cam-1 were never reported")
+    assert event.kind == TamperKind.SEQUENCE_GAP
+    assert event.detail == "segments 1 to 3 of camera cam-1 were never reported"
 
 
 @pytest.mark.parametrize(("offset_ms", "start_delta", "field"), [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -105,4 +106,4 @@ def test_a_simulated_camera_writing_real_video_is_described_and_delivered(site, 
     manifests = [rp.parse_message(bytes(s.body)) for s in segments]
     assert {(m.codec, m.width, m.height, m.container) for m in manifests} == {("h264", 64, 48, "mpegts")}
     assert {m.picture for m in manifests} == {"ok"}
-    assert all(later.prev == earlier.sha256 for earlier, later in zip(manifests, manifests[1:], strict=False))
+    assert all(later.prev == earlier.sha256 for earlier, later in itertools.pairwise(manifests))
