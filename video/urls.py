@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from video.views import pages, transfer
 
 app_name = "video"
-urlpatterns: list = []
+urlpatterns = [
+    path("", pages.index, name="index"),
+    path("coverage/", pages.coverage_list, name="coverage"),
+    path("facilities/<int:pk>/", pages.facility_page, name="facility"),
+    path("facilities/<int:pk>/import/", transfer.import_cameras, name="import"),
+]
