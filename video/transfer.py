@@ -72,11 +72,16 @@ def import_cameras(*, facility: Facility, data: bytes, filename: str, by: Any) -
         return report
     rows: list[Row] = []
     for table in tables:
-        rows += parse_table(DATASET, table, limits, report.problems) or []
-    if report.problems:
-        return report
+        parsed = parse_table(DATASET, table, limits, report.problems)
+        if parsed is None:
+            return report  # the header itself is unusable
+        rows += parsed
+    for row in rows:
+        for column in DATASET.columns:
+            row.values.setdefault(column.name, "" if column.name not in row.bad or not column.required else None)
     plan = _check(facility, rows, report.problems)
     if report.problems:
+        report.problems.sort(key=lambda p: (p.line or 0, p.column))
         return report
     with transaction.atomic():
         recorders = {r.code: r for r in Recorder.objects.filter(facility=facility)}
@@ -108,7 +113,7 @@ def _check(facility: Facility, rows: list[Row], problems: list[Problem]) -> list
         values = row.values
         code, camera = values["recorder"], values["camera"]
         for column, problem in (("recorder", services.code_problem(code)), ("camera", services.code_problem(camera))):
-            if problem:
+            if problem and column not in row.bad:
                 row.problem(column, problem, problems)
         if len(values["location"]) > 200:
             row.problem("location", _("At most 200 characters."), problems)
