@@ -215,3 +215,73 @@ class Outage(models.Model):
     @property
     def duration(self):
         return self.end - self.start
+
+
+class FootageRequestKind(models.TextChoices):
+    VIEW = "view", _("View")
+    EXPORT = "export", _("Export")
+
+
+class FootageRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class FootageRequest(models.Model):
+    """A request to view or export one camera's footage over a period, with its purpose."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="footage_requests")
+    camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="footage_requests")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("to"))
+    kind = models.CharField(_("kind"), max_length=16, choices=FootageRequestKind.choices)
+    purpose = models.TextField(_("purpose"))
+    requested_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="footage_requests")
+    requested_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=FootageRequestStatus.choices,
+                              default=FootageRequestStatus.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(end__gt=models.F("start")),
+                                              name="video_footagerequest_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.camera_id}:{self.start:%Y-%m-%dT%H:%M}"
+
+    @property
+    def approvals_needed(self) -> int:
+        """Two different officers approve an export, one a viewing (never the requester)."""
+        return 2 if self.kind == FootageRequestKind.EXPORT else 1
+
+
+class FootageApproval(models.Model):
+    request = models.ForeignKey(FootageRequest, on_delete=models.PROTECT, related_name="approvals")
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="footage_approvals")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "by"], name="video_footageapproval_once")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.by_id}"
+
+
+class FootageAccess(models.Model):
+    """One viewing or export of footage, logged (``footage:access``) before it was served."""
+
+    request = models.ForeignKey(FootageRequest, on_delete=models.PROTECT, related_name="accesses")
+    by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="footage_accesses")
+    action = models.CharField(max_length=16, choices=FootageRequestKind.choices)
+    at = models.DateTimeField()
+    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.action}:{self.request_id}"
+
+    @property
+    def subject(self) -> str:
+        return f"video.footageaccess:{self.pk}"

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from accounts.permissions import Capability, can
 from facilities.models import Facility
 from facilities.selectors import facilities_for
-from video.models import Camera, Outage, Recorder, TamperEvent
+from video.models import Camera, FootageRequest, Outage, Recorder, TamperEvent
 
 
 def video_facilities_for(user: Any, capability: Capability = Capability.VIEW_CAMERAS) -> QuerySet[Facility]:
@@ -36,3 +36,30 @@ def outages_for(user: Any) -> QuerySet[Outage]:
 def tamper_events_for(user: Any) -> QuerySet[TamperEvent]:
     facilities = video_facilities_for(user, Capability.VIEW_VIDEO_INTEGRITY)
     return TamperEvent.objects.filter(facility__in=facilities).select_related("camera", "recorder", "facility")
+
+
+def footage_requests_for(user: Any) -> QuerySet[FootageRequest]:
+    """Requests in facilities of the user's mandate, for those who may ask or approve; none otherwise."""
+    if not (can(user, Capability.REQUEST_FOOTAGE) or can(user, Capability.APPROVE_FOOTAGE)):
+        return FootageRequest.objects.none()
+    return (FootageRequest.objects.filter(facility__in=facilities_for(user))
+            .select_related("camera", "facility", "requested_by"))
+
+
+def outage_risk(facility: Facility, *, days: int = 90) -> float:
+    """A facility's recent camera outages as a risk factor for the visit planner, 0 to 1.
+
+    The sum over the last ``days`` of each outage's severity weighted by its hours (capped at a
+    day each), scaled so that a week of critical outages in that period gives 1.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(days=days)
+    score = 0.0
+    for severity, start, end in Outage.objects.filter(facility=facility, end__gt=since).values_list(
+            "severity", "start", "end"):
+        hours = min((end - max(start, since)).total_seconds() / 3600, 24.0)
+        score += severity * hours
+    return min(1.0, score / (4 * 24 * 7))

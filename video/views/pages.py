@@ -62,4 +62,5 @@ def facility_page(request: HttpRequest, pk: int) -> HttpResponse:
         "tamper_events": selectors.tamper_events_for(request.user).filter(facility=facility)[:50]
         if integrity else None,
         "can_manage": can(request.user, Capability.MANAGE_CAMERAS),
+        "can_request": can(request.user, Capability.REQUEST_FOOTAGE),
     })
