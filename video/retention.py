@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from video.models import Camera
 
 
+def _segments(count: int) -> str:
+    return f"{count} segment" if count == 1 else f"{count} segments"
+
+
 def keep_until(camera: Camera, start: datetime, end: datetime) -> datetime:
     """The earliest moment footage of ``camera`` from ``start`` to ``end`` may be deleted."""
     window = conf.coincidence_window()
@@ -64,7 +68,7 @@ def check_inventory(run: _Run, index: int, signed: rp.Signed) -> None:
             facility_id=camera.facility_id, recorder=run.recorder, camera=camera,
             kind=TamperKind.MISSING_FROM_INVENTORY,
             field="held", digest=signed.digest, occurred_at=run.now,
-            detail=f"{early} segments of camera {camera.code} are gone from the recorder before the end of "
+            detail=f"{_segments(early)} of camera {camera.code} gone from the recorder before the end of "
                    f"their retention ({until.date().isoformat() if until else ''})"))
     if total:
         _mark_deleted(run, camera, signed, missing, reason="inventory", lawful=not early)
@@ -85,7 +89,7 @@ def take_deletion(run: _Run, index: int, signed: rp.Signed) -> None:
         run.tamper.append(TamperEvent(
             facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=TamperKind.EARLY_DELETION,
             field="first", seq=message.first, digest=signed.digest, occurred_at=run.now,
-            detail=f"the recorder deleted {early} segments of camera {camera.code} ({message.reason}) that must be "
+            detail=f"the recorder deleted {_segments(early)} of camera {camera.code} ({message.reason}) that must be "
                    f"kept until {until.date().isoformat() if until else ''}"))
     _mark_deleted(run, camera, signed, rows, reason=message.reason, lawful=not early)
     run.result.accepted.append(index)
