@@ -22,6 +22,7 @@ from video import conf
 from video.models import Camera, NoSignal, Outage, OutageKind, Segment
 
 COLOURS = {"recorded": "#009e73", "gap": "#b3261e", "no_signal": "#d55e00", "no_data": "#d8dee6"}
+MIN_WIDTH = 0.4  # percent
 ROW = 46
 BAR = 16
 
@@ -121,7 +122,8 @@ def timeline_svg(cameras: list[Camera], *, hours: int = 24, now: datetime | None
         bad = []
         for span in spans[camera.pk]:
             x = (span.start - start).total_seconds() / total * 100
-            w = (span.end - span.start).total_seconds() / total * 100
+            # A minute in a day is 0.07%: every span gets at least a visible sliver.
+            w = max((span.end - span.start).total_seconds() / total * 100, MIN_WIDTH)
             tip = f"{label(span.kind)}: {_when(span.start)} \u2013 {_when(span.end)}"
             parts.append(f'<rect x="{_pct(x)}" y="{y + 20}" width="{_pct(w)}" height="{BAR}" '
                          f'fill="{COLOURS[span.kind]}" data-kind="{span.kind}"><title>{escape(tip)}</title></rect>')
