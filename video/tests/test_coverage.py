@@ -76,3 +76,20 @@ def test_the_facility_page_shows_zones_and_a_timeline_with_the_gap(personas, fro
     assert 'data-kind="gap"' in page
     assert 'data-kind="recorded"' in page
     assert "<tr data-outage>" in page
+
+
+def test_the_overview_figure_links_to_the_list_it_counts(personas, frozen, rf):
+    from django.template import Context, Template
+
+    nvr = SimulatedRecorder.create(personas.colony, cameras={"a": "admission_search", "c": "corridor",
+                                                             "i": "isolation_cell"})
+    for camera in ("a", "c", "i"):
+        feed(nvr, camera)
+    request = rf.get("/")
+    request.user = personas.npm_monitor
+    html = Template("{% load video_figures %}{% video_coverage_figure %}").render(Context({"request": request}))
+    [(href, count), (unknown_href, unknown)] = re.findall(r'<a href="([^"]+)" data-count="(\d+)">', html)
+    client = Client()
+    client.force_login(personas.npm_monitor)
+    assert client.get(href).content.decode().count("<tr data-facility>") == int(count) == 1
+    assert client.get(unknown_href).content.decode().count("<tr data-facility>") == int(unknown) == 2
