@@ -163,7 +163,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
             except OSError:
                 time.sleep(0.1)
         for _ in range(16):  # every worker serves the endpoint once before the clock starts
-            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
             warm.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
             warm.getresponse().read()
         # Each client sends whole recorders' sequences, in order (a recorder sends one batch at a time).
@@ -177,7 +177,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         errors: list[str] = []
 
         def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
             try:
                 send(conn)
             except OSError as e:
