@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -62,3 +63,13 @@ def test_an_xlsx_workbook_imports_the_same(personas):
     book.save(out)
     assert upload(personas, "cameras.xlsx", out.getvalue()).status_code == 200
     assert Camera.objects.get().zone == "yard"
+
+
+def test_the_command_registers_a_recorder_and_its_cameras_and_names_a_bad_field(personas):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    call_command("register_recorder", personas.colony.code, "nvr-5", KEY, "--camera", "c1=corridor", stdout=out)
+    assert "camera c1 (corridor) registered on nvr-5" in out.getvalue()
+    with pytest.raises(CommandError, match=r"^zone: One of:"):
+        call_command("register_recorder", personas.colony.code, "nvr-5", "--camera", "c2=sauna", stdout=out)
