@@ -21,7 +21,8 @@ SOURCES = {
 
 
 def make_clip(out: Path, source: str, filters: str) -> Path:
-    subprocess.run([FFMPEG,  # noqa: S603 - the machine's ffmpeg with our own arguments "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", source,
+    # The machine's ffmpeg with our own arguments.
+    subprocess.run([FFMPEG, "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i", source,  # noqa: S603
                     "-vf", filters, "-c:v", "libx264", "-preset", "ultrafast", "-g", "5", "-pix_fmt", "yuv420p",
                     str(out)], check=True)
     return out
