@@ -59,6 +59,16 @@ class Capability(StrEnum):
     ANSWER_RECOMMENDATIONS = "answer_recommendations"
 
     # --- video: cameras, manifests, outages, footage access (video app) ---
+    # The camera registry and coverage of a facility (a facility officer: their own).
+    VIEW_CAMERAS = "view_cameras"
+    # Register recorders and cameras, import the camera registry.
+    MANAGE_CAMERAS = "manage_cameras"
+    # Timelines, outages and tamper alarms: the oversight bodies only, never the facility.
+    VIEW_VIDEO_INTEGRITY = "view_video_integrity"
+    # Ask to view or export footage, stating the purpose.
+    REQUEST_FOOTAGE = "request_footage"
+    # Approve a footage request (an oversight officer; two different ones for an export).
+    APPROVE_FOOTAGE = "approve_footage"
 
     # --- custody: custody registers, rules, medical examinations (custody app) ---
 
@@ -124,7 +134,18 @@ _VISITS: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.ANSWER_RECOMMENDATIONS}),
 }
 
+_VIDEO_READ = frozenset({Capability.VIEW_CAMERAS, Capability.VIEW_VIDEO_INTEGRITY})
+_VIDEO_OFFICER = _VIDEO_READ | {Capability.REQUEST_FOOTAGE, Capability.APPROVE_FOOTAGE}
 _VIDEO: dict[tuple[str, str], frozenset[Capability]] = {
+    (OrganisationKind.NPM, Role.MONITOR): frozenset(_VIDEO_OFFICER | {Capability.MANAGE_CAMERAS}),
+    (OrganisationKind.NPM, Role.ANALYST): frozenset(_VIDEO_READ | {Capability.MANAGE_CAMERAS}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset(_VIDEO_OFFICER),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): _VIDEO_READ,
+    (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset(_VIDEO_OFFICER),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): _VIDEO_READ,
+    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset(
+        _VIDEO_READ | {Capability.REQUEST_FOOTAGE}),
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.VIEW_CAMERAS}),
 }
 
 _CUSTODY: dict[tuple[str, str], frozenset[Capability]] = {

@@ -69,6 +69,7 @@ def default_schedule() -> tuple[Periodic, ...]:
                  every=timedelta(seconds=settings.COMPLAINT_ESCALATION_EVERY_SECONDS)),
         Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",
                  every=timedelta(hours=1)),
+        Periodic(name="video:outages:detect", task="video.tasks.detect_outages", every=timedelta(minutes=1)),
     )
 
 

@@ -336,3 +336,10 @@ def receipt_opening(*, kind: str, subject: str) -> Opening | None:
     if found is None:
         return None
     return Opening(kind=kind, salt=bytes(found[0]), record=bytes(found[1]))
+def published_log_key() -> str | None:
+    """The public key (vkey) that signed the latest published checkpoint, for export packages
+    (None while nothing is published). A reader should still compare it with the published key."""
+    from ledger import publication
+
+    checkpoint = publication.published_checkpoint()
+    return None if checkpoint is None else checkpoint.signing_key.vkey

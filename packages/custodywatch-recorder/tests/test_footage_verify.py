@@ -1,0 +1,66 @@
+"""verify-footage on an export package: an original copy matches, one changed byte is caught."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import timedelta
+
+import time_machine
+
+from custodywatch_log import verify as log_verify
+from custodywatch_recorder import verify_footage
+from ledger.services import sign_checkpoint
+from video import export
+from video.conftest import NOW
+from video.ingest import ingest_submission
+from video.models import Segment
+from video.testing import SimulatedRecorder
+
+
+def recorded_package(tmp_path, personas, clips):
+    nvr = SimulatedRecorder.create(personas.colony, cameras={"cam-1": "admission_search"})
+    footage = [clips["normal"].read_bytes(), clips["covered"].read_bytes()]
+    with time_machine.travel(NOW, tick=False):
+        messages = [nvr.segment("cam-1", NOW - timedelta(seconds=20 - 10 * i), content=data)
+                    for i, data in enumerate(footage)]
+        result = ingest_submission(data=nvr.submission(*messages))
+    assert result.accepted == [0, 1]
+    checkpoint = sign_checkpoint()
+    segments = list(Segment.objects.order_by("seq").select_related("camera__recorder", "camera__facility"))
+    package = tmp_path / "export.zip"
+    package.write_bytes(export.build_package(segments=segments, user=personas.npm_monitor,
+                                             files={s.sha256: data for s, data in zip(segments, footage, strict=True)}))
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(tmp_path / "unpacked")
+    files = sorted((tmp_path / "unpacked" / "segments").rglob("*.ts"))
+    return package, files, checkpoint.signing_key.vkey
+
+
+def test_an_exported_copy_matches_the_ledger_offline_and_one_changed_byte_is_caught(tmp_path, personas, clips,
+                                                                                   capsys):
+    package, files, vkey = recorded_package(tmp_path, personas, clips)
+    assert verify_footage.main([*map(str, files), "--package", str(package), "--log-key", vkey]) == 0
+    out = capsys.readouterr().out
+    assert out.count("MATCHES the ledger byte for byte") == 2
+    assert "camera cam-1 (admission_search) of recorder nvr-1, facility LA-155/1" in out
+    assert "segment 1, recorded 2026-11-20T11:59:50+00:00" in out
+
+    data = bytearray(files[1].read_bytes())
+    data[len(data) // 2] ^= 0x01
+    files[1].write_bytes(bytes(data))
+    assert verify_footage.main([str(files[1]), "--package", str(package), "--log-key", vkey]) == 1
+    out = capsys.readouterr().out
+    assert "DIFFERS" in out
+    assert "the file differs from the recorded segment" in out
+
+
+def test_the_package_proofs_check_with_the_standalone_verifier_and_a_wrong_key_fails(tmp_path, personas, clips,
+                                                                                   capsys):
+    package, files, vkey = recorded_package(tmp_path, personas, clips)
+    proofs = sorted((tmp_path / "unpacked" / "proofs").glob("*.tlog-proof"))
+    assert proofs
+    assert log_verify.main(["proof", str(proofs[0]), "--log-key", vkey]) == 0
+    capsys.readouterr()
+    other = "custodywatch.example/other+01234567+" + "A" * 43 + "="
+    assert verify_footage.main([str(files[0]), "--package", str(package), "--log-key", other]) == 1
+    assert "FAIL: ledger proof" in capsys.readouterr().out

@@ -1,0 +1,291 @@
+"""Taking a recorder's submission: check every message, keep what holds, report what does not.
+
+Each segment manifest is checked for its signature (the recorder's registered key), its camera
+(registered on that recorder), its place in the camera's sequence and chain, and its clock. What
+holds is stored and committed to the ledger, one ``segment`` entry per camera and submission
+(its record lists the digests of the manifests); what does not is refused with its reason and
+kept as a tamper event for the oversight bodies. A manifest already accepted is acknowledged
+again and changes nothing, so a recorder may resend whatever it is unsure of.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from django.db import connection, transaction
+from django.utils import timezone
+
+from custodywatch_protocol import recorder as rp
+from ledger import interface as ledger
+from video import conf, retention
+from video.models import Camera, NoSignal, Recorder, Segment, SegmentBatch, TamperEvent, TamperKind
+
+# What the recorder's frame sampling may report that is an alarm (custodywatch_protocol.recorder.PICTURES).
+PICTURE_ALARMS = frozenset({TamperKind.BLACK, TamperKind.FROZEN, TamperKind.COVERED, TamperKind.UNREADABLE})
+
+
+class UnknownRecorder(Exception):
+    """The submission names no active registered recorder."""
+
+
+@dataclass
+class Refusal:
+    index: int
+    kind: str
+    field: str
+    error: str
+
+
+@dataclass
+class IngestResult:
+    accepted: list[int] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    records: list[ledger.Recorded] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "refused": [{"index": r.index, "kind": r.kind, "field": r.field, "error": r.error} for r in self.refused],
+            "records": [r.id for r in self.records],
+        }
+
+
+def ms_to_datetime(ms: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+
+
+def public_key(recorder: Recorder) -> Ed25519PublicKey:
+    try:
+        return Ed25519PublicKey.from_public_bytes(base64.b64decode(recorder.public_key, validate=True))
+    except (binascii.Error, ValueError) as e:
+        raise UnknownRecorder(f"recorder {recorder.code} has no usable key") from e
+
+
+class _Run:
+    """One submission's checks, in the order its messages came."""
+
+    def __init__(self, recorder: Recorder, now: datetime) -> None:
+        self.recorder = recorder
+        self.now = now
+        self.result = IngestResult()
+        self.tamper: list[TamperEvent] = []
+        self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=recorder)}
+
+    def refuse(self, index: int, kind: str, field_name: str, error: str, *, camera: Camera | None = None,
+               seq: int | None = None, digest: str = "") -> None:
+        self.result.refused.append(Refusal(index, kind, field_name, error))
+        self.tamper.append(TamperEvent(
+            facility_id=self.recorder.facility_id, recorder=self.recorder, camera=camera, kind=kind,
+            field=field_name[:100], detail=error[:500], seq=seq, digest=digest, occurred_at=self.now,
+        ))
+
+    def camera_of(self, index: int, signed: rp.Signed) -> Camera | None:
+        camera = self.cameras.get(signed.message.camera)
+        if camera is None or not camera.is_active:
+            self.refuse(index, TamperKind.UNKNOWN_CAMERA, "camera",
+                        f"camera {signed.message.camera} is not registered on recorder {self.recorder.code}",
+                        digest=signed.digest)
+        return camera
+
+    def clock_error(self, message: rp.Segment | rp.Heartbeat) -> str:
+        if abs(message.clock_offset_ms) > conf.max_clock_offset().total_seconds() * 1000:
+            return (f"the recorder clock is {message.clock_offset_ms} ms off its reference {message.clock_ref}; "
+                    f"at most {int(conf.max_clock_offset().total_seconds())} s is accepted")
+        if isinstance(message, rp.Segment):
+            end = ms_to_datetime(message.end - message.clock_offset_ms)
+            if end > self.now + conf.future_tolerance():
+                return f"the segment ends at {end.isoformat()}, after the server's time {self.now.isoformat()}"
+        return ""
+
+
+def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResult:
+    """Check and take one submission (see the module docstring).
+
+    Raises ``rp.ProtocolError`` for an unusable envelope and ``UnknownRecorder`` when the
+    recorder is not registered or no message carries its signature; neither writes anything.
+    """
+    now = now or timezone.now()
+    parsed = rp.parse_submission(data)
+    recorder = Recorder.objects.select_related("facility").filter(code=parsed.recorder, is_active=True).first()
+    if recorder is None:
+        raise UnknownRecorder(f"recorder {parsed.recorder} is not registered")
+    key = public_key(recorder)
+    good: list[tuple[int, rp.Signed]] = []
+    forged: list[tuple[int, rp.Signed]] = []
+    for index, signed in parsed.messages:
+        try:
+            key.verify(signed.signature, rp.MESSAGE_DOMAIN + signed.body)
+        except InvalidSignature:
+            forged.append((index, signed))
+        else:
+            good.append((index, signed))
+    if not good:
+        # Nothing in it is from this recorder: one alarm for the whole forgery, and a refusal.
+        TamperEvent.objects.create(
+            facility_id=recorder.facility_id, recorder=recorder, kind=TamperKind.BAD_SIGNATURE, field="messages",
+            detail=f"none of {len(parsed.messages) + len(parsed.errors)} messages is signed by the recorder's key",
+            occurred_at=now)
+        raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
+    with transaction.atomic():
+        run = _Run(recorder, now)
+        for index, error in parsed.errors:
+            run.refuse(index, TamperKind.MALFORMED, error.field, error.error)
+        for index, signed in forged:
+            run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig",
+                       "the signature does not verify with the recorder's registered key", digest=signed.digest)
+        segments = [(i, s) for i, s in good if isinstance(s.message, rp.Segment)]
+        _take_segments(run, segments)
+        for index, signed in good:
+            message = signed.message
+            if isinstance(message, rp.Heartbeat):
+                _take_heartbeat(run, index, message)
+            elif isinstance(message, rp.NoSignal):
+                _take_no_signal(run, index, signed)
+            elif isinstance(message, rp.Inventory):
+                retention.check_inventory(run, index, signed)
+            elif isinstance(message, rp.Deletion):
+                retention.take_deletion(run, index, signed)
+        TamperEvent.objects.bulk_create(run.tamper)
+    return run.result
+
+
+def _take_heartbeat(run: _Run, index: int, message: rp.Heartbeat) -> None:
+    error = run.clock_error(message)
+    if error:
+        run.refuse(index, TamperKind.CLOCK, "clock_offset_ms", error)
+        return
+    at = ms_to_datetime(message.at - message.clock_offset_ms)
+    recorder = run.recorder
+    if recorder.last_heartbeat_at is None or at > recorder.last_heartbeat_at:
+        Recorder.objects.filter(pk=recorder.pk).update(last_heartbeat_at=at, clock_offset_ms=message.clock_offset_ms)
+        recorder.last_heartbeat_at = at
+    run.result.accepted.append(index)
+
+
+def _take_no_signal(run: _Run, index: int, signed: rp.Signed) -> None:
+    message = signed.message
+    camera = run.camera_of(index, signed)
+    if camera is None:
+        return
+    if NoSignal.objects.filter(camera=camera, digest=signed.digest).exists():
+        run.result.duplicates.append(index)
+        return
+    row = NoSignal.objects.create(camera=camera, start=ms_to_datetime(message.start), end=ms_to_datetime(message.end),
+                                  digest=signed.digest)
+    run.result.records.append(ledger.record(
+        kind="camera:no_signal", scope=camera.facility_id, subject=row.subject,
+        record={"recorder": run.recorder.code, "camera": camera.code, "start": message.start, "end": message.end,
+                "manifest": signed.digest}))
+    run.result.accepted.append(index)
+
+
+def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
+    by_camera: dict[str, list[tuple[int, rp.Signed]]] = defaultdict(list)
+    for index, signed in segments:
+        camera = run.camera_of(index, signed)
+        if camera is not None:
+            by_camera[camera.code].append((index, signed))
+    batches: list[tuple[Camera, SegmentBatch, list[rp.Signed]]] = []
+    for code, items in by_camera.items():
+        camera = run.cameras[code]
+        taken = _check_chain(run, camera, sorted(items, key=lambda item: item[1].message.seq))
+        if taken:
+            seqs = [s.message.seq for s in taken]
+            batches.append((camera, SegmentBatch(camera=camera, first_seq=min(seqs), last_seq=max(seqs),
+                                                 created_at=run.now), taken))
+    if not batches:
+        return
+    SegmentBatch.objects.bulk_create([batch for _c, batch, _t in batches])
+    rows = []
+    items = []
+    adapt = connection.ops.adapt_datetimefield_value
+    for camera, batch, taken in batches:
+        for signed in taken:
+            m = signed.message
+            rows.append((camera.pk, batch.pk, m.seq, adapt(ms_to_datetime(m.start - m.clock_offset_ms)),
+                         adapt(ms_to_datetime(m.end - m.clock_offset_ms)), m.sha256, m.size, signed.digest,
+                         signed.body, signed.signature))
+        items.append(ledger.Item(
+            record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
+                    "last_seq": batch.last_seq, "manifests": [s.digest for s in taken]},
+            scope=camera.facility_id, subject=batch.subject))
+        Camera.objects.filter(pk=camera.pk).update(next_seq=camera.next_seq, last_sha256=camera.last_sha256,
+                                                   last_end=camera.last_end)
+    # Plain executemany: the ORM's bulk_create cost more than every check of a manifest together.
+    with connection.cursor() as cursor:
+        cursor.executemany(_INSERT_SEGMENT, rows)
+    run.result.records.extend(ledger.record_many(kind="segment", items=items, now=run.now))
+
+
+_INSERT_SEGMENT = (
+    f'INSERT INTO "{Segment._meta.db_table}" ("camera_id", "batch_id", "seq", "start", "end", "sha256", "size", '  # noqa: S608
+    '"digest", "body", "signature") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'
+)
+
+
+def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) -> list[rp.Signed]:
+    """The manifests that continue the camera's chain, in order; the others refused or acknowledged."""
+    seqs = [s.message.seq for _i, s in items if s.message.seq < camera.next_seq]
+    known = dict(Segment.objects.filter(camera=camera, seq__in=seqs).values_list("seq", "digest")) if seqs else {}
+    taken: list[rp.Signed] = []
+    seen: dict[int, str] = {}
+    for index, signed in items:
+        m: rp.Segment = signed.message
+        if m.seq in seen or m.seq in known:
+            if (seen.get(m.seq) or known.get(m.seq)) == signed.digest:
+                run.result.duplicates.append(index)
+            else:
+                run.refuse(index, TamperKind.CONFLICT, "seq",
+                           f"segment {m.seq} of camera {camera.code} was already accepted with another manifest",
+                           camera=camera, seq=m.seq, digest=signed.digest)
+            continue
+        if m.seq < camera.next_seq:
+            run.refuse(index, TamperKind.OUT_OF_ORDER, "seq",
+                       f"segment {m.seq} comes after segment {camera.next_seq - 1} of camera {camera.code}",
+                       camera=camera, seq=m.seq, digest=signed.digest)
+            continue
+        error = run.clock_error(m)
+        if error:
+            run.refuse(index, TamperKind.CLOCK, "clock_offset_ms" if "reference" in error else "end", error,
+                       camera=camera, seq=m.seq, digest=signed.digest)
+            continue
+        start = ms_to_datetime(m.start - m.clock_offset_ms)
+        if m.seq == camera.next_seq:
+            expected = camera.last_sha256 or rp.ZERO_HASH
+            if m.prev != expected:
+                run.refuse(index, TamperKind.CHAIN_BREAK, "prev",
+                           f"segment {m.seq} names {m.prev[:16]}… as its previous segment; "
+                           f"segment {m.seq - 1} of camera {camera.code} has SHA-256 {expected[:16]}…",
+                           camera=camera, seq=m.seq, digest=signed.digest)
+                continue
+        else:
+            # Accepted, since what follows must still be taken; the missing ones are the evidence.
+            run.tamper.append(TamperEvent(
+                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=TamperKind.SEQUENCE_GAP,
+                field="seq", seq=m.seq, digest=signed.digest, occurred_at=run.now,
+                detail=f"segments {camera.next_seq} to {m.seq - 1} of camera {camera.code} were never reported"))
+        if camera.last_end is not None and start < camera.last_end - conf.future_tolerance():
+            run.refuse(index, TamperKind.CLOCK, "start",
+                       f"segment {m.seq} starts at {start.isoformat()}, before segment {camera.next_seq - 1} "
+                       f"ended ({camera.last_end.isoformat()})", camera=camera, seq=m.seq, digest=signed.digest)
+            continue
+        seen[m.seq] = signed.digest
+        taken.append(signed)
+        if m.picture in PICTURE_ALARMS:
+            run.tamper.append(TamperEvent(
+                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=m.picture, field="picture",
+                seq=m.seq, digest=signed.digest, occurred_at=run.now,
+                detail=f"segment {m.seq} of camera {camera.code}: {TamperKind(m.picture).label}"))
+        camera.next_seq = m.seq + 1
+        camera.last_sha256 = m.sha256
+        camera.last_end = ms_to_datetime(m.end - m.clock_offset_ms)
+        run.result.accepted.append(index)
+    return taken
