@@ -37,6 +37,8 @@ class EntryKind(models.TextChoices):
     VISIT_EVIDENCE = "visit:evidence", _("Monitoring visit evidence")
     RETENTION_DELETION = "retention:deletion", _("Deletion under the retention policy")
     KEY_ROTATION = "key:rotation", _("Signing key rotation")
+    CUSTODY_IMPORT = "custody:import", _("Custody register submission")
+    CUSTODY_PHOTO = "custody:photo", _("Injury photograph")
 
 
 class PublicationStatus(models.TextChoices):

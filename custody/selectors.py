@@ -1,0 +1,118 @@
+"""Reads of custody data, scoped to the reader's mandate once, here.
+
+``custody_for(user)`` is the one scope of alerts: the facilities of the user's mandate
+(accounts.permissions.facility_scope) and, for the Children's Rights Commissioner, only alerts
+that concern a child. It fails closed: no capability, no mandate, nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import OrganisationKind
+from accounts.permissions import Capability, can, facility_scope
+from custody.models import Alert, AlertStatus
+from facilities.models import Facility
+
+
+def _scope(user: Any) -> Q | None:
+    if not can(user, Capability.VIEW_CUSTODY_ALERTS):
+        return None
+    facilities = facility_scope(user)
+    if facilities is None:
+        return None
+    q = Q(facility__in=Facility.objects.filter(facilities).values("pk"))
+    organisation = getattr(user, "organisation", None)
+    if not user.is_superuser and (organisation is None or organisation.kind == OrganisationKind.CHILDRENS_OMBUDSMAN):
+        q &= Q(involves_minor=True)
+    return q
+
+
+def custody_for(user: Any) -> QuerySet[Alert]:
+    """The alerts ``user`` may see, with what their pages show already joined."""
+    scope = _scope(user)
+    if scope is None:
+        return Alert.objects.none()
+    return Alert.objects.filter(scope).select_related("facility", "facility__region", "detention", "other")
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """The one condition behind a dashboard figure and the list it links to."""
+
+    facility: int | None = None
+    rule: str = ""
+    severity: str = ""
+    status: str = AlertStatus.OPEN
+    minors: bool = False
+
+    def q(self) -> Q:
+        q = Q()
+        if self.facility:
+            q &= Q(facility_id=self.facility)
+        if self.rule:
+            q &= Q(rule=self.rule)
+        if self.severity:
+            q &= Q(severity=self.severity)
+        if self.status:
+            q &= Q(status=self.status)
+        if self.minors:
+            q &= Q(involves_minor=True)
+        return q
+
+    def params(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.facility:
+            out["facility"] = self.facility
+        for name in ("rule", "severity"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        out["status"] = self.status or "all"
+        if self.minors:
+            out["minors"] = 1
+        return out
+
+
+def filtered(user: Any, f: AlertFilter) -> QuerySet[Alert]:
+    return custody_for(user).filter(f.q())
+
+
+def dashboard(user: Any, status: str = AlertStatus.OPEN) -> dict[str, list[dict[str, Any]]]:
+    """Counts of alerts by facility, rule and severity; each count is the size of the list ``filtered``
+    returns for the same filter (the figure's link)."""
+    base = filtered(user, AlertFilter(status=status))
+    return {
+        "by_facility": list(base.values("facility", "facility__code").annotate(n=Count("pk"))
+                            .order_by("-n", "facility__code")),
+        "by_rule": list(base.values("rule").annotate(n=Count("pk")).order_by("-n", "rule")),
+        "by_severity": list(base.values("severity").annotate(n=Count("pk")).order_by("severity")),
+        "minors": base.filter(involves_minor=True).count(),
+        "total": base.count(),
+    }
+
+
+def risk_factor(facility: Facility) -> dict[str, Any]:
+    """The custody module's factor for a facility's risk score and the visit planner.
+
+    Open alerts in the last 90 days, weighted by severity (critical 3, high 2, medium 1), with the
+    counts it rests on. ``known`` is False when the facility has submitted no register: unknown is
+    never "no risk".
+    """
+    from django.utils import timezone
+
+    from custody.models import Detention
+
+    since = timezone.now() - timezone.timedelta(days=90)
+    alerts = Alert.objects.filter(facility=facility, status=AlertStatus.OPEN, first_found_at__gte=since)
+    counts = dict(alerts.values_list("severity").annotate(n=Count("pk")))
+    weights = {"critical": 3, "high": 2, "medium": 1}
+    return {
+        "factor": "custody_alerts",
+        "known": Detention.objects.filter(facility=facility).exists(),
+        "score": sum(weights.get(k, 1) * n for k, n in counts.items()),
+        "counts": counts,
+        "minors": alerts.filter(involves_minor=True).count(),
+    }
