@@ -60,7 +60,7 @@ def default_schedule() -> tuple[Periodic, ...]:
         # Sign a checkpoint of the ledger and collect the witnesses' cosignatures.
         Periodic(name="ledger:checkpoint:sign", task="ledger.tasks.sign_checkpoint",
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),
-        Periodic(name="custody:registers:evaluate", task="custody.tasks.evaluate_open_registers", every=timedelta(minutes=10)),
+        Periodic(name="custody:registers:evaluate", task="custody.tasks.evaluate_open_registers", every=timedelta(minutes=10)),  # noqa: E501
     )
 
 
