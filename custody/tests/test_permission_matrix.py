@@ -37,8 +37,8 @@ class World:
             UnitFactory(facility=centre, code="K-1", kind="cell", capacity=4)
         late = dict(court_sanction_at="05.03.2026 12:00", transferred_at="05.03.2026 13:00")
         self._submit(self.almaty, "ADULT-1", row(facility="TDC-A", **late))
-        child = row(facility="TDC-K", iin=iin.make(MINOR_BIRTH, "female", serial=5), family_notified_at="02.03.2026 11:00",
-                    court_sanction_at="04.03.2026 12:00")
+        child = row(facility="TDC-K", iin=iin.make(MINOR_BIRTH, "female", serial=5),
+                    family_notified_at="02.03.2026 11:00", court_sanction_at="04.03.2026 12:00")
         self._submit(self.karaganda, "CHILD-1", child)
         self.adult_alert = Alert.objects.filter(facility=self.almaty, rule="adult_sanction_48h").get()
         self.child_alert = Alert.objects.filter(facility=self.karaganda, rule="minor_sanction_24h").get()

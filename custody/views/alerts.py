@@ -117,8 +117,11 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     rule = catalogue.load().by_code.get(alert.rule)
     detail = []
     for key, value in alert.detail.items():
-        shown = UNTIL_LABELS.get(value, value) if key == "until" else _when(value) if key in ("from", "until") else value
-        detail.append((DETAIL_LABELS.get(key, key), shown))
+        if key == "until" and value in UNTIL_LABELS:
+            value = UNTIL_LABELS[value]
+        elif key in ("from", "until"):
+            value = _when(value)
+        detail.append((DETAIL_LABELS.get(key, key), value))
     evidence = []
     for line in alert.evidence:
         facts = [(_field_label(name), _when(line["facts"][name]) if name in MOMENT_NAMES else line["facts"][name])
