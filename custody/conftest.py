@@ -38,3 +38,16 @@ def other_police(personas):
 def police_officer(police):
     return UserFactory(username="officer.tdc1", organisation=police.operator, role=Role.FACILITY_OFFICER,
                        facility=police)
+
+
+@pytest.fixture(scope="session")
+def age_identities():
+    """One age identity per oversight body, as each body would hold its own."""
+    from pyrage import x25519
+
+    return {kind: x25519.Identity.generate() for kind in ("npm", "prosecutor", "childrens_ombudsman")}
+
+
+@pytest.fixture(autouse=True)
+def _sealing_keys(settings, age_identities):
+    settings.CUSTODY_SEALING_RECIPIENTS = {kind: [str(i.to_public())] for kind, i in age_identities.items()}

@@ -116,3 +116,28 @@ def risk_factor(facility: Facility) -> dict[str, Any]:
         "counts": counts,
         "minors": alerts.filter(involves_minor=True).count(),
     }
+
+
+def medical_waiting(facilities: QuerySet[Facility], *, now: Any = None) -> list[dict[str, Any]]:
+    """Per facility: requests seen and still waiting, the median wait of those seen and the longest
+    current wait (None when there is nothing to measure: unknown is not zero)."""
+    import statistics
+
+    from django.utils import timezone
+
+    from custody.models import MedicalRequest
+
+    now = now or timezone.now()
+    out = []
+    rows = MedicalRequest.objects.filter(facility__in=facilities).values_list("facility_id", "asked_at", "seen_at")
+    by_facility: dict[int, list[tuple[Any, Any]]] = {}
+    for facility_id, asked, seen in rows:
+        by_facility.setdefault(facility_id, []).append((asked, seen))
+    for facility in facilities:
+        found = by_facility.get(facility.pk, [])
+        waits = [(seen - asked).total_seconds() / 3600 for asked, seen in found if seen is not None]
+        open_waits = [(now - asked).total_seconds() / 3600 for asked, seen in found if seen is None]
+        out.append({"facility": facility, "seen": len(waits), "waiting": len(open_waits),
+                    "median_hours": round(statistics.median(waits), 1) if waits else None,
+                    "longest_waiting_hours": round(max(open_waits), 1) if open_waits else None})
+    return out

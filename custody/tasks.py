@@ -78,3 +78,26 @@ def evaluate_open_registers() -> dict:
     if result is not None and result.new == 0:
         notify_alerts.enqueue()  # alerts left unnotified by an earlier failure
     return {"facilities": len(facility_ids), "new": result.new if result else 0}
+
+
+@job(max_attempts=5, base_delay=timedelta(seconds=30))
+def notify_examination(*, examination_id: int) -> dict:
+    """Tell the bodies an examination with injuries is sealed to: in the app and by e-mail, with
+    the facility's code and nothing about the person. Safe to run again (one notice per body)."""
+    from custody.models import Examination
+
+    examination = Examination.objects.select_related("facility").get(pk=examination_id)
+    bodies = list(Organisation.objects.filter(kind__in=examination.sealed_to)
+                  .filter(Q(region__isnull=True) | Q(region_id=examination.facility.region_id)))
+    made = Notification.objects.bulk_create(
+        [Notification(organisation=o, examination=examination) for o in bodies], ignore_conflicts=True)
+    people = list(User.objects.filter(organisation__in=bodies, is_active=True)
+                  .filter(Q(role=Role.MONITOR) | Q(role=Role.ANALYST)).exclude(email="")
+                  .values_list("email", flat=True))
+    if people:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("A medical examination found injuries")
+            body = _("An examination at %(facility)s found injuries. The record is sealed to your body; "
+                     "open CustodyWatch, Custody, Examinations.") % {"facility": examination.facility.code}
+        send_mail(subject, body, None, people, fail_silently=False)
+    return {"notifications": len(made), "emails": len(people)}

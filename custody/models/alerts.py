@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,14 +56,23 @@ class Notification(models.Model):
     """An oversight body told of an alert (in the app and by e-mail); it carries no personal data."""
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="+")
-    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notifications")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.PROTECT, related_name="notifications")
+    # Or: an examination that found injuries (its content stays sealed; the notice says only that).
+    examination = models.ForeignKey("custody.Examination", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="notifications")
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_to = models.PositiveIntegerField(default=0)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["organisation", "alert"], name="custody_one_notice_per_body")]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "alert"], name="custody_one_notice_per_body"),
+            models.UniqueConstraint(fields=["organisation", "examination"], name="custody_one_exam_notice_per_body"),
+            models.CheckConstraint(condition=(Q(alert__isnull=False) & Q(examination__isnull=True))
+                                   | (Q(alert__isnull=True) & Q(examination__isnull=False)),
+                                   name="custody_notice_of_one_thing"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.alert_id}"

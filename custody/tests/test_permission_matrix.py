@@ -23,7 +23,7 @@ from lib.testing.matrix import VALUES, read_matrix
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions" / "custody.md"
 COLUMNS, MATRIX = read_matrix(DOCUMENT, first_column="Custody dashboard")
 # Columns whose pages are not built yet; remove a name once its page exists.
-PAGES_NOT_BUILT: set[str] = {"Record an examination", "Examination list", "Download a sealed examination"}
+PAGES_NOT_BUILT: set[str] = set()
 
 
 class World:
@@ -145,11 +145,73 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "API list alerts": check_api_alerts,
 }
 
-try:
-    from custody.tests.matrix_examinations import EXAMINATION_CHECKS
-except ImportError:  # pragma: no cover - the examination pages are not built
-    EXAMINATION_CHECKS = {}
-CHECKS.update(EXAMINATION_CHECKS)
+
+
+def _examinations(world: World) -> None:
+    from custody.tests.test_examinations import examine
+
+    world.child_exam = examine(world.personas.npm_monitor, world.karaganda, minor=True)
+    world.own_exam = examine(world.personas.facility_officer, world.personas.colony)
+
+
+def check_record_examination(world: World, cell: str) -> None:
+    from custody.models import Examination
+
+    centre = world.browser().get(reverse("custody:new_examination", args=[world.almaty.pk]))
+    own = world.browser().get(reverse("custody:new_examination", args=[world.personas.colony.pk]))
+    if cell == "no":
+        assert centre.status_code == 403
+        assert own.status_code == 403
+        return
+    target = world.almaty if cell == "yes" else world.personas.colony
+    if cell == "yes":
+        assert centre.status_code == 200
+    else:
+        assert cell == "own facility"
+        assert centre.status_code == 404
+        assert own.status_code == 200
+    before = Examination.objects.filter(facility=target).count()
+    posted = world.browser().post(reverse("custody:new_examination", args=[target.pk]), {
+        "occasion": "admission", "examined_at": "2026-03-02T10:00", "examiner": "Dr B", "consent": "on",
+        "injury-TOTAL_FORMS": "0", "injury-INITIAL_FORMS": "0"})
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    assert Examination.objects.filter(facility=target).count() == before + 1
+
+
+def check_examination_list(world: World, cell: str) -> None:
+    _examinations(world)
+    response = world.browser().get(reverse("custody:examinations"))
+    if cell == "no":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    if cell == "own facility":
+        assert world.personas.colony.code in page
+        assert "TDC-K" not in page
+        assert "Download" not in page
+    else:
+        assert cell == "yes"
+        assert ("TDC-K" in page) is (MATRIX[world.name]["Child's alert, Karaganda centre"] == "yes")
+
+
+def check_download(world: World, cell: str) -> None:
+    if not hasattr(world, "child_exam"):
+        _examinations(world)
+    response = world.browser().get(reverse("custody:sealed_examination", args=[world.child_exam.pk]))
+    if cell == "yes":
+        assert response.status_code == 200
+        assert response.content == bytes(world.child_exam.sealed)
+    else:
+        assert cell == "no"
+        assert response.status_code in (403, 404)
+
+
+CHECKS.update({
+    "Record an examination": check_record_examination,
+    "Examination list": check_examination_list,
+    "Download a sealed examination": check_download,
+})
 
 
 def test_every_cell_holds_a_defined_value_and_every_column_has_a_check():
