@@ -7,6 +7,7 @@ that concern a child. It fails closed: no capability, no mandate, nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,3 +142,83 @@ def medical_waiting(facilities: QuerySet[Facility], *, now: Any = None) -> list[
                     "median_hours": round(statistics.median(waits), 1) if waits else None,
                     "longest_waiting_hours": round(max(open_waits), 1) if open_waits else None})
     return out
+
+
+# --- mothers and children in colonies; education -------------------------------------------------
+
+
+def _years_after(day: Any, years: int) -> Any:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, month=3, day=1)
+
+
+def child_age_limit(child: Any) -> Any:
+    """The date a child must leave the children's home: the 3rd birthday, or the 4th when the
+    mother's release falls within a year after the 3rd (the ages and the year are settings)."""
+    from django.conf import settings
+
+    base = getattr(settings, "CUSTODY_CHILD_AGE_LIMIT_YEARS", 3)
+    extended = getattr(settings, "CUSTODY_CHILD_EXTENDED_AGE_YEARS", 4)
+    within = getattr(settings, "CUSTODY_CHILD_EXTENSION_IF_RELEASE_WITHIN_DAYS", 365)
+    limit = _years_after(child.birth_date, base)
+    release = child.mother_release_on
+    if release is not None and release <= limit + dt.timedelta(days=within):
+        return _years_after(child.birth_date, extended)
+    return limit
+
+
+def children_in_homes(facilities: QuerySet[Facility], *, today: Any = None) -> list[dict[str, Any]]:
+    """Every child living in a home: the age limit, the days left, and what needs attention
+    (over the limit, approaching it within CUSTODY_CHILD_WARNING_DAYS, approaching without a plan)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from custody.models import ChildInColony
+
+    today = today or timezone.localdate()
+    warning = getattr(settings, "CUSTODY_CHILD_WARNING_DAYS", 90)
+    out = []
+    for child in ChildInColony.objects.filter(facility__in=facilities, left_on__isnull=True).select_related("facility"):
+        limit = child_age_limit(child)
+        days = (limit - today).days
+        status = "over_limit" if days < 0 else "approaching" if days <= warning else "ok"
+        out.append({"child": child, "limit": limit, "days_left": days, "status": status,
+                    "needs_plan": status != "ok" and not child.plan.strip(),
+                    # Criminal Code art. 74: a mother of a young child may have her sentence deferred.
+                    "review_deferral": True})
+    return sorted(out, key=lambda row: row["days_left"])
+
+
+def deferral_reviews(facilities: QuerySet[Facility]) -> dict[str, int]:
+    """Women to be reviewed for a deferral of sentence (Criminal Code art. 74): mothers of the
+    children living in homes, and pregnant women, per facility code."""
+    from custody.models import ChildInColony, Pregnancy
+
+    counts: dict[str, int] = {}
+    for code in ChildInColony.objects.filter(facility__in=facilities, left_on__isnull=True).values_list(
+            "facility__code", flat=True):
+        counts[code] = counts.get(code, 0) + 1
+    for code in Pregnancy.objects.filter(facility__in=facilities, ended_on__isnull=True).values_list(
+            "facility__code", flat=True):
+        counts[code] = counts.get(code, 0) + 1
+    return counts
+
+
+def enrolment_figures(facilities: QuerySet[Facility], month: Any) -> dict[str, Any]:
+    """The month's enrolment per programme: the sum over the facilities that reported, how many
+    reported (a facility that did not is unknown, never 0), and the rows per facility."""
+    from custody.models import Enrolment, Programme
+
+    rows = list(Enrolment.objects.filter(facility__in=facilities, month=month.replace(day=1))
+                .select_related("facility", "reported_by").order_by("facility__code", "programme"))
+    programmes = []
+    for value, label in Programme.choices:
+        of = [r for r in rows if r.programme == value]
+        enrolled = [r.enrolled for r in of if r.enrolled is not None]
+        completed = [r.completed for r in of if r.completed is not None]
+        programmes.append({"programme": value, "label": label, "reported_by": len({r.facility_id for r in of}),
+                           "enrolled": sum(enrolled) if enrolled else None,
+                           "completed": sum(completed) if completed else None})
+    return {"programmes": programmes, "rows": rows, "facilities": facilities.count()}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from custody.views import alerts, medical, register
+from custody.views import alerts, colonies, medical, register
 
 app_name = "custody"
 urlpatterns = [
@@ -14,4 +14,5 @@ urlpatterns += [
     path("facilities/<int:facility_id>/examinations/new/", medical.new_examination, name="new_examination"),
     path("examinations/", medical.examination_list, name="examinations"),
     path("examinations/<int:pk>/sealed/", medical.sealed_examination, name="sealed_examination"),
+    path("colonies/", colonies.colonies, name="colonies"),
 ]
