@@ -234,3 +234,14 @@ def test_every_rule_says_its_legal_basis_and_whether_it_was_confirmed():
 def test_a_malformed_rule_file_is_refused_with_the_rule_named():
     with pytest.raises(RuleSetError, match="rule x: unknown check"):
         catalogue.parse("rules:\n  - {code: x, check: nothing, severity: high}\n")
+
+
+def test_the_rules_document_lists_every_rule_with_its_basis():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    document = (Path(settings.BASE_DIR) / "docs" / "custody-rules.md").read_text(encoding="utf-8")
+    for rule in RULES.rules:
+        assert f"`{rule.code}` v{rule.version}" in document
+        assert rule.legal_basis in document
