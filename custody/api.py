@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field
 from accounts.permissions import Capability, can
 from custody.models import AlertStatus
 from custody.selectors import AlertFilter, filtered
-from custody.services.register import submit_record
+from custody.services.register import record_event, submit_record
 from facilities.selectors import facilities_for
 from lib.api import COMMON_ERRORS, error_body
 
@@ -70,6 +70,14 @@ class RecordIn(Schema):
     placements: list[PlacementIn] | None = Field(default=None, max_length=200)
 
 
+class EventIn(Schema):
+    """One moment of a stored detention (MOMENTS: detained_at, ..., released_at) and when it happened."""
+
+    model_config = ConfigDict(extra="forbid")
+    moment: str = Field(max_length=40)
+    at: str = Field(max_length=40)
+
+
 class RecordOut(Schema):
     record_id: str
     outcome: str
@@ -113,6 +121,25 @@ def put_record(request: HttpRequest, facility_id: int, record_id: str, payload: 
     return Status(201 if outcome.created else 200, {
         "record_id": record_id, "outcome": kind, "submission": submission.pk if submission else None,
         "ledger_index": submission.ledger_index if submission else None})
+
+
+@router.post("/facilities/{int:facility_id}/records/{record_id}/events",
+             response={200: RecordOut, **COMMON_ERRORS}, summary="Record one moment of a stored detention")
+def post_event(request: HttpRequest, facility_id: int, record_id: str, payload: EventIn) -> Status:
+    if not can(request.auth, Capability.IMPORT_CUSTODY_REGISTER):
+        raise PermissionDenied(_("Your role does not allow this."))
+    facility = facilities_for(request.auth).filter(pk=facility_id).first() if 0 < facility_id < 2**62 else None
+    if facility is None:
+        raise Http404
+    outcome = record_event(by=request.auth, facility=facility, record_id=record_id, moment=payload.moment,
+                           at=payload.at)
+    if not outcome.ok:
+        status = 404 if any(p.column == "record_id" for p in outcome.problems) else 422
+        return Status(status, error_body(*((p.column or None, p.reason) for p in outcome.problems)))
+    submission = outcome.submission
+    return Status(200, {"record_id": record_id, "outcome": "updated" if outcome.updated else "unchanged",
+                        "submission": submission.pk if submission else None,
+                        "ledger_index": submission.ledger_index if submission else None})
 
 
 @router.get("/alerts", response={200: list[AlertOut], **COMMON_ERRORS}, summary="Alerts in your mandate")

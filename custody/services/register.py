@@ -234,3 +234,58 @@ def submit_record(*, by: Any, facility_code: str, record_id: str, data: Mapping[
         {k: v for k, v in p.items() if k != "unit"} for p in row.placements]}
     return apply([row], by=by, channel=ImportChannel.API, sha256=canonical_sha256(body),
                  replace_placements=placements is not None, now=now)
+
+
+# --- one event: a moment recorded on an existing detention -----------------------------------------
+
+
+def record_event(*, by: Any, facility: Facility, record_id: str, moment: str, at: Any,
+                 now: dt.datetime | None = None) -> Outcome:
+    """Record one moment of a stored detention (the police system sends events as they happen).
+
+    The moment is validated as in a full record (the same parsing, the same impossible orders);
+    the same moment at the same time again changes nothing. A change is a submission with its
+    ledger entry, and the rules are evaluated again for the facility.
+    """
+    from custody.models.register import MOMENTS
+    from custody.validation import _check_order, parse_moment
+
+    now = now or timezone.now()
+    if moment not in MOMENTS:
+        return Outcome(problems=[Problem("", None, "moment", _("Not one of: %(values)s.")
+                                         % {"values": ", ".join(MOMENTS)})])
+    try:
+        value = parse_moment(at)
+    except ValueError as e:
+        return Outcome(problems=[Problem("", None, "at", str(e))])
+    if value > now + dt.timedelta(hours=1):
+        return Outcome(problems=[Problem("", None, "at", _("This moment is in the future."))])
+    with transaction.atomic():
+        detention = Detention.objects.select_for_update().filter(facility=facility, record_id=record_id).first()
+        if detention is None:
+            return Outcome(problems=[Problem("", None, "record_id", _(
+                "No detention with this record id in this file or the register of this facility."))])
+        if getattr(detention, moment) == value:
+            return Outcome(unchanged=1)
+        fields = {name: getattr(detention, name) for name in MOMENTS}
+        fields["birth_date"] = detention.birth_date
+        fields[moment] = value
+        errors: dict[str, str] = {}
+        _check_order(fields, errors)
+        if errors:
+            return Outcome(problems=[Problem("", None, "at" if name == moment else name, reason)
+                                     for name, reason in errors.items()])
+        body = {"record_id": record_id, "facility": facility.code, "moment": moment, "at": value.isoformat()}
+        submission = RegisterImport.objects.create(channel=ImportChannel.API, by=by, sha256=canonical_sha256(body),
+                                                   detentions=1, updated=1)
+        setattr(detention, moment, value)
+        detention.source, detention.source_line, detention.revision = submission, None, detention.revision + 1
+        detention.save()
+        recorded = ledger.record(kind=LEDGER_KIND, record={
+            "sha256": submission.sha256, "channel": "api", "detentions": 1, "placements": 0, "created": 0,
+            "updated": 1, "unchanged": 0, "facilities": [facility.pk]}, scope=facility.pk,
+            subject=f"custody.registerimport:{submission.pk}", now=now)
+        submission.ledger_index = recorded.index
+        submission.save(update_fields=["ledger_index"])
+        evaluate_facilities(facility_ids=[facility.pk], now=now)
+    return Outcome(updated=1, submission=submission)

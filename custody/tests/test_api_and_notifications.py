@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
+import time_machine
 from django.core import mail
 
 from accounts.testing import ApiClient, error_fields
@@ -99,3 +101,24 @@ def test_alerts_api_lists_the_mandate_only(police, police_officer, personas):
     assert listed[0]["evidence"][0]["record_id"] == "A-1"
     assert ApiClient(personas.ombudsman_monitor).get("/custody/alerts").json() == []  # an adult
     assert ApiClient(police_officer).get("/custody/alerts").status_code == 403
+
+
+def test_an_event_updates_one_moment_and_the_alerts_follow(police, police_officer):
+    api = ApiClient(police_officer)
+    held = _body(court_sanction_at=None, court_decision=None, transferred_at=None)
+    with time_machine.travel(dt.datetime(2026, 3, 3, 10, 0, tzinfo=dt.UTC), tick=False):
+        assert api.send("put", f"/custody/facilities/{police.pk}/records/H-1", json.dumps(held)).status_code == 201
+        assert not Alert.objects.exists()  # 29 hours held: within the term
+    events = f"/custody/facilities/{police.pk}/records/H-1/events"
+    with time_machine.travel(dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.UTC), tick=False):
+        late = api.post(events, {"moment": "court_sanction_at", "at": "2026-03-04T12:00:00+05:00"})
+        assert late.status_code == 200, late.content
+        assert set(Alert.objects.values_list("rule", flat=True)) == {"adult_sanction_48h", "court_sanction_late"}
+        again = api.post(events, {"moment": "court_sanction_at", "at": "2026-03-04T07:00:00Z"})
+        assert again.json()["outcome"] == "unchanged"  # the same moment in another offset
+        before = api.post(events, {"moment": "released_at", "at": "2026-03-01T12:00:00+05:00"})
+        assert before.status_code == 422
+        assert error_fields(before) == {"at"}
+        unknown = api.post(f"/custody/facilities/{police.pk}/records/NOPE/events",
+                           {"moment": "released_at", "at": "2026-03-04T12:00:00+05:00"})
+        assert unknown.status_code == 404
