@@ -118,6 +118,26 @@ def check_api_submit(world: World, cell: str) -> None:
         assert at_own.status_code == 403
 
 
+def check_api_event(world: World, cell: str) -> None:
+    own = world.personas.colony
+    UnitFactory(facility=own, code="K-9", kind="cell", capacity=4)
+    World._submit(own, "OWN-1", row(facility=own.code))
+    event = {"moment": "released_at", "at": "2026-03-04T04:00:00+05:00"}
+    api = world.api()
+    at_centre = api.post(f"/custody/facilities/{world.almaty.pk}/records/ADULT-1/events", event)
+    at_own = api.post(f"/custody/facilities/{own.pk}/records/OWN-1/events", event)
+    if cell == "yes":
+        assert at_centre.status_code == 200, at_centre.content
+        assert at_own.status_code == 200
+    elif cell == "own facility":
+        assert at_centre.status_code == 404
+        assert at_own.status_code == 200, at_own.content
+    else:
+        assert cell == "no"
+        assert at_centre.status_code == 403
+        assert at_own.status_code == 403
+
+
 def check_api_alerts(world: World, cell: str) -> None:
     response = world.api().get("/custody/alerts", {"status": "all"})
     if cell == "yes":
@@ -142,6 +162,7 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Child's alert, Karaganda centre": _check_alert(lambda w: w.child_alert),
     "Register import page": check_import_page,
     "API submit a register record": check_api_submit,
+    "API record an event": check_api_event,
     "API list alerts": check_api_alerts,
 }
 
