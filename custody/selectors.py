@@ -222,3 +222,37 @@ def enrolment_figures(facilities: QuerySet[Facility], month: Any) -> dict[str, A
                            "enrolled": sum(enrolled) if enrolled else None,
                            "completed": sum(completed) if completed else None})
     return {"programmes": programmes, "rows": rows, "facilities": facilities.count()}
+
+
+# Antenatal contacts by week of pregnancy (WHO 2016: eight contacts); CUSTODY_ANTENATAL_WEEKS changes it.
+ANTENATAL_WEEKS = (12, 20, 26, 30, 34, 36, 38, 40)
+
+
+def antenatal_care(facilities: QuerySet[Facility], *, today: Any = None) -> list[dict[str, Any]]:
+    """Each ongoing pregnancy against the schedule: contacts due by today, contacts made, and the
+    contacts missed (a due week with no visit in it or after the previous due week)."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from custody.models import Pregnancy
+
+    today = today or timezone.localdate()
+    weeks = tuple(getattr(settings, "CUSTODY_ANTENATAL_WEEKS", ANTENATAL_WEEKS))
+    out = []
+    for pregnancy in (Pregnancy.objects.filter(facility__in=facilities, ended_on__isnull=True)
+                      .select_related("facility").prefetch_related("visits")):
+        conception = pregnancy.expected_on - dt.timedelta(weeks=40)
+        due = [conception + dt.timedelta(weeks=w) for w in weeks if conception + dt.timedelta(weeks=w) <= today]
+        visits = sorted(v.on for v in pregnancy.visits.all())
+        missed, previous, unused = 0, conception, list(visits)
+        for day in due:
+            # a visit counts once, for a due week after the previous one, up to a week late
+            match = next((v for v in unused if previous < v <= day + dt.timedelta(weeks=1)), None)
+            if match is None:
+                missed += 1
+            else:
+                unused.remove(match)
+            previous = day
+        out.append({"pregnancy": pregnancy, "week": (today - conception).days // 7, "due": len(due),
+                    "made": len(visits), "missed": missed})
+    return out

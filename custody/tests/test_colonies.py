@@ -93,3 +93,18 @@ def test_enrolment_figures_sum_what_was_reported_and_say_who_did_not(women, pers
     page = client.get(reverse("custody:colonies") + "?month=2026-11").content.decode()
     assert "65" in page
     assert "not reported" in page
+
+
+def test_antenatal_care_is_measured_against_the_schedule(women):
+    from custody.models import AntenatalVisit
+    from custody.selectors import antenatal_care
+
+    colony, _officer = women
+    expected = TODAY + dt.timedelta(weeks=12)  # 28 weeks pregnant today: contacts at 12, 20 and 26 due
+    pregnancy = Pregnancy.objects.create(facility=colony, code="P-1", expected_on=expected)
+    conception = expected - dt.timedelta(weeks=40)
+    AntenatalVisit.objects.create(pregnancy=pregnancy, on=conception + dt.timedelta(weeks=12, days=2))
+    AntenatalVisit.objects.create(pregnancy=pregnancy, on=conception + dt.timedelta(weeks=25))
+    [row] = antenatal_care(Facility.objects.all(), today=TODAY)
+    assert (row["week"], row["due"], row["made"]) == (28, 3, 2)
+    assert row["missed"] == 1  # the 20-week contact; the 25-week visit counts for the 26-week one

@@ -101,3 +101,14 @@ def test_waiting_time_statistics_per_facility(police, police_officer):
     assert stats["waiting"] == 1
     assert stats["median_hours"] == 4.0
     assert stats["longest_waiting_hours"] == 9.0
+
+
+def test_readers_see_the_waiting_times_per_facility(client, police, police_officer, personas):
+    from custody.models import MedicalRequest
+
+    MedicalRequest.objects.create(facility=police, asked_at=WHEN, seen_at=WHEN + dt.timedelta(hours=3),
+                                  recorded_by=police_officer)
+    client.force_login(personas.npm_monitor)
+    page = client.get(reverse("custody:examinations")).content.decode()
+    assert "Waiting to see a doctor" in page
+    assert "3.0" in page or "3,0" in page

@@ -30,5 +30,6 @@ def colonies(request: HttpRequest) -> HttpResponse:
     return render(request, "custody/colonies.html", {
         "children": selectors.children_in_homes(facilities),
         "deferrals": sorted(selectors.deferral_reviews(facilities).items()),
+        "antenatal": selectors.antenatal_care(facilities),
         "figures": selectors.enrolment_figures(facilities, month), "month": month,
     })

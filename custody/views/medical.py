@@ -80,7 +80,14 @@ def examination_list(request: HttpRequest) -> HttpResponse:
     kind = request.user.organisation.kind if request.user.organisation else ""
     rows = [{"exam": e, "can_open": can(request.user, Capability.OPEN_MEDICAL_EXAMINATION) and kind in e.sealed_to}
             for e in found[:500]]
-    return render(request, "custody/examination_list.html", {"rows": rows, "reader": reader})
+    waiting = []
+    if reader:
+        from custody.selectors import medical_waiting
+        from facilities.selectors import facilities_for
+
+        waiting = [w for w in medical_waiting(facilities_for(request.user).filter(medical_requests__isnull=False)
+                                              .distinct()) if w["seen"] or w["waiting"]]
+    return render(request, "custody/examination_list.html", {"rows": rows, "reader": reader, "waiting": waiting})
 
 
 @login_required
