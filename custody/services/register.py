@@ -24,6 +24,7 @@ from custody.validation import RowInvalid, clean_placement, clean_record
 from facilities.models import Facility, Unit
 from facilities.services import within_mandate
 from ledger import interface as ledger
+from lib import faultpoints
 
 LEDGER_KIND = "custody:import"
 # The fields of Detention a submission sets (everything clean_record returns but the keys).
@@ -191,6 +192,7 @@ def apply(rows: Sequence[Row], *, by: Any, channel: str, sha256: str, filename: 
         submission.save()
         if outcome.created or outcome.updated:
             evaluate_facilities(facility_ids=facility_ids, now=now)
+        faultpoints.reached("custody:import:before-commit")
     outcome.submission = submission
     return outcome
 
