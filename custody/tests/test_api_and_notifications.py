@@ -122,3 +122,31 @@ def test_an_event_updates_one_moment_and_the_alerts_follow(police, police_office
         unknown = api.post(f"/custody/facilities/{police.pk}/records/NOPE/events",
                            {"moment": "released_at", "at": "2026-03-04T12:00:00+05:00"})
         assert unknown.status_code == 404
+
+
+def test_the_risk_factor_counts_open_alerts_and_knows_when_nothing_was_reported(police, other_police,
+                                                                                police_officer):
+    from custody.selectors import risk_factor
+
+    assert risk_factor(other_police)["known"] is False
+    late = _body(court_sanction_at="05.03.2026 12:00", transferred_at="05.03.2026 13:00")
+    with time_machine.travel(dt.datetime(2026, 3, 6, tzinfo=dt.UTC), tick=False):
+        ApiClient(police_officer).send("put", f"/custody/facilities/{police.pk}/records/A-1", json.dumps(late))
+        factor = risk_factor(police)
+    assert factor["known"] is True
+    assert factor["counts"] == {"critical": 1, "high": 1}
+    assert factor["score"] == 5
+
+
+def test_the_commands_import_a_file_and_load_a_simulated_week(police, personas, tmp_path):
+    from django.core.management import call_command
+
+    from custody.models import Detention
+    from custody.testing import csv_bytes, row
+
+    upload = tmp_path / "tdc.csv"
+    upload.write_bytes(csv_bytes([row("R-1")]))
+    call_command("import_custody_register", str(upload), "--user", personas.npm_monitor.username, verbosity=0)
+    assert Detention.objects.filter(record_id="R-1").exists()
+    call_command("load_custody_demo", "--centres", "1", "--per-day", "2", verbosity=0)
+    assert Detention.objects.count() == 1 + 14
