@@ -228,7 +228,32 @@ def check_download(world: World, cell: str) -> None:
         assert response.status_code in (403, 404)
 
 
+def check_colonies(world: World, cell: str) -> None:
+    import datetime as dt
+
+    from custody.models import ChildInColony
+
+    for facility, code in ((world.personas.colony, "CHILD-OWN"), (world.karaganda, "CHILD-FAR")):
+        ChildInColony.objects.create(facility=facility, code=code, birth_date=dt.date(2025, 1, 1),
+                                     admitted_on=dt.date(2025, 1, 1), recorded_by=world.personas.npm_monitor)
+    response = world.browser().get(reverse("custody:colonies"))
+    if cell == "no":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    page = response.content.decode()
+    if cell == "own facility":
+        assert "CHILD-OWN" in page
+        assert "CHILD-FAR" not in page
+    else:
+        assert cell == "yes"
+        # the facilities' mandate: the commission does not see Karaganda, the ombudsman no adult colony
+        assert ("CHILD-FAR" in page) is (MATRIX[world.name]["Child's alert, Karaganda centre"] == "yes")
+        assert ("CHILD-OWN" in page) is (world.name != "ombudsman_monitor")
+
+
 CHECKS.update({
+    "Mothers, children and education": check_colonies,
     "Record an examination": check_record_examination,
     "Examination list": check_examination_list,
     "Download a sealed examination": check_download,
