@@ -69,3 +69,33 @@ class InjuryForm(forms.Form):
 
 
 InjuryFormSet = forms.formset_factory(InjuryForm, extra=3, max_num=20)
+
+
+class ChildForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None)
+    code = forms.CharField(label=_("Child's code (never a name)"), max_length=32)
+    birth_date = forms.DateField(label=_("Date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    admitted_on = forms.DateField(label=_("Admitted to the home on"), widget=forms.DateInput(attrs={"type": "date"}))
+    mother_release_on = forms.DateField(label=_("Mother's expected release"), required=False,
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+    plan = forms.CharField(label=_("Plan for the child"), required=False, widget=forms.Textarea)
+
+    def __init__(self, *args, facilities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+
+
+class EnrolmentForm(forms.Form):
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=None)
+    programme = forms.ChoiceField(label=_("Programme"), choices=[])
+    month = forms.DateField(label=_("Month"), widget=forms.DateInput(attrs={"type": "month"}),
+                            input_formats=["%Y-%m", "%Y-%m-%d"])
+    enrolled = forms.IntegerField(label=_("Enrolled"), required=False, min_value=0)
+    completed = forms.IntegerField(label=_("Completed"), required=False, min_value=0)
+
+    def __init__(self, *args, facilities=None, **kwargs):
+        from custody.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["facility"].queryset = facilities
+        self.fields["programme"].choices = Programme.choices

@@ -108,3 +108,30 @@ def test_antenatal_care_is_measured_against_the_schedule(women):
     [row] = antenatal_care(Facility.objects.all(), today=TODAY)
     assert (row["week"], row["due"], row["made"]) == (28, 3, 2)
     assert row["missed"] == 1  # the 20-week contact; the 25-week visit counts for the 26-week one
+
+
+def test_the_officer_records_a_child_and_an_enrolment_on_the_page(client, women, personas):
+    from custody.models import ChildInColony, Enrolment
+
+    colony, officer = women
+    client.force_login(officer)
+    url = reverse("custody:colonies")
+    bad = client.post(url, {"form": "child", "child-facility": colony.pk, "child-code": "C-1",
+                            "child-birth_date": "2025-05-02", "child-admitted_on": "2025-05-01"})
+    assert bad.status_code == 200
+    assert "before they were born" in bad.content.decode()
+    assert not ChildInColony.objects.exists()
+    ok = client.post(url, {"form": "child", "child-facility": colony.pk, "child-code": "C-1",
+                           "child-birth_date": "2025-05-02", "child-admitted_on": "2025-05-02"})
+    assert ok.status_code == 302
+    assert ChildInColony.objects.get().recorded_by == officer
+    client.post(url, {"form": "enrolment", "enrolment-facility": colony.pk, "enrolment-programme": "vocational",
+                      "enrolment-month": "2026-11", "enrolment-enrolled": "12"})
+    enrolment = Enrolment.objects.get()
+    assert (enrolment.enrolled, enrolment.completed, enrolment.month) == (12, None, dt.date(2026, 11, 1))
+    outside = client.post(url, {"form": "child", "child-facility": personas.colony.pk, "child-code": "C-2",
+                                "child-birth_date": "2025-05-02", "child-admitted_on": "2025-05-02"})
+    assert outside.status_code == 200  # not a choice: the facility is outside the officer's mandate
+    assert ChildInColony.objects.count() == 1
+    client.force_login(personas.prosecutor)
+    assert client.post(url, {"form": "child"}).status_code == 403
