@@ -71,6 +71,16 @@ class Capability(StrEnum):
     APPROVE_FOOTAGE = "approve_footage"
 
     # --- custody: custody registers, rules, medical examinations (custody app) ---
+    # The dashboard of rule breaches in police custody, and the figures of mothers, children and education.
+    VIEW_CUSTODY_ALERTS = "view_custody_alerts"
+    # Submit a custody register (file or the police system's API), for facilities in one's mandate.
+    IMPORT_CUSTODY_REGISTER = "import_custody_register"
+    # Record a medical examination (sealed at once: the recorder cannot read it back).
+    RECORD_MEDICAL_EXAMINATION = "record_medical_examination"
+    # Download an examination sealed to one's own body (opened with the body's age key, off the server).
+    OPEN_MEDICAL_EXAMINATION = "open_medical_examination"
+    # Record children living in a colony, their plans, and education and programme enrolment.
+    RECORD_CUSTODY_PROGRAMMES = "record_custody_programmes"
 
 
 # The registry, the ledger and the people (accounts, facilities, ledger apps).
@@ -148,7 +158,22 @@ _VIDEO: dict[tuple[str, str], frozenset[Capability]] = {
     (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({Capability.VIEW_CAMERAS}),
 }
 
+_CUSTODY_READ = {Capability.VIEW_CUSTODY_ALERTS}
 _CUSTODY: dict[tuple[str, str], frozenset[Capability]] = {
+    (OrganisationKind.NPM, Role.MONITOR): frozenset(_CUSTODY_READ | {
+        Capability.IMPORT_CUSTODY_REGISTER, Capability.RECORD_MEDICAL_EXAMINATION,
+        Capability.OPEN_MEDICAL_EXAMINATION, Capability.RECORD_CUSTODY_PROGRAMMES}),
+    (OrganisationKind.NPM, Role.ANALYST): frozenset(_CUSTODY_READ | {Capability.IMPORT_CUSTODY_REGISTER}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.MONITOR): frozenset(
+        _CUSTODY_READ | {Capability.RECORD_MEDICAL_EXAMINATION, Capability.OPEN_MEDICAL_EXAMINATION}),
+    (OrganisationKind.CHILDRENS_OMBUDSMAN, Role.ANALYST): frozenset(_CUSTODY_READ),
+    (OrganisationKind.PROSECUTOR, Role.MONITOR): frozenset(_CUSTODY_READ | {Capability.OPEN_MEDICAL_EXAMINATION}),
+    (OrganisationKind.PROSECUTOR, Role.ANALYST): frozenset(_CUSTODY_READ),
+    (OrganisationKind.PUBLIC_MONITORING_COMMISSION, Role.MONITOR): frozenset(_CUSTODY_READ),
+    # A facility's officer sends its register and records examinations and programmes; reads no alert.
+    (OrganisationKind.OPERATOR, Role.FACILITY_OFFICER): frozenset({
+        Capability.IMPORT_CUSTODY_REGISTER, Capability.RECORD_MEDICAL_EXAMINATION,
+        Capability.RECORD_CUSTODY_PROGRAMMES}),
 }
 
 

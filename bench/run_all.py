@@ -13,6 +13,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["bench_ledger_core.py", "bench_ledger_storage.py", "bench_ledger_write.py", "bench_ledger_proofs_http.py",
               "bench_pages.py", "bench_visits.py"]
+              "bench_pages.py", "bench_custody.py"]
 
 
 def main() -> int:

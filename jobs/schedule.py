@@ -70,6 +70,7 @@ def default_schedule() -> tuple[Periodic, ...]:
         Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",
                  every=timedelta(hours=1)),
         Periodic(name="video:outages:detect", task="video.tasks.detect_outages", every=timedelta(minutes=1)),
+        Periodic(name="custody:registers:evaluate", task="custody.tasks.evaluate_open_registers", every=timedelta(minutes=10)),  # noqa: E501
     )
 
 

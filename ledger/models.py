@@ -42,6 +42,8 @@ class EntryKind(models.TextChoices):
     VISIT_RECOMMENDATION = "visit:recommendation", _("Recommendation and its follow-up")
     RETENTION_DELETION = "retention:deletion", _("Deletion under the retention policy")
     KEY_ROTATION = "key:rotation", _("Signing key rotation")
+    CUSTODY_IMPORT = "custody:import", _("Custody register submission")
+    CUSTODY_PHOTO = "custody:photo", _("Injury photograph")
 
 
 class PublicationStatus(models.TextChoices):

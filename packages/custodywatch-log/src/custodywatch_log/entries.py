@@ -112,6 +112,10 @@ SCHEMAS: Mapping[str, KindSchema] = {
     "visit:finding": _committed("day"),
     "visit:recommendation": _committed("day"),
     "retention:deletion": _committed("day"),
+    # A custody register submission (its file's SHA-256 and counts) and an injury photo's SHA-256:
+    # about people, so the day only.
+    "custody:import": _committed("day"),
+    "custody:photo": _committed("day"),
     "key:rotation": KindSchema(
         fields={"old_key_id": HEX8, "new_key_id": HEX8, "new_vkey": VKEY, "rotated_at": SECOND},
         time="second", committed=False,

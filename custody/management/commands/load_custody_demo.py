@@ -1,0 +1,46 @@
+"""Load a simulated week of custody registers into the police centres of the registry (demo data)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from custody.services.register import Row, apply, resolve
+from custody.simulate import CELLS, as_rows, simulate
+from custody.validation import clean_placement, clean_record
+from facilities.models import Facility, Unit, UnitKind
+
+
+class Command(BaseCommand):
+    help = "Simulate a week of registers of up to N police centres (with planted breaches) and import them."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--centres", type=int, default=5)
+        parser.add_argument("--per-day", type=int, default=6)
+
+    def handle(self, *args, centres: int, per_day: int, **options):
+        found = list(Facility.objects.filter(type="police_tdc").order_by("code")[:centres])
+        if not found:
+            raise CommandError("no police temporary detention centre in the registry; load the demo country first")
+        for facility in found:
+            for cell in CELLS:
+                Unit.objects.get_or_create(facility=facility, code=cell, defaults={
+                    "name": cell, "kind": UnitKind.CELL, "capacity": 10, "living_space_m2": 20})
+        now = timezone.now()
+        start = (now - dt.timedelta(days=8)).replace(hour=0, minute=0, second=0, microsecond=0)
+        sim = simulate(centres=[f.code for f in found], days=7, per_day=per_day, breach_rate=0.1, start=start)
+        rows = []
+        for n, (raw, cells) in enumerate(as_rows(sim.records), start=1):
+            row = Row(fields=clean_record(raw, now=now), line=n + 1)
+            for cell in cells:
+                placement = clean_placement({k: v for k, v in cell.items() if v})
+                row.placements.append(placement)
+            rows.append(row)
+        problems: list = []
+        resolve(rows, by=None, problems=problems)
+        if problems:
+            raise CommandError(f"the simulation does not fit the registry: {problems[0].reason}")
+        outcome = apply(rows, by=None, channel="file", sha256="0" * 64, filename="simulated-week.csv", now=now)
+        self.stdout.write(f"{outcome.created} detentions in {len(found)} centres, {len(sim.planted)} planted breaches.")
