@@ -150,6 +150,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LOGIN_SPRAY_USERNAME_LIMIT = env_int("LOGIN_SPRAY_USERNAME_LIMIT", 10)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 20)
+# - failures across all accounts reaching LOGIN_GLOBAL_FAILURE_LIMIT within LOGIN_GLOBAL_WINDOW_SECONDS
+#   pause log-in from every address without a successful log-in in LOGIN_KNOWN_ADDRESS_DAYS (0: off).
+LOGIN_GLOBAL_FAILURE_LIMIT = env_int("LOGIN_GLOBAL_FAILURE_LIMIT", 200)
+LOGIN_GLOBAL_WINDOW_SECONDS = env_int("LOGIN_GLOBAL_WINDOW_SECONDS", 300)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 30)
 # The client's address: REMOTE_ADDR, unless it is one of these reverse proxies (addresses or
 # networks, e.g. "127.0.0.1,10.0.0.0/8"); then the nearest untrusted address in X-Forwarded-For.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
