@@ -67,7 +67,8 @@ class User(AbstractUser):
     facility = models.ForeignKey(
         "facilities.Facility", null=True, blank=True, on_delete=models.PROTECT, related_name="officers"
     )
-    # Set when an administrator hands out a temporary password: the next log-in must replace it.
+    # Set for a temporary password handed out before one-time links replaced them: the next
+    # log-in must replace it. New accounts and resets use a link instead (accounts.password_links).
     must_change_password = models.BooleanField(default=False)
 
     class Meta:
@@ -123,6 +124,7 @@ class AuditAction(models.TextChoices):
     USER_REACTIVATED = "user:reactivated", _("User reactivated")
     PASSWORD_RESET = "user:password:reset", _("Password reset")
     PASSWORD_CHANGED = "user:password:changed", _("Password changed")
+    PASSWORD_SET_FROM_LINK = "user:password:set_from_link", _("Password set with a one-time link")
     TOKEN_ISSUED = "token:issued", _("API token issued")
     TOKEN_REVOKED = "token:revoked", _("API token revoked")
     TWO_FACTOR_ENROLLED = "two_factor:enrolled", _("Two-factor authentication set up")

@@ -5,8 +5,9 @@ command line, whose operator already controls the database), checks that `by` ma
 validates, writes and records an `AccountAuditRecord` in one transaction. Forms, pages, the API
 and the management commands call these and only translate their `ValidationError`s.
 
-A raw token or temporary password is returned once and never stored: the database keeps only
-a token's SHA-256 and a password's hash.
+A raw token or a one-time password link (accounts.password_links) is returned once and never
+stored: the database keeps only a token's SHA-256 and a password's hash, and a link is derived
+from the password hash, so setting the password kills it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import secrets
 from typing import Any
 
 from django.conf import settings
@@ -34,6 +34,8 @@ from accounts.models import (
     User,
     hash_token,
 )
+from accounts.password_links import PasswordLink, token_is_valid
+from accounts.password_links import issue as issue_password_link
 from accounts.permissions import MATRIX, Capability, can
 from facilities import text_rules
 
@@ -43,8 +45,6 @@ LABEL_MAX_LENGTH = ApiToken._meta.get_field("label").max_length
 USERNAME_RE = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}[a-z0-9]")
 ORGANISATION_CODE_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}[a-z0-9]")
 NAME_MAX_LENGTH = 150
-# Temporary passwords: 20 characters from an alphabet without look-alikes (no 0/O, 1/l/I).
-_TEMP_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _USER_FIELDS = ("username", "first_name", "last_name", "email", "organisation_id", "role", "facility_id",
                 "is_active", "is_superuser", "is_staff")
 
@@ -168,10 +168,6 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {key: [before[key], after[key]] for key in before if before[key] != after[key]}
 
 
-def temporary_password() -> str:
-    return "".join(secrets.choice(_TEMP_ALPHABET) for _ in range(20))
-
-
 # ---- organisations -------------------------------------------------------------------------
 
 @transaction.atomic
@@ -217,9 +213,9 @@ def set_two_factor_requirement(*, organisation: Organisation, required: bool, by
 @transaction.atomic
 def create_user(*, username: str, organisation: Organisation | None, role: str, by: User | None,
                 facility: Any = None, first_name: str = "", last_name: str = "", email: str = "",
-                password: str | None = None) -> tuple[User, str | None]:
-    """Enrol a person. Returns the user and, unless `password` was given, a temporary password
-    (shown once) that must be replaced at the first log-in."""
+                password: str | None = None, base_url: str | None = None) -> tuple[User, PasswordLink | None]:
+    """Enrol a person. Unless `password` was given (scripts), they get no password but a one-time
+    link to set their own, e-mailed or returned to be handed over (see `reset_password`)."""
     username = clean_username(username)
     _require(may_manage_organisation(by, organisation), _("You may enrol people only in your own organisation."))
     errors: dict[str, Any] = {}
@@ -231,11 +227,8 @@ def create_user(*, username: str, organisation: Organisation | None, role: str, 
     user = User(username=username, organisation=organisation, role=role, facility=facility,
                 first_name=_text("first_name", first_name), last_name=_text("last_name", last_name),
                 email=clean_email(email))
-    temporary = None
     if password is None:
-        temporary = temporary_password()
-        user.set_password(temporary)
-        user.must_change_password = True
+        user.set_unusable_password()
     else:
         try:
             validate_password(password, user)
@@ -243,9 +236,12 @@ def create_user(*, username: str, organisation: Organisation | None, role: str, 
             raise ValidationError({"password": exc.messages}) from None
         user.set_password(password)
     user.save()
-    _audit(by=by, action=AuditAction.USER_CREATED, user=user, organisation=organisation,
-           changes={key: value for key, value in _snapshot(user).items() if value not in ("", None, False)})
-    return user, temporary
+    link = None if password is not None else issue_password_link(user, base_url=base_url)
+    changes = {key: value for key, value in _snapshot(user).items() if value not in ("", None, False)}
+    if link is not None:
+        changes.update(password_link=link.delivery, link_expires_at=link.expires_at.isoformat())
+    _audit(by=by, action=AuditAction.USER_CREATED, user=user, organisation=organisation, changes=changes)
+    return user, link
 
 
 @transaction.atomic
@@ -301,16 +297,42 @@ def reactivate_user(*, user: User, by: User | None) -> User:
 
 
 @transaction.atomic
-def reset_password(*, user: User, by: User | None) -> str:
-    """Give the person a new temporary password (returned once) to replace at their next log-in."""
+def reset_password(*, user: User, by: User | None, base_url: str | None = None) -> PasswordLink:
+    """End the person's password (and so their open sessions) and give them a one-time link to set
+    a new one: e-mailed when they have an address, else returned to be handed over. A newer link
+    replaces an older one; each works once and for PASSWORD_RESET_TIMEOUT."""
     user = User.objects.select_for_update().get(pk=user.pk)
     _require(may_manage_user(by, user), _("You may manage only the people of your own organisation."))
-    temporary = temporary_password()
-    user.set_password(temporary)
-    user.must_change_password = True
+    if not user.is_active:
+        raise ValidationError({"user": _("This account is deactivated: reactivate it before resetting its password.")})
+    user.set_unusable_password()
+    user.must_change_password = False
     user.save(update_fields=["password", "must_change_password"])
-    _audit(by=by, action=AuditAction.PASSWORD_RESET, user=user, organisation=user.organisation)
-    return temporary
+    link = issue_password_link(user, base_url=base_url)
+    _audit(by=by, action=AuditAction.PASSWORD_RESET, user=user, organisation=user.organisation,
+           changes={"password_link": link.delivery, "link_expires_at": link.expires_at.isoformat()})
+    return link
+
+
+@transaction.atomic
+def set_password_from_link(*, user: User, token: str | None, password: str) -> User:
+    """The person sets their password with their one-time link, which dies with it. A second factor
+    they have, or their organisation requires, still applies at their next log-in."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not token_is_valid(user, token):
+        # Checked again under the lock: two tabs submitting the same link set one password.
+        raise ValidationError({"token": _(
+            "This link no longer works: it was used, it expired, or a newer one was made. "
+            "Ask your administrator for a new link.")})
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": exc.messages}) from None
+    user.set_password(password)
+    user.must_change_password = False
+    user.save(update_fields=["password", "must_change_password"])
+    _audit(by=user, action=AuditAction.PASSWORD_SET_FROM_LINK, user=user, organisation=user.organisation)
+    return user
 
 
 @transaction.atomic

@@ -2,13 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
-from accounts.views import people, security
+from accounts.views import password_link, people, security
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("no-access/", views.no_access, name="no_access"),
+    path("password/<uidb64>/<token>/", password_link.password_link, name="password-link"),
     path("account/", security.account, name="account"),
     path("account/password/", security.password_change, name="password-change"),
     path("account/two-factor/", security.two_factor_setup, name="two-factor-setup"),

@@ -150,6 +150,11 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LOGIN_SPRAY_USERNAME_LIMIT = env_int("LOGIN_SPRAY_USERNAME_LIMIT", 10)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 30)
 LOGIN_USER_FAILURE_LIMIT = env_int("LOGIN_USER_FAILURE_LIMIT", 20)
+# - failures across all accounts reaching LOGIN_GLOBAL_FAILURE_LIMIT within LOGIN_GLOBAL_WINDOW_SECONDS
+#   pause log-in from every address without a successful log-in in LOGIN_KNOWN_ADDRESS_DAYS (0: off).
+LOGIN_GLOBAL_FAILURE_LIMIT = env_int("LOGIN_GLOBAL_FAILURE_LIMIT", 200)
+LOGIN_GLOBAL_WINDOW_SECONDS = env_int("LOGIN_GLOBAL_WINDOW_SECONDS", 300)
+LOGIN_KNOWN_ADDRESS_DAYS = env_int("LOGIN_KNOWN_ADDRESS_DAYS", 30)
 # The client's address: REMOTE_ADDR, unless it is one of these reverse proxies (addresses or
 # networks, e.g. "127.0.0.1,10.0.0.0/8"); then the nearest untrusted address in X-Forwarded-For.
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
@@ -162,6 +167,21 @@ SESSION_REFRESH_SECONDS = env_int("SESSION_REFRESH_SECONDS", 300)
 # API tokens expire; an administrator may choose a shorter or longer life up to the maximum.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 90)
 API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365)
+# A new person, or one whose password an administrator resets, gets a one-time link to set a
+# password (accounts.password_links). It dies once used, or after PASSWORD_RESET_TIMEOUT seconds.
+# It is e-mailed when the person has an address (Django's mail backend; EMAIL_HOST etc.), and
+# shown to the administrator to hand over otherwise, or when the mail server refuses it.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 24 * 3600)
+# The public address links in e-mails and on the command line start with (pages use the request's).
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="custodywatch@localhost")
 # ---- end of accounts block --------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True

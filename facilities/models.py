@@ -296,7 +296,11 @@ class RegistryChange(models.Model):
     facility = models.ForeignKey(Facility, null=True, on_delete=models.PROTECT, related_name="changes")
     before = models.JSONField(null=True)
     after = models.JSONField()
-    ledger_index = models.BigIntegerField(null=True, blank=True)
+
+    # Not columns: the ledger knows which entry logged a change. facilities.audit.attach_ledger_indices
+    # sets both from the ledger's interface when a page needs them.
+    ledger_index: int | None = None
+    ledger_pending: bool = False
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -2,10 +2,9 @@
 
 The log itself says nothing identifying: an entry carries a commitment, and the record it commits
 to stays in the database, scoped like the record. This is the one place the ledger's pages ask
-"what is entry N about?". Where the ledger keeps the openings of its entries (record and salt,
-``ledger.interface.openings_for``, which applies the mandate), the answer is read from the opened
-record; before that, from the registry's change records, which kept the index of the entry that
-logged them (``RegistryChange.ledger_index``). Only ``entry_subjects`` knows which.
+"what is entry N about?". The ledger keeps the openings of its entries (record and salt,
+``ledger.interface.openings_for``, which applies the mandate); the answer is read from the opened
+record. Only ``entry_subjects`` knows how.
 """
 
 from __future__ import annotations
@@ -65,21 +64,10 @@ def entry_subjects(user: Any, indices: Iterable[int]) -> dict[int, EntrySubject]
 
 def _registry_records(user: Any, indices: list[int]) -> dict[int, Mapping[str, Any]]:
     """The registry change records logged at ``indices`` (model, object, action, facility, values)."""
-    try:
-        from ledger.interface import openings_for
-    except ImportError:
-        return _records_from_registry_changes(indices)
+    from ledger.interface import openings_for
+
     openings = openings_for(user, indices)
     return {index: o.record_object for index, o in openings.items() if o.kind == REGISTRY_CHANGE}
-
-
-def _records_from_registry_changes(indices: list[int]) -> dict[int, Mapping[str, Any]]:
-    from facilities.models import RegistryChange
-
-    rows = RegistryChange.objects.filter(ledger_index__in=indices).values(
-        "ledger_index", "model", "object_id", "action", "facility", "before", "after"
-    )
-    return {row["ledger_index"]: row for row in rows}
 
 
 def _record_label(record: Mapping[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""An administrator enrols a commission member and a facility officer; each logs in and chooses a password."""
+"""An administrator enrols a commission member and a facility officer; each opens their one-time link,
+chooses a password and logs in with it."""
 
 from __future__ import annotations
 
@@ -31,24 +32,26 @@ def enrol(page, *, username: str, organisation_pk: int, role: str, facility_pk: 
         page.locator("#id_facility").select_option(str(facility_pk))
     page.locator("form.registry-form button.primary").click()
     page.wait_for_load_state("networkidle")
-    return page.locator("[data-testid=temporary-password]").inner_text().strip()
+    return page.locator("[data-testid=password-link]").inner_text().strip()
 
 
-def first_log_in(chromium, live_server, username: str, temporary: str, language: str) -> object:
+def first_log_in(chromium, live_server, username: str, link: str, language: str) -> object:
     context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.goto("/login/")
     if language != "en":
         with page.expect_navigation():
             page.locator("#language-select").select_option(label=LANGUAGE_NAMES[language])
-    log_in(page, username, temporary)
-    assert page.url.endswith(reverse("accounts:password-change"))
+    page.goto(link)
+    assert page.url.endswith("/set-password/")  # the token left the address bar
+    assert page.locator("html").get_attribute("lang") == language
     new_password = "a long private passphrase for " + username
-    page.locator("#id_old_password").fill(temporary)
     page.locator("#id_new_password1").fill(new_password)
     page.locator("#id_new_password2").fill(new_password)
     page.locator("form button.primary").click()
     page.wait_for_load_state("networkidle")
+    assert page.url.endswith(reverse("accounts:login"))
+    log_in(page, username, new_password)
     return page
 
 
@@ -79,25 +82,28 @@ def test_an_administrator_enrols_a_commission_member_and_a_facility_officer(page
     assert not User.objects.filter(username="officer.nofacility").exists()
 
     commission = personas.pmc_member.organisation
-    member_password = enrol(page, username="zhanna.pmc", organisation_pk=commission.pk, role="monitor")
-    officer_password = enrol(page, username="officer.la155.b", organisation_pk=personas.colony.operator_id,
-                             role="facility_officer", facility_pk=personas.colony.pk)
-    assert member_password
-    assert officer_password
-    assert member_password != officer_password
+    member_link = enrol(page, username="zhanna.pmc", organisation_pk=commission.pk, role="monitor")
+    officer_link = enrol(page, username="officer.la155.b", organisation_pk=personas.colony.operator_id,
+                         role="facility_officer", facility_pk=personas.colony.pk)
+    assert member_link.startswith(live_server.url + "/password/")
+    assert officer_link.startswith(live_server.url + "/password/")
+    assert member_link != officer_link
 
     page.goto(reverse("accounts:users"))
     listed = page.locator("#results").inner_text()
     assert "zhanna.pmc" in listed
     assert "officer.la155.b" in listed
 
-    member = first_log_in(chromium, live_server, "zhanna.pmc", member_password, language)
+    member = first_log_in(chromium, live_server, "zhanna.pmc", member_link, language)
     assert member.url.endswith(reverse("facilities:overview"))
-    officer = first_log_in(chromium, live_server, "officer.la155.b", officer_password, language)
+    officer = first_log_in(chromium, live_server, "officer.la155.b", officer_link, language)
     assert officer.url.endswith(reverse("facilities:detail", args=[personas.colony.pk]))
     # The phone-width page does not scroll sideways.
     assert officer.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     created = AccountAuditRecord.objects.filter(action=AuditAction.USER_CREATED, actor__username="root.admin")
     assert set(created.values_list("user__username", flat=True)) == {"zhanna.pmc", "officer.la155.b"}
-    assert AccountAuditRecord.objects.filter(action=AuditAction.PASSWORD_CHANGED).count() == 2
+    assert AccountAuditRecord.objects.filter(action=AuditAction.PASSWORD_SET_FROM_LINK).count() == 2
+    # A used link answers a clear page, not a form.
+    member.goto(member_link)
+    assert member.locator("[data-testid=link-invalid]").is_visible()

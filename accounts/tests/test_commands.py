@@ -6,6 +6,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from accounts.models import AccountAuditRecord, AuditAction, Organisation, User
 
@@ -29,9 +30,14 @@ def test_register_a_commission_and_enrol_its_member(personas):
     out, err = run("create_user", "bolat.pmc", "--organisation", "pmc-karaganda", "--role", "monitor",
                    "--first-name", "Bolat")
     user = User.objects.get(username="bolat.pmc")
-    assert user.check_password(out.strip())
-    assert user.must_change_password
+    assert not user.has_usable_password()
     assert "bolat.pmc" in err
+    # The one-time link, alone on standard output, opens the page where the person sets a password.
+    link = out.strip()
+    assert link.startswith("http://127.0.0.1:8000/password/")
+    opened = Client().get(link.removeprefix("http://127.0.0.1:8000"))
+    assert opened.status_code == 302
+    assert opened.url.endswith("/set-password/")
     actions = list(AccountAuditRecord.objects.filter(actor=None).values_list("action", flat=True))
     assert AuditAction.ORGANISATION_CREATED in actions
     assert AuditAction.USER_CREATED in actions
@@ -42,6 +48,23 @@ def test_enrol_a_facility_officer_by_facility_code(personas):
     run("create_user", "officer.ak159", "--organisation", personas.other_colony.operator.code,
                     "--role", "facility_officer", "--facility", personas.other_colony.code)
     assert User.objects.get(username="officer.ak159").facility == personas.other_colony
+
+
+@pytest.mark.django_db
+def test_a_script_sets_the_password_and_an_address_gets_the_link_by_mail(personas, mailoutbox):
+    out, _err = run("create_user", "script.user", "--organisation", "npm", "--role", "analyst",
+                    "--password", "a script's long passphrase 42")
+    assert out == ""
+    assert User.objects.get(username="script.user").check_password("a script's long passphrase 42")
+    out, _err = run("reset_password", "script.user")
+    assert out.strip().startswith("http://127.0.0.1:8000/password/")
+    assert not User.objects.get(username="script.user").has_usable_password()
+    run("create_user", "mailed.user", "--organisation", "npm", "--role", "monitor", "--email", "m@example.kz")
+    (message,) = mailoutbox
+    assert message.to == ["m@example.kz"]
+    assert "/password/" in message.body
+    with pytest.raises(CommandError, match="at least 12"):
+        run("create_user", "weak.user", "--organisation", "npm", "--role", "monitor", "--password", "short")
 
 
 @pytest.mark.django_db

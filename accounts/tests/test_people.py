@@ -22,17 +22,21 @@ def logged_in(user) -> Client:
 
 
 @pytest.mark.django_db
-def test_administrator_enrols_a_monitor_of_their_body_with_a_temporary_password(personas):
+def test_administrator_enrols_a_monitor_of_their_body_with_a_one_time_link(personas):
     admin = personas.oversight_admin
-    user, temporary = services.create_user(username="gulnara.npm", organisation=admin.organisation,
-                                           role=Role.MONITOR, first_name="Gulnara", by=admin)
-    assert user.must_change_password
-    assert user.check_password(temporary)
-    assert len(temporary) == 20
+    user, link = services.create_user(username="gulnara.npm", organisation=admin.organisation,
+                                      role=Role.MONITOR, first_name="Gulnara", by=admin)
+    assert not user.has_usable_password()  # no password exists until the person chooses one
+    assert not user.must_change_password
+    assert link.url.startswith("http")
+    assert "/password/" in link.url
+    assert link.emailed_to == ""  # no address: the administrator hands it over
     record = AccountAuditRecord.objects.get(action=AuditAction.USER_CREATED, user=user)
     assert record.actor == admin
-    assert temporary not in str(record.changes)
+    token = link.url.rstrip("/").rsplit("/", 1)[1]
+    assert token not in str(record.changes)
     assert record.changes["role"] == "monitor"
+    assert record.changes["password_link"] == "handed over"
 
 
 @pytest.mark.django_db
@@ -133,15 +137,19 @@ def test_the_enrolment_page_validates_the_mandate_and_shows_the_password_once(pe
     assert not User.objects.filter(username="nurlan.npm").exists()
     created = admin.post(reverse("accounts:user-create"), {**form, "role": Role.MONITOR})
     assert created.status_code == 200
+    assert created["Cache-Control"] == "no-store"
     user = User.objects.get(username="nurlan.npm")
-    temporary = created.context["temporary"]
-    assert temporary in created.content.decode()
-    assert user.check_password(temporary)
+    link = created.context["link"]
+    assert link.url.startswith("http://testserver/password/")
+    assert link.url in created.content.decode()
+    assert not user.has_usable_password()
 
 
 @pytest.mark.django_db
 def test_a_temporary_password_must_be_replaced_before_anything_else(personas):
-    temporary = services.reset_password(user=personas.npm_monitor, by=personas.oversight_admin)
+    # Accounts given a temporary password before one-time links existed still carry the flag.
+    temporary = TEST_PASSWORD
+    User.objects.filter(pk=personas.npm_monitor.pk).update(must_change_password=True)
     client = Client()
     assert client.post(reverse("accounts:login"), {"username": "aigerim.npm", "password": temporary}).status_code == 302
     overview = client.get(reverse("facilities:overview"))

@@ -150,3 +150,52 @@ def test_unknown_user_names_count_too(settings):
     for name in ("ghost1", "ghost2", "ghost3"):
         attempt(client, name)
     assert attempt(client, "real.user", TEST_PASSWORD) == 429
+
+
+def fail_across_accounts(count: int) -> None:
+    # Each failure from its own address and for its own name: no per-address or per-name rule fires.
+    for i in range(count):
+        attempt(Client(REMOTE_ADDR=f"192.0.2.{i + 1}"), f"ghost{i}")
+
+
+@pytest.fixture
+def global_limit(settings):
+    from django.core.cache import cache
+
+    cache.clear()  # the "pause logged" mark of an earlier test
+    settings.LOGIN_GLOBAL_FAILURE_LIMIT = 6
+    settings.LOGIN_GLOBAL_WINDOW_SECONDS = 300
+    return settings
+
+
+@pytest.mark.django_db
+def test_below_the_global_failure_rate_nobody_is_paused(personas, global_limit):
+    fail_across_accounts(5)
+    assert attempt(Client(REMOTE_ADDR="198.51.100.40"), "aigerim.npm", TEST_PASSWORD) == 302
+
+
+@pytest.mark.django_db
+def test_beyond_the_global_failure_rate_unknown_addresses_are_paused_but_people_working_are_not(
+        personas, global_limit, caplog):
+    import time_machine
+
+    with time_machine.travel("2026-11-30 09:00 +05:00", tick=False):
+        # Logged in from the office earlier today, and a session open elsewhere.
+        assert attempt(Client(REMOTE_ADDR="198.51.100.50"), "marat.analyst", TEST_PASSWORD) == 302
+        working = Client()
+        working.force_login(personas.npm_monitor)
+    with time_machine.travel("2026-11-30 11:00 +05:00", tick=False):
+        fail_across_accounts(6)
+        refused = Client(REMOTE_ADDR="203.0.113.140").post(
+            LOGIN, {"username": "aigerim.npm", "password": TEST_PASSWORD})
+        assert refused.status_code == 429
+        assert 'data-testid="global-pause"' in refused.content.decode()
+        assert attempt(Client(REMOTE_ADDR="203.0.113.141"), "dana.ombudsman", TEST_PASSWORD) == 429
+        # The office address logs in; the open session goes on working.
+        assert attempt(Client(REMOTE_ADDR="198.51.100.50"), "aigerim.npm", TEST_PASSWORD) == 302
+        assert working.get(reverse("facilities:overview")).status_code == 200
+    paused = [r for r in caplog.records if "log-in paused" in r.getMessage()]
+    assert len(paused) == 1  # one line for the pause, not one per refused attempt
+    with time_machine.travel("2026-11-30 11:06 +05:00", tick=False):
+        # The attack stopped: a window later, the pause is over.
+        assert attempt(Client(REMOTE_ADDR="203.0.113.140"), "aigerim.npm", TEST_PASSWORD) == 302

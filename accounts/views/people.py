@@ -69,11 +69,10 @@ def user_create(request: HttpRequest) -> HttpResponse:
         created = _attempt(form, lambda: services.create_user(
             username=data["username"], organisation=data["organisation"], role=data["role"],
             facility=data["facility"], first_name=data["first_name"], last_name=data["last_name"],
-            email=data["email"], by=request.user))
+            email=data["email"], by=request.user, base_url=request.build_absolute_uri("/")))
         if created is not None:
-            person, temporary = created
-            return render(request, "accounts/user_password.html",
-                          {"person": person, "temporary": temporary, "created": True})
+            person, link = created
+            return _link_page(request, person, link, created=True)
     return render(request, "accounts/user_form.html", {"form": form, "person": None},
                   status=400 if form.errors else 200)
 
@@ -142,15 +141,25 @@ def user_remove_two_factor(request: HttpRequest, pk: int) -> HttpResponse:
                 _("The authenticator of %(name)s was removed; they set up a new one at their next log-in."))
 
 
+def _link_page(request: HttpRequest, person: User, link: Any, *, created: bool = False) -> HttpResponse:
+    """Where the person's one-time link went; the link itself only if it is to be handed over."""
+    response = render(request, "accounts/user_password.html", {"person": person, "link": link, "created": created})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 @require_POST
 def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Capability.MANAGE_USERS)
     person = _person_or_404(request, pk)
-    temporary = services.reset_password(user=person, by=request.user)
-    response = render(request, "accounts/user_password.html", {"person": person, "temporary": temporary})
-    response["Cache-Control"] = "no-store"
-    return response
+    try:
+        link = services.reset_password(user=person, by=request.user, base_url=request.build_absolute_uri("/"))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("accounts:user", pk=person.pk)
+    return _link_page(request, person, link)
 
 
 @login_required

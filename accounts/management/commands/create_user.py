@@ -1,6 +1,8 @@
-"""`create_user USERNAME --organisation CODE --role R [--facility CODE]`: enrol a person.
+"""`create_user USERNAME --organisation CODE --role R [--facility CODE] [--email ADDRESS] [--password P]`.
 
-Prints a temporary password, once, that must be replaced at the first log-in.
+Enrols a person. Without --password they get a one-time link to set their own: e-mailed when
+--email is given (and the mail server takes it), else printed, once, to hand over. --password
+sets one directly, for scripts (it must pass the password validators).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from accounts.management.commands.create_organisation import _format
+from accounts.management.commands.reset_password import report_link
 from accounts.models import Organisation, Role
 from accounts.services import create_user
 from facilities.models import Facility
@@ -28,6 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--first-name", default="")
         parser.add_argument("--last-name", default="")
         parser.add_argument("--email", default="")
+        parser.add_argument("--password", help="Set this password instead of making a one-time link (scripts).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         organisation = Organisation.objects.filter(code=options["organisation"]).first()
@@ -39,12 +43,12 @@ class Command(BaseCommand):
             if facility is None:
                 raise CommandError(_("No facility %(code)s.") % {"code": options["facility"]})
         try:
-            user, temporary = create_user(
+            user, link = create_user(
                 username=options["username"], organisation=organisation, role=options["role"],
                 facility=facility, first_name=options["first_name"], last_name=options["last_name"],
-                email=options["email"], by=None)
+                email=options["email"], password=options["password"], by=None)
         except ValidationError as exc:
             raise CommandError(_format(exc)) from exc
-        self.stderr.write(_("%(username)s enrolled. Temporary password, shown only now; it must be changed "
-                            "at the first log-in:") % {"username": user.username})
-        self.stdout.write(temporary or "")
+        self.stderr.write(_("%(username)s enrolled.") % {"username": user.username})
+        if link is not None:
+            report_link(self, link)
