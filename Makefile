@@ -33,6 +33,7 @@ static: venv
 demo: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo_country
+	$(PY) manage.py load_standards
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -17,8 +17,8 @@ test client:
   visit report PDF       a visit with 20 photos of 6 megapixels (target: median < 5 s, 5 runs)
 
 The pages are requested in rounds, each once per round with the baseline among them, so a load that
-comes and goes on a shared machine affects them alike. The table gives median and p90 time, the multiple of the baseline and the query count; the
-script exits non-zero when a target is missed.
+comes and goes on a shared machine affects them alike. The table gives median and p90 time, the
+multiple of the baseline and the query count; the script exits non-zero when a target is missed.
 """
 
 from __future__ import annotations
