@@ -20,7 +20,7 @@ from accounts.models import Organisation, OrganisationKind
 from accounts.permissions import CHILDRENS_OMBUDSMAN_TYPES
 from complaints import keys
 from complaints.models import Channel, Complaint, OrganisationKey, Priority
-from complaints.services import deadlines
+from complaints.services import deadlines, sealing
 from custodywatch_terminal import sealing as terminal_sealing
 from facilities.models import Facility
 
@@ -73,7 +73,7 @@ def load_demo_complaints(*, count: int = 60, seed: int = 8, passphrase: str = DE
                 minor=rng.random() < 0.1, urgent_danger=rng.random() < 0.05,
             )
             children = facility.type in CHILDRENS_OMBUDSMAN_TYPES
-            routing = terminal_sealing.route(document, facility_holds_children=children)
+            routing = sealing.route(document, facility_holds_children=children)
             chosen = [organisations[str(kind)] for kind in routing.kinds if str(kind) in organisations]
             sealed = terminal_sealing.seal(document, [public[o.code] for o in chosen] + [
                 k for k in [keys.recovery_recipient()] if k])

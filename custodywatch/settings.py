@@ -296,6 +296,5 @@ COMPLAINT_ESCALATION_EVERY_SECONDS = env_int("COMPLAINT_ESCALATION_EVERY_SECONDS
 COMPLAINT_UNLOCK_SECONDS = env_int("COMPLAINT_UNLOCK_SECONDS", 8 * 3600)
 # Wrong passphrases a person may type in 15 minutes before unlocking is refused for a while.
 COMPLAINT_UNLOCK_FAILURE_LIMIT = env_int("COMPLAINT_UNLOCK_FAILURE_LIMIT", 5)
-# The address alert e-mails link to (e.g. https://custodywatch.example); blank: relative links.
-SITE_URL = env_str("SITE_URL", default="")
+# Alert e-mails link to SITE_URL (set above with the accounts' settings).
 # --- end of complaints: officers' workspace ----------------------------------------------------

@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pyrage
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from custodywatch_protocol.routing import recipient_kinds
 from custodywatch_terminal import sealing as terminal_sealing
 from custodywatch_terminal.sealing import PlaintextError
 
@@ -54,8 +56,18 @@ def complaint_document(**fields: Any) -> terminal_sealing.Complaint:
         raise as_validation_error(error) from None
 
 
-def route(document: terminal_sealing.Complaint, *, facility_holds_children: bool) -> terminal_sealing.Routing:
-    return terminal_sealing.route(document, facility_holds_children=facility_holds_children)
+@dataclass(frozen=True)
+class Routing:
+    """To which kinds of body a complaint is sealed, and whether it is urgent (the terminal's rule)."""
+
+    kinds: frozenset[str]
+    priority: str
+
+
+def route(document: terminal_sealing.Complaint, *, facility_holds_children: bool) -> Routing:
+    kinds = recipient_kinds(torture=document.category is terminal_sealing.Category.TORTURE,
+                            minor_or_children=document.minor or facility_holds_children)
+    return Routing(kinds=kinds, priority=str(terminal_sealing.priority_of(document)))
 
 
 def statement_document(*, kind: str, text: str, by_organisation: str, sent_at: dt.datetime) -> dict[str, Any]:

@@ -216,13 +216,20 @@ def verify_routing_list(
     return parsed
 
 
-def recipients_for(routing: RoutingList, *, torture: bool, minor_or_children: bool) -> tuple[Recipient, ...]:
-    """Who a complaint is sealed to (besides the recovery key): the one rule, for terminal and server."""
+def recipient_kinds(*, torture: bool, minor_or_children: bool) -> frozenset[str]:
+    """The kinds of body a complaint is sealed to: the NPM always, the Children's Rights
+    Commissioner for a minor or a facility holding children, the prosecutor for torture."""
     wanted = {"npm"}
     if minor_or_children:
         wanted.add("childrens_ombudsman")
     if torture:
         wanted.add("prosecutor")
+    return frozenset(wanted)
+
+
+def recipients_for(routing: RoutingList, *, torture: bool, minor_or_children: bool) -> tuple[Recipient, ...]:
+    """Who a complaint is sealed to (besides the recovery key): the one rule, for terminal and server."""
+    wanted = recipient_kinds(torture=torture, minor_or_children=minor_or_children)
     return tuple(r for r in routing.recipients if r.kind in wanted)
 
 
