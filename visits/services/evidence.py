@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import struct
 import uuid
 import warnings
 from typing import Any
@@ -60,7 +61,8 @@ def _photo(data: bytes, keep_location: bool) -> tuple[bytes, str, str] | None:
         return None
     except ValidationError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError):
+    # Pillow's decoders raise IndexError or struct.error on some crafted or truncated files.
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error):
         raise ValidationError({"file": _("This image is damaged and cannot be read.")}) from None
 
 

@@ -123,6 +123,7 @@ def test_kiosk_urgent_path_in_english_at_kiosk_width_and_a_mistyped_code(kiosk_b
     page.goto("/")
     page.get_by_role("link", name=re.compile("English")).click()
     urgent = page.get_by_role("link", name=re.compile("I am in danger now"))
+    page.wait_for_load_state("load")  # the stylesheet, before measuring
     assert urgent.bounding_box()["height"] >= 100  # the most prominent choice
     urgent.click()
     page.locator("#text").fill("They said they will beat me tonight for complaining.")
