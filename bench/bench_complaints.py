@@ -28,16 +28,14 @@ import threading
 import time
 from pathlib import Path
 
+import harness
+from harness import percentile as _p
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 RATE_TARGET = 50.0
 P99_TARGET_MS = 500.0
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 def _load(threads: int, seconds: float, work) -> tuple[int, list[float], float]:
@@ -130,32 +128,16 @@ def main() -> int:
         (work / "db").mkdir()
         rows += _suite("SQLite", f"sqlite:///{work / 'db' / 'bench.sqlite3'}", work, args)
         if args.postgres:
-            import psycopg
-
-            name = f"bench_complaints_{secrets.token_hex(4)}"
-            with psycopg.connect(args.postgres, autocommit=True) as c:
-                c.execute(f'CREATE DATABASE "{name}"')
+            url, drop = harness.fresh_database(args.postgres, "bench_complaints")
             try:
-                base = args.postgres.rsplit("/", 1)[0]
                 (work / "pg").mkdir()
-                rows += _suite("PostgreSQL", f"{base}/{name}", work / "pg", args)
+                rows += _suite("PostgreSQL", url, work / "pg", args)
             finally:
-                with psycopg.connect(args.postgres, autocommit=True) as c:
-                    c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                drop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in rows) + 2
-    line = "+" + "-" * width + "+" + "-" * 24 + "+" + "-" * 10 + "+" + "-" * 6 + "+"
-    print(line)
-    print(f"| {'measurement (medians)':<{width - 1}}| {'value':<23}| {'target':<9}| {'met':<5}|")
-    print(line)
-    for name, value, target, met in rows:
-        print(f"| {name:<{width - 1}}| {value:<23}| {target:<9}| {('yes' if met else 'NO') if target else '':<5}|")
-    print(line)
-    missed = [name for name, _v, target, met in rows if target and not met]
-    if missed:
-        print("targets missed: " + "; ".join(missed))
-    return 1 if missed else 0
+    harness.print_boxed(rows, value=24, target=10, met=6)
+    return harness.verdict(harness.missed_rows(rows))
 
 
 if __name__ == "__main__":

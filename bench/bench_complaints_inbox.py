@@ -14,7 +14,6 @@ most 12 queries on every inbox page. Exits non-zero when a target is missed.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import harness
 
 TIME_LIMIT_MS = 100.0
 QUERY_LIMIT = 12
@@ -89,35 +90,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="cw-bench-inbox-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["SECURE_COOKIES"] = "0"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DATA_DIR"] = workdir
-    os.environ["LEDGER_KEY_DIR"] = str(Path(tempfile.mkdtemp(prefix="cw-bench-keys-")))
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    harness.django_on_scratch_database(prefix="cw-bench-inbox-", database_url=args.database_url,
+                                       LEDGER_KEY_DIR=tempfile.mkdtemp(prefix="cw-bench-keys-"))
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from accounts.models import User
     from complaints.workspace_testing import slot_identity, unlock_client
     from facilities.demo.loader import load_demo_country
     from facilities.models import Facility
 
-
-    setup_test_environment()
-    call_command("collectstatic", "--no-input", verbosity=0)
-    call_command("migrate", verbosity=0)
-    if args.database_url:
-        call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     load_demo_country(months=12)
     _fill(args.complaints)

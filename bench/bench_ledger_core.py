@@ -30,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import harness
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from custodywatch_log.audit import audit_tiles
@@ -198,13 +200,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     rows = tree_rows(args) + pymerkle_rows(args) + audit_rows(args)
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print_table(rows, f"ledger core benchmark: {args.runs} paired runs; {os.cpu_count()} CPUs, load {load}")
-    missed = [r.name for r in rows if r.missed]
-    if missed:
-        print(f"TARGETS MISSED: {'; '.join(missed)}")
-        return 1
-    return 0
+    print_table(rows, f"ledger core benchmark: {args.runs} paired runs; {harness.load_line()}")
+    return harness.verdict([r.name for r in rows if r.missed], label="TARGETS MISSED")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import base64
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+
+import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,12 +91,6 @@ def populate(entries: int) -> None:
     print(json.dumps({"token": token, "vkey": key.vkey, "root": root.hex(), "populate_s": seconds}), flush=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, token: str) -> tuple[float, dict]:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     started = time.perf_counter()
@@ -140,24 +135,18 @@ def main() -> int:
         made = json.loads(setup.stdout.strip().splitlines()[-1])
         build_s = time.perf_counter() - started
         root = bytes.fromhex(made["root"])
-        port = _free_port()
+        port = harness.free_port()
         server = subprocess.Popen(
             [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
             env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         try:
             base = f"http://127.0.0.1:{port}/api/v1/ledger"
-            boot = time.perf_counter()
-            while True:
-                try:
-                    with socket.create_connection(("127.0.0.1", port), timeout=1):
-                        break
-                except OSError:
-                    if time.perf_counter() - boot > 60 or server.poll() is not None:
-                        print("the server did not start")
-                        return 2
-                    time.sleep(0.05)
-            boot_ms = (time.perf_counter() - boot) * 1000
+            try:
+                boot_ms = harness.wait_until_listening(port, server) * 1000
+            except RuntimeError:
+                print("the server did not start")
+                return 2
             rng = random.Random(1)
             n = args.entries
             indexes = [rng.randrange(n) for _ in range(args.requests + 1)]
@@ -173,8 +162,7 @@ def main() -> int:
                 proofs.append(proof(i))
                 checkpoints.append(_get(f"{base}/checkpoint", made["token"])[0])
         finally:
-            server.terminate()
-            server.wait(10)
+            harness.stop(server, timeout=10)
 
     def p99(values: list[float]) -> float:
         return statistics.quantiles(values, n=100)[98]
@@ -186,11 +174,10 @@ def main() -> int:
         ("proof median", statistics.median(proofs), TARGETS["proof median"]),
         ("proof p99", p99(proofs), TARGETS["proof p99"]),
     ]
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"proofs through HTTP at {n:,} entries ({'PostgreSQL' if args.database_url else 'SQLite'}); "
         f"{len(proofs)} requests; log built in {build_s:.0f} s; server listening after {boot_ms:.0f} ms; "
-        f"{os.cpu_count()} CPUs, load {load}"
+        f"{harness.load_line()}"
     )
     width = max(len(r[0]) for r in rows)
     print(f"{'measure':<{width}}  {'ms':>8}  {'target':>8}  verdict")
@@ -201,10 +188,7 @@ def main() -> int:
             missed.append(name)
         limit = f"< {target:g}" if target else ""
         print(f"{name:<{width}}  {ms:>8.1f}  {limit:>8}  {verdict}")
-    if missed:
-        print(f"TARGETS MISSED: {'; '.join(missed)}")
-        return 1
-    return 0
+    return harness.verdict(missed, label="TARGETS MISSED")
 
 
 if __name__ == "__main__":

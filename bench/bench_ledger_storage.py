@@ -34,6 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -250,25 +252,8 @@ class ThrowawayPostgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def _fresh_pg_database(url: str, name: str) -> str:
-    """Create database ``name`` on the server of ``url`` (a libpq URI) and return its URL."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    head, _, query = url.partition("?")
-    base = head.rsplit("/", 1)[0]
-    return f"{base}/{name}" + (f"?{query}" if query else "")
-
-
-def _run_part(*args: str) -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, __file__, "--part", *args], capture_output=True, text=True, cwd=ROOT, check=False
-    )
-    if result.returncode:
-        raise RuntimeError(f"part {args[0]} failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def _run_part(name: str, *args: str) -> dict[str, object]:
+    return harness.run_part(__file__, name, *args)
 
 
 def _row(name: str, value: str, target: str = "") -> str:
@@ -317,6 +302,7 @@ def main() -> int:
             pg_url = None
     if args.no_postgres:
         pg_url = None
+    drops = []
     try:
         results: dict[str, dict[str, object]] = {}
         print(f"hashing baseline ({args.append:,} entries) ...", flush=True)
@@ -329,15 +315,16 @@ def main() -> int:
         )
         if pg_url:
             print(f"PostgreSQL appends ({args.append:,}) ...", flush=True)
-            results["pg_append"] = _run_part(
-                "append", _fresh_pg_database(pg_url, "bench_ledger_append"), str(args.append), keys
-            )
+            url, drop = harness.fresh_database(pg_url, "bench_ledger_append")
+            drops.append(drop)
+            results["pg_append"] = _run_part("append", url, str(args.append), keys)
             print(f"PostgreSQL proofs at {args.pg_proof_entries:,} entries (populating) ...", flush=True)
-            results["pg_proofs"] = _run_part(
-                "proofs", _fresh_pg_database(pg_url, "bench_ledger_proofs"), str(args.pg_proof_entries), keys,
-                str(args.samples),
-            )
+            url, drop = harness.fresh_database(pg_url, "bench_ledger_proofs")
+            drops.append(drop)
+            results["pg_proofs"] = _run_part("proofs", url, str(args.pg_proof_entries), keys, str(args.samples))
     finally:
+        for drop in drops:
+            drop()
         if server:
             server.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -374,11 +361,7 @@ def main() -> int:
             print(_row(f"{label}: (writing {n:,} entries directly took)", f"{proofs['populate_seconds']:.0f} s"))
     print(line)
     print(f"total run time {time.perf_counter() - started:.0f} s")
-    missed = _missed(results)
-    if missed:
-        print(f"TARGETS MISSED: {'; '.join(missed)}")
-        return 1
-    return 0
+    return harness.verdict(_missed(results), label="TARGETS MISSED")
 
 
 def _missed(results: dict[str, dict]) -> list[str]:

@@ -36,8 +36,10 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
+
+import harness
+from harness import percentile as _p
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,11 +57,6 @@ def _django(url: str, key_dir: str, sequencer: str = "thread") -> None:
     import django
 
     django.setup()
-
-
-def _p(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,28 +254,7 @@ def part_import(url: str, key_dir: str, rows: int, with_import: bool, seconds: f
 
 
 def _run(part: str, *args: object) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--part", *map(str, (part, *args))], capture_output=True, text=True, cwd=ROOT,
-        check=False,
-    )
-    if proc.returncode:
-        raise SystemExit(f"part {part} failed:\n{proc.stdout}\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _fresh_pg(url: str) -> tuple[str, object]:
-    import psycopg
-
-    name = f"bench_write_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as c:
-        c.execute(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with psycopg.connect(url, autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    base, _sep, query = url.partition("?")
-    return base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else ""), drop
+    return harness.run_part(__file__, part, *args)
 
 
 def _suite(label: str, url: str, args: argparse.Namespace, key_dir: str) -> list[tuple[str, str, str, bool]]:
@@ -348,30 +324,21 @@ def main() -> int:
     rows = []
     try:
         if not args.no_sqlite:
-            rows += _suite("SQLite", f"sqlite:///{work / 'write.sqlite3'}", args, str(work / "keys"))
+            # The ledger refuses a key directory inside the SQLite database's directory: keep it beside.
+            (work / "db").mkdir()
+            rows += _suite("SQLite", f"sqlite:///{work / 'db' / 'write.sqlite3'}", args, str(work / "keys"))
         if args.postgres:
-            url, drop = _fresh_pg(args.postgres)
+            url, drop = harness.fresh_database(args.postgres, "bench_write")
             try:
                 rows += _suite("PostgreSQL", url, args, str(work / "keys-pg"))
             finally:
                 drop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    width = max(len(r[0]) for r in rows) + 2
-    line = "+" + "-" * width + "+" + "-" * 22 + "+" + "-" * 18 + "+" + "-" * 8 + "+"
     print()
-    print(line)
-    print(f"| {'measurement (medians)':<{width - 1}}| {'value':<21}| {'target':<17}| {'met':<7}|")
-    print(line)
-    for name, value, target, met in rows:
-        mark = ("yes" if met else "NO") if target else ""
-        print(f"| {name:<{width - 1}}| {value:<21}| {target:<17}| {mark:<7}|")
-    print(line)
+    harness.print_boxed(rows, value=22, target=18, met=8)
     print(f"total run time {time.perf_counter() - started:.0f} s")
-    missed = [name for name, _v, target, met in rows if target and not met]
-    if missed:
-        print("targets missed: " + "; ".join(missed))
-    return 1 if missed else 0
+    return harness.verdict(harness.missed_rows(rows))
 
 
 if __name__ == "__main__":

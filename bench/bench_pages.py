@@ -31,16 +31,16 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import harness
+
 QUERY_LIMIT = 15
 TIME_LIMIT_MS = 100.0
-ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"demo": 60, "national": 120}
 
 
@@ -77,33 +77,16 @@ def _run_all(args: argparse.Namespace) -> int:
 
 
 def measure(size: str, runs: int, database_url: str | None) -> dict[str, Any]:
-    workdir = tempfile.mkdtemp(prefix="cw-bench-")
-    os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
-    os.environ["SECURE_COOKIES"] = "0"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DATA_DIR"] = workdir  # collected static files (hashed names, as in production)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    harness.django_on_scratch_database(prefix="cw-bench-", database_url=database_url,
+                                       allowed_hosts="testserver,127.0.0.1")
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from accounts.models import User
     from facilities.demo.loader import load_demo_country
     from facilities.models import Facility, FacilityType, PopulationSnapshot, UnitOccupancy
 
-    setup_test_environment()
-    call_command("collectstatic", "--no-input", verbosity=0)
-    call_command("migrate", verbosity=0)
-    if database_url:
-        call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     load_demo_country(months=SIZES[size])
     if size == "national":
@@ -122,7 +105,7 @@ def measure(size: str, runs: int, database_url: str | None) -> dict[str, Any]:
         ("facility list, search", reverse("facilities:list") + "?q=EC", client),
         ("facility profile", reverse("facilities:detail", args=[pretrial.pk]), client),
     ]
-    rows = [_measure_page(label, url, http, runs) for label, url, http in pages]
+    rows = [harness.measure_page(label, url, http, runs) for label, url, http in pages]
     rows += extra_rows(client)
     rows += production_rows(client, pages, runs, {row["label"]: row["queries"] for row in rows})
     return {
@@ -149,7 +132,7 @@ def extra_rows(client: Any) -> list[dict[str, Any]]:
         ("XLSX export, whole registry", export, WHOLE_EXPORT_LIMIT_MS),
         ("XLSX for re-import, whole", f"{export}?format=xlsx-import", WHOLE_EXPORT_LIMIT_MS),
     ]
-    return [{**_measure_page(label, url, client, EXPORT_RUNS), "time_limit_ms": limit}
+    return [{**harness.measure_page(label, url, client, EXPORT_RUNS), "time_limit_ms": limit}
             for label, url, limit in exports]
 
 
@@ -160,29 +143,13 @@ def production_rows(client: Any, pages: list[tuple[str, str, Any]], runs: int,
                     queries: dict[str, int]) -> list[dict[str, Any]]:
     """The same pages through the production server: gunicorn with `deploy/gunicorn.conf.py`, over
     HTTP on loopback, with the session the test client logged in (time to the last byte)."""
-    import socket
     import urllib.request
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull,
-           "LOG_LEVEL": "WARNING", "DEBUG": "0"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    port = harness.free_port()
+    server = harness.start_gunicorn(port, {**os.environ, "DEBUG": "0"})
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     try:
-        deadline = time.perf_counter() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.perf_counter() > deadline or server.poll() is not None:
-                    server.kill()
-                    raise RuntimeError(f"gunicorn did not start: {server.communicate()[1][-2000:]}") from None
-                time.sleep(0.1)
+        harness.wait_until_listening(port, server)
 
         def get(url: str, logged_in: bool) -> tuple[int, float]:
             request = urllib.request.Request(f"http://127.0.0.1:{port}{url}",
@@ -202,38 +169,13 @@ def production_rows(client: Any, pages: list[tuple[str, str, Any]], runs: int,
                 status, ms = get(url, logged_in)
                 timings.append(ms)
             rows.append({"label": f"{label}, via gunicorn", "status": status, "median": statistics.median(timings),
-                         "p90": _p90(timings), "queries": queries[label]})
+                         "p90": harness.percentile_lower(timings, 0.9), "queries": queries[label]})
         return rows
     except OSError:
         server.kill()
         raise RuntimeError(f"gunicorn failed: {server.communicate()[1][-3000:]}") from None
     finally:
-        if server.poll() is None:
-            server.terminate()
-            server.wait(timeout=30)
-
-
-def _measure_page(label: str, url: str, http: Any, runs: int) -> dict[str, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    _read(http.get(url))  # warm caches and template loading
-    timings, queries, status = [], 0, 0
-    for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            t0 = time.perf_counter()
-            response = http.get(url)
-            _read(response)  # a streamed export is written while it is read
-            timings.append((time.perf_counter() - t0) * 1000)
-        queries, status = len(captured), response.status_code
-    return {"label": label, "status": status, "median": statistics.median(timings), "p90": _p90(timings),
-            "queries": queries}
-
-
-def _read(response: Any) -> int:
-    if getattr(response, "streaming", False):
-        return sum(len(chunk) for chunk in response.streaming_content)
-    return len(response.content)
+        harness.stop(server)
 
 
 def _record_every_months_occupancy() -> None:
@@ -275,23 +217,11 @@ def _print(results: list[dict[str, Any]]) -> None:
         print(f"{result['size']}: {result['facilities']} facilities, {result['units']} living units, "
               f"{result['snapshots']:,} monthly counts, {result['unit_counts']:,} unit counts; "
               f"loaded in {result['load_seconds']} s; {result['runs']} runs per page on {result['vendor']}.")
-        header = (f"{'page':<30} {'status':>6} {'median ms':>10} {'p90 ms':>8} {'x baseline':>10} "
-                  f"{'queries':>8}  target")
-        print(header)
-        print("-" * len(header))
-        baseline = result["rows"][0]["median"] or 1.0
-        for row in result["rows"]:
-            print(f"{row['label']:<30} {row['status']:>6} {row['median']:>10.1f} {row['p90']:>8.1f} "
-                  f"{row['median'] / baseline:>10.1f} {row['queries']:>8}  {'met' if _ok(row) else 'MISSED'}")
+        harness.print_page_table(result["rows"], ok=_ok, label_width=30, rule=True)
         print()
     print(f"Targets: <= {QUERY_LIMIT} queries whatever the size, median < {TIME_LIMIT_MS:.0f} ms per page; "
           f"the filtered export < {FILTERED_EXPORT_LIMIT_MS:.0f} ms and the whole registry's "
           f"< {WHOLE_EXPORT_LIMIT_MS / 1000:.0f} s ({EXPORT_RUNS} runs each).")
-
-
-def _p90(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[int(0.9 * (len(ordered) - 1))]
 
 
 if __name__ == "__main__":

@@ -38,8 +38,10 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
+
+import harness
+from harness import percentile as _p
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -49,11 +51,6 @@ INGEST_TARGET = 10_000
 GAPS_TARGET = 60.0
 PER_SUBMISSION = 1_000
 CAMERAS_PER_RECORDER = 10
-
-
-def _p(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
 # --- Hashing ----------------------------------------------------------------------------------
@@ -148,20 +145,14 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
     verify_rate = len(signed) / (time.perf_counter() - t0)
     connections.close_all()
 
-    port = 18700 + os.getpid() % 200
+    port = harness.free_port()
     env = {**os.environ, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": os.devnull,
            "LOG_LEVEL": "WARNING", "DATA_DIR": workdir}
     sequencer = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_sequencer", "--poll", "0.02"],
                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    gunicorn = harness.start_gunicorn(port, env)
     try:
-        for _ in range(200):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/login/")
-                break
-            except OSError:
-                time.sleep(0.1)
+        harness.wait_until_listening(port, gunicorn)
         for _ in range(16):  # every worker serves the endpoint once before the clock starts
             warm = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
             warm.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
@@ -249,13 +240,8 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
                 "submissions": len(sent), "request_p50": _p(answered, 0.5), "request_max": max(answered),
                 "wall": end - begin}
     finally:
-        gunicorn.terminate()
-        sequencer.terminate()
-        try:
-            gunicorn.wait(30)
-        except subprocess.TimeoutExpired:
-            gunicorn.kill()
-        sequencer.wait(30)
+        harness.stop(gunicorn)
+        harness.stop(sequencer)
 
 
 # --- Gap detection ----------------------------------------------------------------------------
@@ -296,11 +282,7 @@ def bench_gaps(cameras: int) -> dict:
 
 
 def _part(name: str, *args: str) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--part", name, *args], capture_output=True, text=True,
-                          cwd=ROOT, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"{name} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return harness.run_part(__file__, name, *args)
 
 
 def main() -> int:
@@ -339,16 +321,7 @@ def main() -> int:
         url = f"sqlite:///{workdir}/bench.sqlite3"
         drop = None
         if args.postgres:
-            import psycopg
-
-            name = f"cw_bench_video_{uuid.uuid4().hex[:8]}"
-            with psycopg.connect(args.postgres, autocommit=True) as c:
-                c.execute(f'CREATE DATABASE "{name}"')
-            url = args.postgres.rsplit("/", 1)[0] + "/" + name
-
-            def drop(name: str = name) -> None:
-                with psycopg.connect(args.postgres, autocommit=True) as c:
-                    c.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            url, drop = harness.fresh_database(args.postgres, "cw_bench_video")
         try:
             ingests.append(_part("ingest", "--url", url, "--key-dir", key_dir, "--segments", str(args.segments),
                                  "--workdir", workdir))

@@ -26,17 +26,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import harness
 
 VISITS_PER_YEAR = 500
 FINDINGS_PER_VISIT = 8
@@ -54,35 +54,18 @@ def main() -> int:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    workdir = tempfile.mkdtemp(prefix="cw-bench-visits-")
-    os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir}/bench.sqlite3"
-    os.environ.setdefault("SECRET_KEY", "bench-only")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "custodywatch.settings")
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["SECURE_COOKIES"] = "0"
-    os.environ["SECURE_SSL_REDIRECT"] = "0"
-    os.environ["DATA_DIR"] = workdir
-
+    workdir = harness.django_on_scratch_database(prefix="cw-bench-visits-", database_url=args.database_url)
     import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
-    from django.test.utils import setup_test_environment
     from django.urls import reverse
 
     from accounts.models import User
     from facilities.demo.loader import load_demo_country
     from visits.models import Finding, Recommendation, RecommendationStatus, Severity
 
-    settings.VISITS_EVIDENCE_ROOT = Path(workdir) / "evidence"
-    setup_test_environment()
-    call_command("collectstatic", "--no-input", verbosity=0)
-    call_command("migrate", verbosity=0)
-    if args.database_url:
-        call_command("flush", interactive=False, verbosity=0)
+    settings.VISITS_EVIDENCE_ROOT = workdir / "evidence"
     started = time.perf_counter()
     load_demo_country(months=12)
     monitor = User.objects.filter(organisation__code="npm", role="monitor").first()
@@ -107,14 +90,7 @@ def main() -> int:
           f"{Recommendation.objects.count():,} recommendations "
           f"({Recommendation.objects.filter(response=RecommendationStatus.ACCEPTED).count():,} accepted); "
           f"loaded in {load_seconds:.0f} s")
-    baseline = rows[0]["median"] or 1.0
-    print(f"{'page':<26} {'status':>6} {'median ms':>10} {'p90 ms':>8} {'x baseline':>10} {'queries':>8}  target")
-    missed = 0
-    for row in rows:
-        ok = target_met(row)
-        missed += not ok
-        print(f"{row['label']:<26} {row['status']:>6} {row['median']:>10.1f} {row['p90']:>8.1f} "
-              f"{row['median'] / baseline:>10.1f} {row['queries']:>8}  {'met' if ok else 'MISSED'}")
+    missed = harness.print_page_table(rows, ok=target_met, label_width=26)
     return 1 if missed else 0
 
 
@@ -151,7 +127,7 @@ def measure_interleaved(pages: list[tuple[str, str, Any, int]]) -> list[dict[str
     for label, *_ in pages:
         ordered = sorted(timings[label])
         rows.append({"label": label, "status": last[label][0], "median": statistics.median(ordered),
-                     "p90": ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))], "queries": last[label][1]})
+                     "p90": harness.percentile(ordered, 0.9), "queries": last[label][1]})
     return rows
 
 
