@@ -21,6 +21,8 @@ max_requests_jitter = 200
 # Application code is loaded in each worker after the fork: database connections are never shared.
 preload_app = False
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# A one-time password link's token is redacted from every access-log line (lib/access_log.py).
+logger_class = "lib.access_log.RedactingLogger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # Behind the reverse proxy: trust X-Forwarded-* only from it (comma-separated addresses).
