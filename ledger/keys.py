@@ -33,7 +33,7 @@ from django.db import connections
 
 from custodywatch_log.checkpoint import Checkpoint as CheckpointBody
 from custodywatch_log.checkpoint import CheckpointError
-from custodywatch_log.durable import atomic_write
+from custodywatch_log.durable import atomic_write, fsync_directory
 from custodywatch_log.note import NoteError, Signer, Verifier, parse_note, verify_note
 from ledger.errors import SigningKeyError
 from ledger.models import SigningKey
@@ -86,14 +86,6 @@ def key_dir() -> Path:
     return path
 
 
-def _fsync_directory(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _key_file(key_id: str, *, retired: bool = False) -> Path:
     return key_dir() / f"ledger-{key_id}.key{'.retired' if retired else ''}"
 
@@ -121,7 +113,7 @@ def write_key_file(signer: Signer) -> Path:
         f.write(signer.skey + "\n")
         f.flush()
         os.fsync(f.fileno())
-    _fsync_directory(path.parent)
+    fsync_directory(path.parent)
     return path
 
 
@@ -148,7 +140,7 @@ def retire_key_file(key_id: str) -> None:
     path = _key_file(key_id)
     if path.exists():
         path.replace(_key_file(key_id, retired=True))
-        _fsync_directory(path.parent)
+        fsync_directory(path.parent)
 
 
 def reconcile() -> None:
