@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 .PHONY: run dev static test venv lint test-sqlite test-postgres demo bench messages clean
 
 $(UV):
-	python3 -m pip install --user --quiet uv
+	PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --user --quiet uv  # Debian's python3 refuses pip otherwise (PEP 668)
 
 venv: $(UV)
 	$(UV) sync --frozen --quiet
