@@ -23,23 +23,10 @@ from accounts.testing import ApiClient
 from facilities.factories import UnitFactory, UserFactory
 from facilities.models import Facility, PopulationSnapshot, RegistryChange
 from facilities.services import update_facility
-from lib.testing.matrix import VALUES, read_matrix
+from lib.testing.matrix import FACILITIES, MANDATES, VALUES, read_matrix
 
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions.md"
 
-# Written out here, independently of accounts/permissions.py: which fixture facilities each
-# persona's mandate covers.
-MANDATES = {
-    "npm_monitor": {"colony", "other_colony", "special_school"},
-    "analyst": {"colony", "other_colony", "special_school"},
-    "ombudsman_monitor": {"special_school"},
-    "prosecutor": {"colony", "other_colony", "special_school"},
-    "pmc_member": {"colony"},
-    "facility_officer": {"colony"},
-    "outsider": set(),
-    "oversight_admin": set(),
-}
-FACILITIES = ("colony", "other_colony", "special_school")
 
 # Pages whose views were not written yet when this test was; remove a name once its page exists.
 PAGES_NOT_BUILT: set[str] = set()

@@ -11,6 +11,20 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+# Which fixture facilities each persona's mandate covers (the `personas` fixture in conftest.py),
+# written out here once, independently of accounts/permissions.py, for every module's matrix test.
+MANDATES: dict[str, set[str]] = {
+    "npm_monitor": {"colony", "other_colony", "special_school"},
+    "analyst": {"colony", "other_colony", "special_school"},
+    "ombudsman_monitor": {"special_school"},
+    "prosecutor": {"colony", "other_colony", "special_school"},
+    "pmc_member": {"colony"},
+    "facility_officer": {"colony"},
+    "outsider": set(),
+    "oversight_admin": set(),
+}
+FACILITIES = ("colony", "other_colony", "special_school")
+
 VALUES = frozenset({"yes", "no", "own facility", "own organisation", "404", "—"})
 
 
