@@ -124,6 +124,7 @@ def _submissions(segments: int) -> tuple[list[bytes], list]:
     start = timezone.now() - timedelta(seconds=10 * per_camera * rounds + 60)
     data, signed_all = [], []
     for nvr in recorders:  # a recorder's submissions in the order it sends them
+        nvr.version = 2  # one batch signature per submission, as custodywatch-recorder sends them
         for round_ in range(rounds):
             messages = [nvr.segment(f"cam-{k}", start + timedelta(seconds=10 * (round_ * per_camera + i)))
                         for k in range(CAMERAS_PER_RECORDER) for i in range(per_camera)]
@@ -153,19 +154,33 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
            "LOG_LEVEL": "WARNING", "DATA_DIR": workdir}
     sequencer = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_sequencer", "--poll", "0.02"],
                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    # The server's log goes to a file: a pipe nobody reads fills up and stalls every worker.
+    log = open(Path(workdir) / "gunicorn.log", "w+")  # noqa: SIM115 (closed in finally)
     gunicorn = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+
+    def server_log() -> str:
+        log.flush()
+        return (Path(workdir) / "gunicorn.log").read_text(errors="replace")[-3000:]
+
+    def probe() -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=2).request("GET", "/login/")
+                probe()
                 break
             except OSError:
                 time.sleep(0.1)
         for _ in range(16):  # every worker serves the endpoint once before the clock starts
-            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-            warm.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
-            warm.getresponse().read()
+            if probe() != 400:
+                raise RuntimeError(f"the server does not answer the manifests endpoint: {server_log()}")
         # Each client sends whole recorders' sequences, in order (a recorder sends one batch at a time).
         numbered = iter(range(len(data)))
         queue = [[(next(numbered), body) for body in group] for group in per_recorder]
@@ -177,7 +192,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         errors: list[str] = []
 
         def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             try:
                 send(conn)
             except OSError as e:
@@ -222,13 +237,13 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
                     for n, group in waiting.items():
                         if not pending & set(group):
                             done[n] = now
-                time.sleep(0.005)
+                time.sleep(0.02)
             connections.close_all()
 
         watcher = threading.Thread(target=watch)
         watcher.start()
         begin = time.perf_counter()
-        clients = [threading.Thread(target=client) for _ in range(4)]
+        clients = [threading.Thread(target=client) for _ in range(int(os.environ.get("BENCH_CLIENTS", "4")))]
         for c in clients:
             c.start()
         for c in clients:
@@ -241,7 +256,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         if errors or not done:
             gunicorn.kill()
             raise RuntimeError(f"{len(errors)} of {len(data)} submissions failed ({len(done)} indexed): "
-                               f"{errors[:3]}; gunicorn said: {gunicorn.communicate(timeout=30)[1][-3000:]}")
+                               f"{errors[:3]}; gunicorn said: {server_log()}")
         end = max(done.values())
         latencies = [done[n] - sent[n][0] for n in done]
         return {"segments": accepted[0], "expected": len(signed), "rate": accepted[0] / (end - begin),
@@ -256,6 +271,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         except subprocess.TimeoutExpired:
             gunicorn.kill()
         sequencer.wait(30)
+        log.close()
 
 
 # --- Gap detection ----------------------------------------------------------------------------

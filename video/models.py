@@ -93,9 +93,30 @@ class SegmentBatch(models.Model):
         return f"video.segmentbatch:{self.pk}"
 
 
+class SignedSubmission(models.Model):
+    """A v2 submission's one recorder signature and the leaf hashes of all its messages (32 bytes
+    each, in order), so that any of its manifests can be proven later (``rp.BatchProof``)."""
+
+    recorder = models.ForeignKey(Recorder, on_delete=models.PROTECT, related_name="signed_submissions")
+    signature = models.BinaryField()
+    leaves = models.BinaryField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.recorder_id}:{self.received_at:%Y-%m-%dT%H:%M:%S}"
+
+    def batch(self):
+        from custodywatch_protocol import recorder as rp
+
+        raw = bytes(self.leaves)
+        return rp.BatchSignature(signature=bytes(self.signature),
+                                 leaves=tuple(raw[i:i + 32] for i in range(0, len(raw), 32)))
+
+
 class Segment(models.Model):
     """One segment file as its recorder signed it (``body`` and ``signature`` are the exact
-    manifest; the other columns are what it says, for queries)."""
+    manifest; the other columns are what it says, for queries). A manifest that came in a v2
+    batch has no signature of its own: ``submission`` holds the batch's, ``leaf`` its place."""
 
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="segments")
     batch = models.ForeignKey(SegmentBatch, on_delete=models.PROTECT, related_name="segments")
@@ -107,6 +128,9 @@ class Segment(models.Model):
     digest = models.CharField(max_length=64)
     body = models.BinaryField()
     signature = models.BinaryField()
+    submission = models.ForeignKey(SignedSubmission, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="segments")
+    leaf = models.IntegerField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
