@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
-from video import conf, retention
+from video import alarms, conf, retention
 from video.models import (
     Camera,
     NoSignal,
@@ -105,31 +105,41 @@ class _Run:
         self.latest_end = now + self.tolerance
         self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=recorder)}
 
-    def refuse(self, index: int, kind: str, field_name: str, error: str, *, camera: Camera | None = None,
-               seq: int | None = None, digest: str = "") -> None:
-        self.result.refused.append(Refusal(index, kind, field_name, error))
+    def alarm(self, kind: str, field_name: str, code: str, params: dict, *, camera: Camera | None = None,
+              seq: int | None = None, digest: str = "") -> str:
+        """Keep a tamper event (its wording as a code and parameters); returns the English wording."""
+        error = alarms.english(code, params)
         self.tamper.append(TamperEvent(
             facility_id=self.recorder.facility_id, recorder=self.recorder, camera=camera, kind=kind,
-            field=field_name[:100], detail=error[:500], seq=seq, digest=digest, occurred_at=self.now,
+            field=field_name[:100], detail=error[:500], code=code, params=params, seq=seq, digest=digest,
+            occurred_at=self.now,
         ))
+        return error
+
+    def refuse(self, index: int, kind: str, field_name: str, code: str, params: dict, *,
+               camera: Camera | None = None, seq: int | None = None, digest: str = "") -> None:
+        error = self.alarm(kind, field_name, code, params, camera=camera, seq=seq, digest=digest)
+        self.result.refused.append(Refusal(index, kind, field_name, error))
 
     def camera_of(self, index: int, signed: rp.Signed) -> Camera | None:
         camera = self.cameras.get(signed.message.camera)
         if camera is None or not camera.is_active:
-            self.refuse(index, TamperKind.UNKNOWN_CAMERA, "camera",
-                        f"camera {signed.message.camera} is not registered on recorder {self.recorder.code}",
-                        digest=signed.digest)
+            self.refuse(index, TamperKind.UNKNOWN_CAMERA, "camera", "unknown_camera",
+                        {"camera": signed.message.camera, "recorder": self.recorder.code}, digest=signed.digest)
         return camera
 
-    def clock_error(self, message: rp.Segment | rp.Heartbeat, end: datetime | None = None) -> str:
+    def clock_error(self, message: rp.Segment | rp.Heartbeat,
+                    end: datetime | None = None) -> tuple[str, str, dict] | None:
+        """(field, code, parameters) of what is wrong with the message's clock, or None."""
         if abs(message.clock_offset_ms) > self.max_offset_ms:
-            return (f"the recorder clock is {message.clock_offset_ms} ms off its reference {message.clock_ref}; "
-                    f"at most {int(self.max_offset_ms // 1000)} s is accepted")
+            return "clock_offset_ms", "clock_offset", {"offset": message.clock_offset_ms,
+                                                       "reference": message.clock_ref,
+                                                       "limit": int(self.max_offset_ms // 1000)}
         if isinstance(message, rp.Segment):
             end = end or ms_to_datetime(message.end - message.clock_offset_ms)
             if end > self.latest_end:
-                return f"the segment ends at {end.isoformat()}, after the server's time {self.now.isoformat()}"
-        return ""
+                return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
+        return None
 
 
 def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResult:
@@ -162,19 +172,22 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
         signed_by_recorder = bool(good)
     if not signed_by_recorder:
         # Nothing in it is from this recorder: one alarm for the whole forgery, and a refusal.
+        code = "batch_not_signed" if parsed.batch is not None else "not_signed"
+        params = {"count": len(parsed.messages) + len(parsed.errors)}
         TamperEvent.objects.create(
-            facility_id=recorder.facility_id, recorder=recorder, kind=TamperKind.BAD_SIGNATURE, field="messages",
-            detail=f"none of {len(parsed.messages) + len(parsed.errors)} messages is signed by the recorder's key",
-            occurred_at=now)
+            facility_id=recorder.facility_id, recorder=recorder, kind=TamperKind.BAD_SIGNATURE,
+            field="sig" if parsed.batch is not None else "messages", detail=alarms.english(code, params)[:500],
+            code=code, params=params, occurred_at=now)
         raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
     with _writer_turn(), transaction.atomic():
         run = _Run(recorder, now)
         run.batch = parsed.batch
         for index, error in parsed.errors:
-            run.refuse(index, TamperKind.MALFORMED, error.field, error.error)
+            run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",
+                       {"field": error.field, "error": error.error})
         for index, signed in forged:
-            run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig",
-                       "the signature does not verify with the recorder's registered key", digest=signed.digest)
+            run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig", "bad_signature", {},
+                       digest=signed.digest)
         segments = [(i, s) for i, s in good if isinstance(s.message, rp.Segment)]
         _take_segments(run, segments)
         for index, signed in good:
@@ -210,7 +223,7 @@ def _writer_turn():
 def _take_heartbeat(run: _Run, index: int, message: rp.Heartbeat) -> None:
     error = run.clock_error(message)
     if error:
-        run.refuse(index, TamperKind.CLOCK, "clock_offset_ms", error)
+        run.refuse(index, TamperKind.CLOCK, *error)
         return
     at = ms_to_datetime(message.at - message.clock_offset_ms)
     recorder = run.recorder
@@ -305,48 +318,42 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
             if (seen.get(m.seq) or known.get(m.seq)) == signed.digest:
                 run.result.duplicates.append(index)
             else:
-                run.refuse(index, TamperKind.CONFLICT, "seq",
-                           f"segment {m.seq} of camera {camera.code} was already accepted with another manifest",
+                run.refuse(index, TamperKind.CONFLICT, "seq", "conflict", {"seq": m.seq, "camera": camera.code},
                            camera=camera, seq=m.seq, digest=signed.digest)
             continue
         if m.seq < camera.next_seq:
-            run.refuse(index, TamperKind.OUT_OF_ORDER, "seq",
-                       f"segment {m.seq} comes after segment {camera.next_seq - 1} of camera {camera.code}",
+            run.refuse(index, TamperKind.OUT_OF_ORDER, "seq", "out_of_order",
+                       {"seq": m.seq, "last": camera.next_seq - 1, "camera": camera.code},
                        camera=camera, seq=m.seq, digest=signed.digest)
             continue
         start = ms_to_datetime(m.start - m.clock_offset_ms)
         end = ms_to_datetime(m.end - m.clock_offset_ms)
         error = run.clock_error(m, end)
         if error:
-            run.refuse(index, TamperKind.CLOCK, "clock_offset_ms" if "reference" in error else "end", error,
-                       camera=camera, seq=m.seq, digest=signed.digest)
+            run.refuse(index, TamperKind.CLOCK, *error, camera=camera, seq=m.seq, digest=signed.digest)
             continue
         if m.seq == camera.next_seq:
             expected = camera.last_sha256 or rp.ZERO_HASH
             if m.prev != expected:
-                run.refuse(index, TamperKind.CHAIN_BREAK, "prev",
-                           f"segment {m.seq} names {m.prev[:16]}… as its previous segment; "
-                           f"segment {m.seq - 1} of camera {camera.code} has SHA-256 {expected[:16]}…",
-                           camera=camera, seq=m.seq, digest=signed.digest)
+                run.refuse(index, TamperKind.CHAIN_BREAK, "prev", "chain_break",
+                           {"seq": m.seq, "prev": m.prev[:16], "previous": m.seq - 1, "camera": camera.code,
+                            "expected": expected[:16]}, camera=camera, seq=m.seq, digest=signed.digest)
                 continue
         else:
             # Accepted, since what follows must still be taken; the missing ones are the evidence.
-            run.tamper.append(TamperEvent(
-                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=TamperKind.SEQUENCE_GAP,
-                field="seq", seq=m.seq, digest=signed.digest, occurred_at=run.now,
-                detail=f"segments {camera.next_seq} to {m.seq - 1} of camera {camera.code} were never reported"))
+            run.alarm(TamperKind.SEQUENCE_GAP, "seq", "sequence_gap",
+                      {"first": camera.next_seq, "last": m.seq - 1, "camera": camera.code},
+                      camera=camera, seq=m.seq, digest=signed.digest)
         if camera.last_end is not None and start < camera.last_end - run.tolerance:
-            run.refuse(index, TamperKind.CLOCK, "start",
-                       f"segment {m.seq} starts at {start.isoformat()}, before segment {camera.next_seq - 1} "
-                       f"ended ({camera.last_end.isoformat()})", camera=camera, seq=m.seq, digest=signed.digest)
+            run.refuse(index, TamperKind.CLOCK, "start", "clock_before_previous",
+                       {"seq": m.seq, "start": start.isoformat(), "previous": camera.next_seq - 1,
+                        "previous_end": camera.last_end.isoformat()}, camera=camera, seq=m.seq, digest=signed.digest)
             continue
         seen[m.seq] = signed.digest
         taken.append(_Taken(index, signed, start, end))
         if m.picture in PICTURE_ALARMS:
-            run.tamper.append(TamperEvent(
-                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=m.picture, field="picture",
-                seq=m.seq, digest=signed.digest, occurred_at=run.now,
-                detail=f"segment {m.seq} of camera {camera.code}: {TamperKind(m.picture).label}"))
+            run.alarm(m.picture, "picture", "picture", {"seq": m.seq, "camera": camera.code, "picture": m.picture},
+                      camera=camera, seq=m.seq, digest=signed.digest)
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
         camera.last_end = end

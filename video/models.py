@@ -188,7 +188,11 @@ class TamperEvent(models.Model):
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, null=True, related_name="tamper_events")
     kind = models.CharField(max_length=32, choices=TamperKind.choices)
     field = models.CharField(max_length=100, blank=True)
-    detail = models.CharField(max_length=500)
+    detail = models.CharField(max_length=500)  # the English wording (see ``message``)
+    # What the alarm says, as a code of video.alarms.MESSAGES and its parameters: worded in the
+    # reader's language when shown. Empty on alarms recorded before codes were kept.
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     seq = models.BigIntegerField(null=True)
     digest = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
@@ -198,6 +202,13 @@ class TamperEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.occurred_at:%Y-%m-%dT%H:%M}"
+
+    @property
+    def message(self) -> str:
+        """What the alarm says, in the active language (the stored English for older alarms)."""
+        from video import alarms
+
+        return alarms.render(self.code, self.params) if self.code in alarms.MESSAGES else self.detail
 
 
 class OutageKind(models.TextChoices):

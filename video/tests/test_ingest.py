@@ -225,3 +225,24 @@ def test_a_manifest_of_a_batch_is_proven_on_its_own_by_its_batch_proof(nvr, froz
         assert not rp.verify(rp.Signed(body=signed.body.replace(b'"seq":', b'"seq":9'), signature=b"",
                                        message=signed.message, batch=signed.batch), public)
         assert not rp.verify(signed, rp.generate_key().public_key())
+
+
+def test_an_alarm_keeps_a_code_and_its_parameters_and_is_worded_in_the_readers_language(nvr, frozen):
+    from django.utils import translation
+
+    post(nvr.submission(nvr.segment("cam-1", NOW - timedelta(seconds=50))))
+    post(nvr.submission(nvr.segment("cam-1", NOW - timedelta(seconds=10), seq=4)))
+    event = TamperEvent.objects.get()
+    assert (event.code, event.params) == ("sequence_gap", {"first": 1, "last": 3, "camera": "cam-1"})
+    with translation.override("en"):
+        assert event.message == event.detail == "segments 1 to 3 of camera cam-1 were never reported"
+    with translation.override("ru"):
+        assert event.message == "сегменты с 1 по 3 камеры cam-1 так и не были переданы"
+    with translation.override("kk"):
+        assert event.message == "cam-1 камерасының 1–3 сегменттері ешқашан хабарланбаған"
+
+
+def test_an_alarm_recorded_before_codes_were_kept_shows_its_stored_wording(nvr, frozen):
+    event = TamperEvent.objects.create(facility=nvr.recorder.facility, recorder=nvr.recorder, kind=TamperKind.CLOCK,
+                                       detail="the recorder clock is far off", occurred_at=NOW)
+    assert event.message == "the recorder clock is far off"
