@@ -8,8 +8,9 @@ Prints one table (medians of ``--repeat`` runs) and exits non-zero when a target
   agent runs on each closed segment) over ``--hash-mib`` MiB of segment-sized files, against
   ``sha256sum`` on the same files in the same run, runs interleaved, files in the page cache.
   Target: at least 90% of ``sha256sum``'s speed.
-* **manifest ingest end to end**: signed submissions (1,000 manifests of 10 cameras each, signed
-  beforehand as recorders do) POSTed from four client threads to ``/api/v1/video/manifests`` on
+* **manifest ingest end to end**: signed submissions (1,000 manifests of 10 cameras each, one
+  batch signature each as ``custodywatch-recorder`` sends them, protocol v2) POSTed from four
+  client threads (``BENCH_CLIENTS`` in the environment to change) to ``/api/v1/video/manifests`` on
   gunicorn (``deploy/gunicorn.conf.py``), which checks each signature, sequence, chain and clock
   and commits them through the ledger's outbox; a sequencer process (``run_sequencer``) appends
   them to the log. The rate counts segments from the first request until the last one's ledger
