@@ -8,8 +8,9 @@ Prints one table (medians of ``--repeat`` runs) and exits non-zero when a target
   agent runs on each closed segment) over ``--hash-mib`` MiB of segment-sized files, against
   ``sha256sum`` on the same files in the same run, runs interleaved, files in the page cache.
   Target: at least 90% of ``sha256sum``'s speed.
-* **manifest ingest end to end**: signed submissions (1,000 manifests of 10 cameras each, signed
-  beforehand as recorders do) POSTed from four client threads to ``/api/v1/video/manifests`` on
+* **manifest ingest end to end**: signed submissions (1,000 manifests of 10 cameras each, one
+  batch signature each as ``custodywatch-recorder`` sends them, protocol v2) POSTed from four
+  client threads (``BENCH_CLIENTS`` in the environment to change) to ``/api/v1/video/manifests`` on
   gunicorn (``deploy/gunicorn.conf.py``), which checks each signature, sequence, chain and clock
   and commits them through the ledger's outbox; a sequencer process (``run_sequencer``) appends
   them to the log. The rate counts segments from the first request until the last one's ledger
@@ -121,6 +122,7 @@ def _submissions(segments: int) -> tuple[list[bytes], list]:
     start = timezone.now() - timedelta(seconds=10 * per_camera * rounds + 60)
     data, signed_all = [], []
     for nvr in recorders:  # a recorder's submissions in the order it sends them
+        nvr.version = 2  # one batch signature per submission, as custodywatch-recorder sends them
         for round_ in range(rounds):
             messages = [nvr.segment(f"cam-{k}", start + timedelta(seconds=10 * (round_ * per_camera + i)))
                         for k in range(CAMERAS_PER_RECORDER) for i in range(per_camera)]
@@ -151,12 +153,23 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
     sequencer = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "run_sequencer", "--poll", "0.02"],
                                  env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
     gunicorn = harness.start_gunicorn(port, env)
+
+    def server_log() -> str:
+        return harness.server_log(gunicorn)
+
+    def probe() -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
+            return conn.getresponse().status
+        finally:
+            conn.close()
+
     try:
         harness.wait_until_listening(port, gunicorn)
         for _ in range(16):  # every worker serves the endpoint once before the clock starts
-            warm = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-            warm.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
-            warm.getresponse().read()
+            if probe() != 400:
+                raise RuntimeError(f"the server does not answer the manifests endpoint: {server_log()}")
         # Each client sends whole recorders' sequences, in order (a recorder sends one batch at a time).
         numbered = iter(range(len(data)))
         queue = [[(next(numbered), body) for body in group] for group in per_recorder]
@@ -168,7 +181,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         errors: list[str] = []
 
         def client() -> None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             try:
                 send(conn)
             except OSError as e:
@@ -213,13 +226,13 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
                     for n, group in waiting.items():
                         if not pending & set(group):
                             done[n] = now
-                time.sleep(0.005)
+                time.sleep(0.02)
             connections.close_all()
 
         watcher = threading.Thread(target=watch)
         watcher.start()
         begin = time.perf_counter()
-        clients = [threading.Thread(target=client) for _ in range(4)]
+        clients = [threading.Thread(target=client) for _ in range(int(os.environ.get("BENCH_CLIENTS", "4")))]
         for c in clients:
             c.start()
         for c in clients:
@@ -232,7 +245,7 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         if errors or not done:
             gunicorn.kill()
             raise RuntimeError(f"{len(errors)} of {len(data)} submissions failed ({len(done)} indexed): "
-                               f"{errors[:3]}; gunicorn said: {gunicorn.communicate(timeout=30)[1][-3000:]}")
+                               f"{errors[:3]}; gunicorn said: {server_log()}")
         end = max(done.values())
         latencies = [done[n] - sent[n][0] for n in done]
         return {"segments": accepted[0], "expected": len(signed), "rate": accepted[0] / (end - begin),

@@ -126,8 +126,19 @@ def start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
     Its access log goes nowhere and it logs warnings only, unless ``env`` says otherwise.
     """
     env = {"GUNICORN_ACCESS_LOG": os.devnull, "LOG_LEVEL": "WARNING", **env, "GUNICORN_BIND": f"127.0.0.1:{port}"}
-    return subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
-                            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # Its stderr goes to a file: a pipe nobody reads fills up and stalls every worker.
+    log = tempfile.NamedTemporaryFile(prefix="cw-bench-gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log)
+    log.close()
+    process.log_path = log.name
+    return process
+
+
+def server_log(process: subprocess.Popen, *, tail: int = 3000) -> str:
+    """The end of what a server started by ``start_gunicorn`` wrote to its stderr."""
+    path = getattr(process, "log_path", None)
+    return Path(path).read_text(errors="replace")[-tail:] if path else ""
 
 
 def wait_until_listening(port: int, server: subprocess.Popen, *, timeout: float = 60.0) -> float:
@@ -143,8 +154,8 @@ def wait_until_listening(port: int, server: subprocess.Popen, *, timeout: float 
         except OSError:
             if time.perf_counter() - started > timeout or server.poll() is not None:
                 server.kill()
-                said = server.communicate()[1] or ""
-                raise RuntimeError(f"the server did not start: {said[-2000:]}") from None
+                server.wait()
+                raise RuntimeError(f"the server did not start: {server_log(server, tail=2000)}") from None
             time.sleep(0.05)
 
 

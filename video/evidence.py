@@ -8,6 +8,7 @@ import base64
 from typing import Any
 
 from accounts.permissions import Capability
+from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
 from video.models import Segment
 from video.selectors import video_facilities_for
@@ -18,6 +19,7 @@ def describe(segments: list[Segment], user: Any) -> list[dict[str, Any]]:
     subjects = [f"video.segmentbatch:{s.batch_id}" for s in segments]
     indices = ledger.indices_of(kind="segment", subjects=subjects)
     openings = ledger.openings_for(user, [i for i in indices.values() if i is not None]) if user is not None else {}
+    batches = {}
     out = []
     for segment, subject in zip(segments, subjects, strict=True):
         index = indices.get(subject)
@@ -34,14 +36,24 @@ def describe(segments: list[Segment], user: Any) -> list[dict[str, Any]]:
             "end": segment.end.isoformat(),
             "sha256": segment.sha256,
             "size": segment.size,
-            "manifest": {"body": base64.b64encode(bytes(segment.body)).decode("ascii"),
-                         "sig": base64.b64encode(bytes(segment.signature)).decode("ascii")},
+            "manifest": _manifest(segment, batches),
             "digest": segment.digest,
             "ledger_index": index,
             "opening": opening.format() if opening is not None else None,
             "proof": bundle,
         })
     return out
+
+
+def _manifest(segment: Segment, batches: dict[int, rp.BatchSignature]) -> dict[str, Any]:
+    """The signed manifest as the recorder sent it: with its own signature (v1) or with its
+    batch proof (v2: its place in the batch, the inclusion path and the batch signature)."""
+    body = base64.b64encode(bytes(segment.body)).decode("ascii")
+    if segment.submission_id is None:
+        return {"body": body, "sig": base64.b64encode(bytes(segment.signature)).decode("ascii")}
+    if segment.submission_id not in batches:
+        batches[segment.submission_id] = segment.submission.batch()
+    return {"body": body, "batch": batches[segment.submission_id].proof(segment.leaf).wire()}
 
 
 def for_hashes(user: Any, hashes: list[str]) -> list[dict[str, Any]]:

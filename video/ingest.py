@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -23,8 +25,17 @@ from django.utils import timezone
 
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
-from video import conf, retention
-from video.models import Camera, NoSignal, Recorder, Segment, SegmentBatch, TamperEvent, TamperKind
+from video import alarms, conf, retention
+from video.models import (
+    Camera,
+    NoSignal,
+    Recorder,
+    Segment,
+    SegmentBatch,
+    SignedSubmission,
+    TamperEvent,
+    TamperKind,
+)
 
 # What the recorder's frame sampling may report that is an alarm (custodywatch_protocol.recorder.PICTURES).
 PICTURE_ALARMS = frozenset({TamperKind.BLACK, TamperKind.FROZEN, TamperKind.COVERED, TamperKind.UNREADABLE})
@@ -58,8 +69,18 @@ class IngestResult:
         }
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def ms_to_datetime(ms: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ms)
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _adapt_datetime():
+    """How a UTC datetime is written in a raw query on this connection (SQLite: Django's text form)."""
+    if connection.vendor == "sqlite":
+        return lambda value: value.replace(tzinfo=None).isoformat(" ")
+    return connection.ops.adapt_datetimefield_value
 
 
 def public_key(recorder: Recorder) -> Ed25519PublicKey:
@@ -77,33 +98,48 @@ class _Run:
         self.now = now
         self.result = IngestResult()
         self.tamper: list[TamperEvent] = []
+        self.batch: rp.BatchSignature | None = None
+        # Read once per submission, not once per manifest.
+        self.max_offset_ms = conf.max_clock_offset().total_seconds() * 1000
+        self.tolerance = conf.future_tolerance()
+        self.latest_end = now + self.tolerance
         self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=recorder)}
 
-    def refuse(self, index: int, kind: str, field_name: str, error: str, *, camera: Camera | None = None,
-               seq: int | None = None, digest: str = "") -> None:
-        self.result.refused.append(Refusal(index, kind, field_name, error))
+    def alarm(self, kind: str, field_name: str, code: str, params: dict, *, camera: Camera | None = None,
+              seq: int | None = None, digest: str = "") -> str:
+        """Keep a tamper event (its wording as a code and parameters); returns the English wording."""
+        error = alarms.english(code, params)
         self.tamper.append(TamperEvent(
             facility_id=self.recorder.facility_id, recorder=self.recorder, camera=camera, kind=kind,
-            field=field_name[:100], detail=error[:500], seq=seq, digest=digest, occurred_at=self.now,
+            field=field_name[:100], detail=error[:500], code=code, params=params, seq=seq, digest=digest,
+            occurred_at=self.now,
         ))
+        return error
+
+    def refuse(self, index: int, kind: str, field_name: str, code: str, params: dict, *,
+               camera: Camera | None = None, seq: int | None = None, digest: str = "") -> None:
+        error = self.alarm(kind, field_name, code, params, camera=camera, seq=seq, digest=digest)
+        self.result.refused.append(Refusal(index, kind, field_name, error))
 
     def camera_of(self, index: int, signed: rp.Signed) -> Camera | None:
         camera = self.cameras.get(signed.message.camera)
         if camera is None or not camera.is_active:
-            self.refuse(index, TamperKind.UNKNOWN_CAMERA, "camera",
-                        f"camera {signed.message.camera} is not registered on recorder {self.recorder.code}",
-                        digest=signed.digest)
+            self.refuse(index, TamperKind.UNKNOWN_CAMERA, "camera", "unknown_camera",
+                        {"camera": signed.message.camera, "recorder": self.recorder.code}, digest=signed.digest)
         return camera
 
-    def clock_error(self, message: rp.Segment | rp.Heartbeat) -> str:
-        if abs(message.clock_offset_ms) > conf.max_clock_offset().total_seconds() * 1000:
-            return (f"the recorder clock is {message.clock_offset_ms} ms off its reference {message.clock_ref}; "
-                    f"at most {int(conf.max_clock_offset().total_seconds())} s is accepted")
+    def clock_error(self, message: rp.Segment | rp.Heartbeat,
+                    end: datetime | None = None) -> tuple[str, str, dict] | None:
+        """(field, code, parameters) of what is wrong with the message's clock, or None."""
+        if abs(message.clock_offset_ms) > self.max_offset_ms:
+            return "clock_offset_ms", "clock_offset", {"offset": message.clock_offset_ms,
+                                                       "reference": message.clock_ref,
+                                                       "limit": int(self.max_offset_ms // 1000)}
         if isinstance(message, rp.Segment):
-            end = ms_to_datetime(message.end - message.clock_offset_ms)
-            if end > self.now + conf.future_tolerance():
-                return f"the segment ends at {end.isoformat()}, after the server's time {self.now.isoformat()}"
-        return ""
+            end = end or ms_to_datetime(message.end - message.clock_offset_ms)
+            if end > self.latest_end:
+                return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
+        return None
 
 
 def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResult:
@@ -120,27 +156,38 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
     key = public_key(recorder)
     good: list[tuple[int, rp.Signed]] = []
     forged: list[tuple[int, rp.Signed]] = []
-    for index, signed in parsed.messages:
-        try:
-            key.verify(signed.signature, rp.MESSAGE_DOMAIN + signed.body)
-        except InvalidSignature:
-            forged.append((index, signed))
-        else:
-            good.append((index, signed))
-    if not good:
+    if parsed.batch is not None:
+        # v2: one signature for the whole batch; it holds for every message or for none.
+        signed_by_recorder = parsed.batch.verify(key)
+        if signed_by_recorder:
+            good.extend(parsed.messages)
+    else:
+        for index, signed in parsed.messages:
+            try:
+                key.verify(signed.signature, rp.MESSAGE_DOMAIN + signed.body)
+            except InvalidSignature:
+                forged.append((index, signed))
+            else:
+                good.append((index, signed))
+        signed_by_recorder = bool(good)
+    if not signed_by_recorder:
         # Nothing in it is from this recorder: one alarm for the whole forgery, and a refusal.
+        code = "batch_not_signed" if parsed.batch is not None else "not_signed"
+        params = {"count": len(parsed.messages) + len(parsed.errors)}
         TamperEvent.objects.create(
-            facility_id=recorder.facility_id, recorder=recorder, kind=TamperKind.BAD_SIGNATURE, field="messages",
-            detail=f"none of {len(parsed.messages) + len(parsed.errors)} messages is signed by the recorder's key",
-            occurred_at=now)
+            facility_id=recorder.facility_id, recorder=recorder, kind=TamperKind.BAD_SIGNATURE,
+            field="sig" if parsed.batch is not None else "messages", detail=alarms.english(code, params)[:500],
+            code=code, params=params, occurred_at=now)
         raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
-    with transaction.atomic():
+    with _writer_turn(), transaction.atomic():
         run = _Run(recorder, now)
+        run.batch = parsed.batch
         for index, error in parsed.errors:
-            run.refuse(index, TamperKind.MALFORMED, error.field, error.error)
+            run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",
+                       {"field": error.field, "error": error.error})
         for index, signed in forged:
-            run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig",
-                       "the signature does not verify with the recorder's registered key", digest=signed.digest)
+            run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig", "bad_signature", {},
+                       digest=signed.digest)
         segments = [(i, s) for i, s in good if isinstance(s.message, rp.Segment)]
         _take_segments(run, segments)
         for index, signed in good:
@@ -157,10 +204,26 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
     return run.result
 
 
+@contextmanager
+def _writer_turn():
+    """On SQLite, submissions take their turn to write through a file lock, which wakes the next
+    one the moment it is free; SQLite's own busy handler sleeps up to 100 ms between tries, and
+    under load the server spent more time asleep than writing. Other engines lock rows."""
+    if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        yield
+        return
+    with open(f"{connection.settings_dict['NAME']}.ingest-lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _take_heartbeat(run: _Run, index: int, message: rp.Heartbeat) -> None:
     error = run.clock_error(message)
     if error:
-        run.refuse(index, TamperKind.CLOCK, "clock_offset_ms", error)
+        run.refuse(index, TamperKind.CLOCK, *error)
         return
     at = ms_to_datetime(message.at - message.clock_offset_ms)
     recorder = run.recorder
@@ -193,29 +256,33 @@ def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
         camera = run.camera_of(index, signed)
         if camera is not None:
             by_camera[camera.code].append((index, signed))
-    batches: list[tuple[Camera, SegmentBatch, list[rp.Signed]]] = []
+    batches: list[tuple[Camera, SegmentBatch, list[_Taken]]] = []
     for code, items in by_camera.items():
         camera = run.cameras[code]
         taken = _check_chain(run, camera, sorted(items, key=lambda item: item[1].message.seq))
         if taken:
-            seqs = [s.message.seq for s in taken]
+            seqs = [t.signed.message.seq for t in taken]
             batches.append((camera, SegmentBatch(camera=camera, first_seq=min(seqs), last_seq=max(seqs),
                                                  created_at=run.now), taken))
     if not batches:
         return
     SegmentBatch.objects.bulk_create([batch for _c, batch, _t in batches])
+    submission_id = None
+    if run.batch is not None:
+        submission_id = SignedSubmission.objects.create(
+            recorder=run.recorder, signature=run.batch.signature, leaves=b"".join(run.batch.leaves),
+            received_at=run.now).pk
     rows = []
     items = []
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = _adapt_datetime()
     for camera, batch, taken in batches:
-        for signed in taken:
-            m = signed.message
-            rows.append((camera.pk, batch.pk, m.seq, adapt(ms_to_datetime(m.start - m.clock_offset_ms)),
-                         adapt(ms_to_datetime(m.end - m.clock_offset_ms)), m.sha256, m.size, signed.digest,
-                         signed.body, signed.signature))
+        for t in taken:
+            m, signed = t.signed.message, t.signed
+            rows.append((camera.pk, batch.pk, m.seq, adapt(t.start), adapt(t.end), m.sha256, m.size, signed.digest,
+                         signed.body, signed.signature, submission_id, t.index if submission_id else None))
         items.append(ledger.Item(
             record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
-                    "last_seq": batch.last_seq, "manifests": [s.digest for s in taken]},
+                    "last_seq": batch.last_seq, "manifests": [t.signed.digest for t in taken]},
             scope=camera.facility_id, subject=batch.subject))
         Camera.objects.filter(pk=camera.pk).update(next_seq=camera.next_seq, last_sha256=camera.last_sha256,
                                                    last_end=camera.last_end)
@@ -227,15 +294,23 @@ def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
 
 _INSERT_SEGMENT = (
     f'INSERT INTO "{Segment._meta.db_table}" ("camera_id", "batch_id", "seq", "start", "end", "sha256", "size", '  # noqa: S608
-    '"digest", "body", "signature") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'
+    '"digest", "body", "signature", "submission_id", "leaf") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'
 )
 
 
-def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) -> list[rp.Signed]:
+@dataclass(frozen=True)
+class _Taken:
+    index: int
+    signed: rp.Signed
+    start: datetime
+    end: datetime
+
+
+def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) -> list[_Taken]:
     """The manifests that continue the camera's chain, in order; the others refused or acknowledged."""
     seqs = [s.message.seq for _i, s in items if s.message.seq < camera.next_seq]
     known = dict(Segment.objects.filter(camera=camera, seq__in=seqs).values_list("seq", "digest")) if seqs else {}
-    taken: list[rp.Signed] = []
+    taken: list[_Taken] = []
     seen: dict[int, str] = {}
     for index, signed in items:
         m: rp.Segment = signed.message
@@ -243,49 +318,44 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
             if (seen.get(m.seq) or known.get(m.seq)) == signed.digest:
                 run.result.duplicates.append(index)
             else:
-                run.refuse(index, TamperKind.CONFLICT, "seq",
-                           f"segment {m.seq} of camera {camera.code} was already accepted with another manifest",
+                run.refuse(index, TamperKind.CONFLICT, "seq", "conflict", {"seq": m.seq, "camera": camera.code},
                            camera=camera, seq=m.seq, digest=signed.digest)
             continue
         if m.seq < camera.next_seq:
-            run.refuse(index, TamperKind.OUT_OF_ORDER, "seq",
-                       f"segment {m.seq} comes after segment {camera.next_seq - 1} of camera {camera.code}",
-                       camera=camera, seq=m.seq, digest=signed.digest)
-            continue
-        error = run.clock_error(m)
-        if error:
-            run.refuse(index, TamperKind.CLOCK, "clock_offset_ms" if "reference" in error else "end", error,
+            run.refuse(index, TamperKind.OUT_OF_ORDER, "seq", "out_of_order",
+                       {"seq": m.seq, "last": camera.next_seq - 1, "camera": camera.code},
                        camera=camera, seq=m.seq, digest=signed.digest)
             continue
         start = ms_to_datetime(m.start - m.clock_offset_ms)
+        end = ms_to_datetime(m.end - m.clock_offset_ms)
+        error = run.clock_error(m, end)
+        if error:
+            run.refuse(index, TamperKind.CLOCK, *error, camera=camera, seq=m.seq, digest=signed.digest)
+            continue
         if m.seq == camera.next_seq:
             expected = camera.last_sha256 or rp.ZERO_HASH
             if m.prev != expected:
-                run.refuse(index, TamperKind.CHAIN_BREAK, "prev",
-                           f"segment {m.seq} names {m.prev[:16]}… as its previous segment; "
-                           f"segment {m.seq - 1} of camera {camera.code} has SHA-256 {expected[:16]}…",
-                           camera=camera, seq=m.seq, digest=signed.digest)
+                run.refuse(index, TamperKind.CHAIN_BREAK, "prev", "chain_break",
+                           {"seq": m.seq, "prev": m.prev[:16], "previous": m.seq - 1, "camera": camera.code,
+                            "expected": expected[:16]}, camera=camera, seq=m.seq, digest=signed.digest)
                 continue
         else:
             # Accepted, since what follows must still be taken; the missing ones are the evidence.
-            run.tamper.append(TamperEvent(
-                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=TamperKind.SEQUENCE_GAP,
-                field="seq", seq=m.seq, digest=signed.digest, occurred_at=run.now,
-                detail=f"segments {camera.next_seq} to {m.seq - 1} of camera {camera.code} were never reported"))
-        if camera.last_end is not None and start < camera.last_end - conf.future_tolerance():
-            run.refuse(index, TamperKind.CLOCK, "start",
-                       f"segment {m.seq} starts at {start.isoformat()}, before segment {camera.next_seq - 1} "
-                       f"ended ({camera.last_end.isoformat()})", camera=camera, seq=m.seq, digest=signed.digest)
+            run.alarm(TamperKind.SEQUENCE_GAP, "seq", "sequence_gap",
+                      {"first": camera.next_seq, "last": m.seq - 1, "camera": camera.code},
+                      camera=camera, seq=m.seq, digest=signed.digest)
+        if camera.last_end is not None and start < camera.last_end - run.tolerance:
+            run.refuse(index, TamperKind.CLOCK, "start", "clock_before_previous",
+                       {"seq": m.seq, "start": start.isoformat(), "previous": camera.next_seq - 1,
+                        "previous_end": camera.last_end.isoformat()}, camera=camera, seq=m.seq, digest=signed.digest)
             continue
         seen[m.seq] = signed.digest
-        taken.append(signed)
+        taken.append(_Taken(index, signed, start, end))
         if m.picture in PICTURE_ALARMS:
-            run.tamper.append(TamperEvent(
-                facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=m.picture, field="picture",
-                seq=m.seq, digest=signed.digest, occurred_at=run.now,
-                detail=f"segment {m.seq} of camera {camera.code}: {TamperKind(m.picture).label}"))
+            run.alarm(m.picture, "picture", "picture", {"seq": m.seq, "camera": camera.code, "picture": m.picture},
+                      camera=camera, seq=m.seq, digest=signed.digest)
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
-        camera.last_end = ms_to_datetime(m.end - m.clock_offset_ms)
+        camera.last_end = end
         run.result.accepted.append(index)
     return taken

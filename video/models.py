@@ -93,9 +93,30 @@ class SegmentBatch(models.Model):
         return f"video.segmentbatch:{self.pk}"
 
 
+class SignedSubmission(models.Model):
+    """A v2 submission's one recorder signature and the leaf hashes of all its messages (32 bytes
+    each, in order), so that any of its manifests can be proven later (``rp.BatchProof``)."""
+
+    recorder = models.ForeignKey(Recorder, on_delete=models.PROTECT, related_name="signed_submissions")
+    signature = models.BinaryField()
+    leaves = models.BinaryField()
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.recorder_id}:{self.received_at:%Y-%m-%dT%H:%M:%S}"
+
+    def batch(self):
+        from custodywatch_protocol import recorder as rp
+
+        raw = bytes(self.leaves)
+        return rp.BatchSignature(signature=bytes(self.signature),
+                                 leaves=tuple(raw[i:i + 32] for i in range(0, len(raw), 32)))
+
+
 class Segment(models.Model):
     """One segment file as its recorder signed it (``body`` and ``signature`` are the exact
-    manifest; the other columns are what it says, for queries)."""
+    manifest; the other columns are what it says, for queries). A manifest that came in a v2
+    batch has no signature of its own: ``submission`` holds the batch's, ``leaf`` its place."""
 
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, related_name="segments")
     batch = models.ForeignKey(SegmentBatch, on_delete=models.PROTECT, related_name="segments")
@@ -107,6 +128,9 @@ class Segment(models.Model):
     digest = models.CharField(max_length=64)
     body = models.BinaryField()
     signature = models.BinaryField()
+    submission = models.ForeignKey(SignedSubmission, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="segments")
+    leaf = models.IntegerField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -164,7 +188,11 @@ class TamperEvent(models.Model):
     camera = models.ForeignKey(Camera, on_delete=models.PROTECT, null=True, related_name="tamper_events")
     kind = models.CharField(max_length=32, choices=TamperKind.choices)
     field = models.CharField(max_length=100, blank=True)
-    detail = models.CharField(max_length=500)
+    detail = models.CharField(max_length=500)  # the English wording (see ``message``)
+    # What the alarm says, as a code of video.alarms.MESSAGES and its parameters: worded in the
+    # reader's language when shown. Empty on alarms recorded before codes were kept.
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     seq = models.BigIntegerField(null=True)
     digest = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField(db_index=True)
@@ -174,6 +202,13 @@ class TamperEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.occurred_at:%Y-%m-%dT%H:%M}"
+
+    @property
+    def message(self) -> str:
+        """What the alarm says, in the active language (the stored English for older alarms)."""
+        from video import alarms
+
+        return alarms.render(self.code, self.params) if self.code in alarms.MESSAGES else self.detail
 
 
 class OutageKind(models.TextChoices):

@@ -18,15 +18,11 @@ from django.db.models import Max, Min, Q
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
 from video import coinciding, conf
-from video.models import Outage, Segment, Severity, TamperEvent, TamperKind
+from video.models import Outage, Segment, Severity, TamperKind
 
 if TYPE_CHECKING:
     from video.ingest import _Run
     from video.models import Camera
-
-
-def _segments(count: int) -> str:
-    return f"{count} segment" if count == 1 else f"{count} segments"
 
 
 def keep_until(camera: Camera, start: datetime, end: datetime) -> datetime:
@@ -64,12 +60,9 @@ def check_inventory(run: _Run, index: int, signed: rp.Signed) -> None:
     missing = (~held if message.held else Q()) & Q(end__lte=ms_to_datetime(message.at))
     total, early, until = _kept(camera, missing, run.now)
     if early:
-        run.tamper.append(TamperEvent(
-            facility_id=camera.facility_id, recorder=run.recorder, camera=camera,
-            kind=TamperKind.MISSING_FROM_INVENTORY,
-            field="held", digest=signed.digest, occurred_at=run.now,
-            detail=f"{_segments(early)} of camera {camera.code} gone from the recorder before the end of "
-                   f"their retention ({until.date().isoformat() if until else ''})"))
+        run.alarm(TamperKind.MISSING_FROM_INVENTORY, "held", "missing_from_inventory",
+                  {"count": early, "camera": camera.code, "until": until.date().isoformat() if until else ""},
+                  camera=camera, digest=signed.digest)
     if total:
         _mark_deleted(run, camera, signed, missing, reason="inventory", lawful=not early)
     run.result.accepted.append(index)
@@ -86,11 +79,10 @@ def take_deletion(run: _Run, index: int, signed: rp.Signed) -> None:
         run.result.duplicates.append(index)
         return
     if early:
-        run.tamper.append(TamperEvent(
-            facility_id=camera.facility_id, recorder=run.recorder, camera=camera, kind=TamperKind.EARLY_DELETION,
-            field="first", seq=message.first, digest=signed.digest, occurred_at=run.now,
-            detail=f"the recorder deleted {_segments(early)} of camera {camera.code} ({message.reason}) that must be "
-                   f"kept until {until.date().isoformat() if until else ''}"))
+        run.alarm(TamperKind.EARLY_DELETION, "first", "early_deletion",
+                  {"count": early, "camera": camera.code, "reason": message.reason,
+                   "until": until.date().isoformat() if until else ""},
+                  camera=camera, seq=message.first, digest=signed.digest)
     _mark_deleted(run, camera, signed, rows, reason=message.reason, lawful=not early)
     run.result.accepted.append(index)
 

@@ -22,6 +22,8 @@ class SimulatedRecorder:
     cameras: dict[str, Camera]
     heads: dict[str, tuple[int, str]] = field(default_factory=dict)
     segment_ms: int = 10_000
+    # The submission format ``submission`` writes: 1 (each message signed) or 2 (one batch signature).
+    version: int = rp.FORMAT_VERSION
 
     @classmethod
     def create(cls, facility, *, code: str = "nvr-1", cameras: dict[str, str] | None = None) -> SimulatedRecorder:
@@ -50,5 +52,13 @@ class SimulatedRecorder:
         return [rp.sign(m, self.key) for m in messages]
 
     def submission(self, *messages: rp.Message | rp.Signed) -> bytes:
+        """A submission in this recorder's ``version``."""
+        if self.version == rp.BATCH_VERSION:
+            return self.batch(*(m.body if isinstance(m, rp.Signed) else m for m in messages))
         signed = [m if isinstance(m, rp.Signed) else rp.sign(m, self.key) for m in messages]
         return rp.encode_submission(self.recorder.code, signed)
+
+    def batch(self, *messages: rp.Message | bytes) -> bytes:
+        """A v2 submission: the bodies of ``messages`` under one batch signature."""
+        bodies = [m if isinstance(m, bytes) else rp.encode_message(m) for m in messages]
+        return rp.encode_batch_submission(self.recorder.code, bodies, self.key)

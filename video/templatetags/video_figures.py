@@ -23,6 +23,8 @@ def video_coverage_figure(context) -> dict:
         "covered": figures[reports.CoverageState.COVERED],
         "unknown": figures[reports.CoverageState.UNKNOWN],
         "total": sum(figures.values()),
+        # Unknown is not "not covered": the figure's base is the facilities whose cameras are known.
+        "known": sum(figures.values()) - figures[reports.CoverageState.UNKNOWN],
         "href": reverse("video:coverage") + f"?state={reports.CoverageState.COVERED}",
         "unknown_href": reverse("video:coverage") + f"?state={reports.CoverageState.UNKNOWN}",
     }

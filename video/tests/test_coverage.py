@@ -93,3 +93,19 @@ def test_the_overview_figure_links_to_the_list_it_counts(personas, frozen, rf):
     client.force_login(personas.npm_monitor)
     assert client.get(href).content.decode().count("<tr data-facility>") == int(count) == 1
     assert client.get(unknown_href).content.decode().count("<tr data-facility>") == int(unknown) == 2
+
+
+def test_the_overview_page_shows_the_coverage_figure_with_unknown_apart(personas, frozen):
+    nvr = SimulatedRecorder.create(personas.colony, cameras={"a": "admission_search", "c": "corridor",
+                                                             "i": "isolation_cell"})
+    for camera in ("a", "c", "i"):
+        feed(nvr, camera)
+    client = Client()
+    client.force_login(personas.npm_monitor)
+    page = client.get(reverse("facilities:overview")).content.decode()
+    figure = page[page.index("data-video-coverage"):]
+    figure = figure[:figure.index("</div>\n</div>")]
+    assert re.search(r'data-count="1">1</a>', figure)
+    # The base is the facilities whose cameras are known; the unknown ones are counted apart.
+    assert "of 1 facility with cameras registered" in figure
+    assert re.search(r'state=unknown" data-count="2">2</a>', figure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 
@@ -12,11 +13,19 @@ from hypothesis import strategies as st
 
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
+from video import evidence
 from video.conftest import NOW
 from video.ingest import UnknownRecorder, ingest_submission
 from video.models import Camera, Segment, TamperEvent, TamperKind
 
 URL = "/api/v1/video/manifests"
+
+
+@pytest.fixture(params=[rp.FORMAT_VERSION, rp.BATCH_VERSION], ids=["v1", "v2"])
+def nvr(nvr, request):
+    """Every check holds alike for v1 submissions (each manifest signed) and v2 (one batch signature)."""
+    nvr.version = request.param
+    return nvr
 
 
 def post(data: bytes):
@@ -107,6 +116,7 @@ def test_a_clock_far_off_is_refused(nvr, frozen, offset_ms, start_delta, field):
 
 
 def test_a_forged_message_is_refused_and_the_good_ones_taken(nvr, frozen):
+    nvr.version = rp.FORMAT_VERSION  # in v2 one signature covers the batch: see the tests below
     good = rp.sign(nvr.segment("cam-1", NOW - timedelta(seconds=20)), nvr.key)
     forged = rp.sign(nvr.segment("cam-2", NOW - timedelta(seconds=20)), rp.generate_key())
     result = post(rp.encode_submission("nvr-1", [good, forged])).json()
@@ -116,6 +126,7 @@ def test_a_forged_message_is_refused_and_the_good_ones_taken(nvr, frozen):
 
 
 def test_a_wholly_forged_submission_is_unauthorised_and_leaves_one_alarm(nvr, frozen):
+    nvr.version = rp.FORMAT_VERSION
     forged = rp.sign(nvr.segment("cam-1", NOW - timedelta(seconds=20)), rp.generate_key())
     response = post(rp.encode_submission("nvr-1", [forged]))
     assert response.status_code == 401
@@ -170,3 +181,68 @@ def test_the_ledger_record_hides_the_camera(nvr, frozen):
     entry = json.loads(inclusion.entry)
     assert set(entry) == {"kind", "time", "commitment"}
     assert b"cam-1" not in inclusion.entry
+
+
+def test_a_batch_signed_by_another_key_is_unauthorised_and_leaves_one_alarm(nvr, frozen):
+    bodies = [rp.encode_message(nvr.segment("cam-1", NOW - timedelta(seconds=20)))]
+    response = post(rp.encode_batch_submission("nvr-1", bodies, rp.generate_key()))
+    assert response.status_code == 401
+    assert TamperEvent.objects.get().kind == TamperKind.BAD_SIGNATURE
+    assert not Segment.objects.exists()
+
+
+def test_a_batch_with_one_manifest_altered_after_signing_is_refused_whole(nvr, frozen):
+    data = nvr.batch(nvr.segment("cam-1", NOW - timedelta(seconds=20)),
+                     nvr.segment("cam-2", NOW - timedelta(seconds=20)))
+    envelope = json.loads(data)
+    body = base64.b64decode(envelope["messages"][1]).replace(b'"size":', b'"size":1')
+    envelope["messages"][1] = base64.b64encode(body).decode()
+    response = post(rp.canonical_record(envelope))
+    assert response.status_code == 401
+    assert TamperEvent.objects.get().kind == TamperKind.BAD_SIGNATURE
+    assert not Segment.objects.exists()
+
+
+def test_a_malformed_manifest_in_a_signed_batch_is_refused_and_the_others_taken(nvr, frozen):
+    good = rp.encode_message(nvr.segment("cam-1", NOW - timedelta(seconds=20)))
+    result = post(nvr.batch(good, b'{"type":"segment"}')).json()
+    assert result["accepted"] == [0]
+    assert (result["refused"][0]["index"], result["refused"][0]["kind"]) == (1, "malformed")
+    assert TamperEvent.objects.get().kind == TamperKind.MALFORMED
+
+
+def test_a_manifest_of_a_batch_is_proven_on_its_own_by_its_batch_proof(nvr, frozen):
+    messages = [nvr.segment(camera, NOW - timedelta(seconds=40 - 10 * i)) for i in range(3) for camera in nvr.cameras]
+    post(nvr.batch(*messages))
+    segments = list(Segment.objects.select_related("camera__recorder", "camera__facility").order_by("pk"))
+    assert len(segments) == 6
+    public = nvr.key.public_key()
+    for doc in evidence.describe(segments, None):
+        signed = rp.parse_signed(doc["manifest"], "manifest")
+        assert signed.batch is not None
+        assert signed.batch.size == 6
+        assert rp.verify(signed, public)
+        assert not rp.verify(rp.Signed(body=signed.body.replace(b'"seq":', b'"seq":9'), signature=b"",
+                                       message=signed.message, batch=signed.batch), public)
+        assert not rp.verify(signed, rp.generate_key().public_key())
+
+
+def test_an_alarm_keeps_a_code_and_its_parameters_and_is_worded_in_the_readers_language(nvr, frozen):
+    from django.utils import translation
+
+    post(nvr.submission(nvr.segment("cam-1", NOW - timedelta(seconds=50))))
+    post(nvr.submission(nvr.segment("cam-1", NOW - timedelta(seconds=10), seq=4)))
+    event = TamperEvent.objects.get()
+    assert (event.code, event.params) == ("sequence_gap", {"first": 1, "last": 3, "camera": "cam-1"})
+    with translation.override("en"):
+        assert event.message == event.detail == "segments 1 to 3 of camera cam-1 were never reported"
+    with translation.override("ru"):
+        assert event.message == "сегменты с 1 по 3 камеры cam-1 так и не были переданы"  # noqa: RUF001
+    with translation.override("kk"):
+        assert event.message == "cam-1 камерасының 1–3 сегменттері ешқашан хабарланбаған"  # noqa: RUF001
+
+
+def test_an_alarm_recorded_before_codes_were_kept_shows_its_stored_wording(nvr, frozen):
+    event = TamperEvent.objects.create(facility=nvr.recorder.facility, recorder=nvr.recorder, kind=TamperKind.CLOCK,
+                                       detail="the recorder clock is far off", occurred_at=NOW)
+    assert event.message == "the recorder clock is far off"

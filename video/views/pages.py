@@ -42,7 +42,7 @@ def coverage_list(request: HttpRequest) -> HttpResponse:
     if state not in reports.CoverageState.LABELS:
         raise Http404(_("No such coverage state."))
     facilities = selectors.video_facilities_for(request.user)
-    listed = reports.facilities_in_state(facilities, state).order_by("code")
+    listed = reports.facilities_in_state(facilities, state).select_related("region").order_by("code")
     return render(request, "video/coverage_list.html", {
         "state": state, "state_label": reports.CoverageState.LABELS[state], "facilities": listed,
     })

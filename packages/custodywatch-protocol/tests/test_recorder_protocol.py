@@ -87,7 +87,9 @@ def test_a_missing_field_and_a_non_canonical_body_are_named():
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    (b"", "submission"), (b"[]", "submission"), (b'{"v":2,"recorder":"a","messages":[]}', "v"),
+    (b"", "submission"), (b"[]", "submission"), (b'{"v":3,"recorder":"a","messages":[]}', "v"),
+    (b'{"v":2,"recorder":"a","messages":["AA=="]}', "sig"), (b'{"v":2,"recorder":"a","messages":[1],"sig":"' + b"A" * 86
+     + b'=="}', "messages[0]"), (b'{"v":1,"recorder":"a","messages":[1],"sig":"x"}', "sig"),
     (b'{"v":1,"recorder":"a b","messages":[]}', "recorder"), (b'{"v":1,"recorder":"a","messages":[]}', "messages"),
     (b'{"v":1,"recorder":"a","messages":{}}', "messages"), (b'{"v":1,"recorder":"a","messages":[1],"x":1}', "x"),
 ])
@@ -170,3 +172,43 @@ def test_any_valid_manifest_round_trips(seq, length, offset, container, digest):
     assert parsed.message == message
     assert parsed.digest == signed.digest
     assert rp.verify(parsed, PUBLIC)
+
+
+def test_a_v2_batch_carries_one_signature_and_proves_each_message_on_its_own():
+    bodies = [rp.encode_message(segment(i)) for i in range(5)]
+    parsed = rp.parse_submission(rp.encode_batch_submission("nvr-1", bodies, KEY))
+    assert parsed.errors == []
+    assert [s.body for _, s in parsed.messages] == bodies
+    assert parsed.batch.verify(PUBLIC)
+    assert not parsed.batch.verify(rp.generate_key().public_key())
+    for index, body in enumerate(bodies):
+        proven = rp.parse_signed(rp.Signed(body=body, signature=b"", message=segment(index),
+                                           batch=parsed.batch.proof(index)).wire())
+        assert rp.verify(proven, PUBLIC)
+        other = bodies[(index + 1) % 5]
+        assert not rp.verify(rp.Signed(body=other, signature=b"", message=proven.message, batch=proven.batch), PUBLIC)
+
+
+@settings(max_examples=50, deadline=None)
+@given(size=st.integers(1, 40), data=st.data())
+def test_a_batch_proof_holds_only_for_its_own_place(size, data):
+    bodies = [b"%d" % i for i in range(size)]
+    batch = rp.sign_batch(bodies, KEY)
+    index = data.draw(st.integers(0, size - 1))
+    wrong = data.draw(st.integers(0, size - 1))
+    proof = batch.proof(index)
+    signed = rp.Signed(body=bodies[wrong], signature=b"", message=None, batch=proof)
+    assert rp.verify(signed, PUBLIC) == (wrong == index)
+
+
+@pytest.mark.parametrize(("batch", "field"), [
+    ({"size": 2, "index": 2, "path": [], "sig": "A" * 86 + "=="}, "manifest.batch.index"),
+    ({"size": 2, "index": 0, "path": ["zz"], "sig": "A" * 86 + "=="}, "manifest.batch.path[0]"),
+    ({"size": 2, "index": 0, "path": [], "sig": "AA=="}, "manifest.batch.sig"),
+    ({"size": 2, "index": 0, "path": []}, "manifest.batch"),
+])
+def test_a_malformed_batch_proof_is_named(batch, field):
+    body = base64.b64encode(rp.encode_message(segment(0))).decode()
+    with pytest.raises(rp.ProtocolError) as caught:
+        rp.parse_signed({"body": body, "batch": batch}, "manifest")
+    assert caught.value.field == field

@@ -22,8 +22,18 @@ court expert checks them with this module alone.
 the message's exact canonical bytes. A message travels as ``{"body": b64(body), "sig": b64(sig)}``
 so it is checked on the bytes that were signed; its ``digest`` (SHA-256 of ``body``) names it.
 
-**Submission.** A batch: ``{"v": 1, "recorder": ID, "messages": [signed, ...]}`` in canonical
-JSON. ``parse_submission`` refuses an unusable envelope with ``ProtocolError`` (naming the field);
+**Submission.** A batch in canonical JSON, in one of two versions (the server takes both):
+
+- v1: ``{"v": 1, "recorder": ID, "messages": [signed, ...]}``, every message signed on its own;
+- v2: ``{"v": 2, "recorder": ID, "messages": [b64(body), ...], "sig": b64(sig)}``: one signature
+  for the whole batch, over ``BATCH_DOMAIN || size (8 bytes, big-endian) || root`` where ``root``
+  is the RFC 9162 Merkle tree hash of the bodies' leaf hashes (``SHA-256(0x00 || body)``), in
+  order. A server verifies one signature per batch instead of one per manifest; each message
+  keeps its own sequence number and chain link. Any single message is later proven by its
+  ``BatchProof`` (its place in the batch, the inclusion path and the batch signature), which
+  ``verify`` checks as it checks a v1 signature.
+
+``parse_submission`` refuses an unusable envelope with ``ProtocolError`` (naming the field);
 a bad message inside a good envelope is reported on its own (``ParsedSubmission.errors``) so the
 good ones are still taken.
 """
@@ -32,6 +42,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import re
@@ -43,11 +54,22 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from custodywatch_log.entries import canonical_record
+from custodywatch_log.merkle import (
+    ProofError,
+    inclusion_proof,
+    leaf_hash,
+    root_from_inclusion_proof,
+    root_from_leaf_hashes,
+)
 
 __all__ = [
+    "BATCH_DOMAIN",
+    "BATCH_VERSION",
     "FORMAT_VERSION",
     "MESSAGE_DOMAIN",
     "ZERO_HASH",
+    "BatchProof",
+    "BatchSignature",
     "Deletion",
     "Heartbeat",
     "Inventory",
@@ -57,17 +79,22 @@ __all__ = [
     "ProtocolError",
     "Segment",
     "Signed",
+    "encode_batch_submission",
     "encode_submission",
     "generate_key",
     "parse_message",
     "parse_submission",
     "public_key_b64",
     "sign",
+    "sign_batch",
     "verify",
 ]
 
 FORMAT_VERSION = 1
+BATCH_VERSION = 2
+VERSIONS = (FORMAT_VERSION, BATCH_VERSION)
 MESSAGE_DOMAIN = b"custodywatch/recorder/message/v1\n"
+BATCH_DOMAIN = b"custodywatch/recorder/batch/v2\n"
 ZERO_HASH = "0" * 64
 MAX_SUBMISSION_BYTES = 8 * 1024 * 1024
 MAX_MESSAGES = 10_000
@@ -260,6 +287,10 @@ _CLASSES: dict[str, type] = {
 }
 
 
+_KEYS = {kind: frozenset(fields) | {"type"} for kind, fields in _FIELDS.items()}
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def message_object(message: Message) -> dict[str, Any]:
     """The JSON object of a message (what its canonical body encodes)."""
     obj = {name: getattr(message, name) for name in _FIELDS[message.type]}
@@ -292,16 +323,16 @@ def parse_message(body: bytes) -> Message:
     if not isinstance(kind, str) or kind not in _FIELDS:
         raise ProtocolError("type", f"must be one of {', '.join(_FIELDS)}")
     fields = _FIELDS[kind]
-    missing = [name for name in fields if name not in obj]
-    if missing:
-        raise ProtocolError(missing[0], "is missing")
-    extra = sorted(set(obj) - set(fields) - {"type"})
-    if extra:
+    if obj.keys() != _KEYS[kind]:
+        missing = [name for name in fields if name not in obj]
+        if missing:
+            raise ProtocolError(missing[0], "is missing")
+        extra = sorted(set(obj) - set(fields) - {"type"})
         raise ProtocolError(extra[0], "is not a field of a " + kind + " message")
     values = {name: check(obj[name]) for name, check in fields.items()}
     # Every value is now known to be an ASCII string, an integer within +-2**53 or a list of such
     # integers, for which RFC 8785 is exactly Python's sorted, compact JSON.
-    canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    canonical = _CANONICAL.encode(obj).encode("utf-8")
     if canonical != bytes(body):
         raise ProtocolError("body", "not in canonical form (RFC 8785: sorted keys, no whitespace)")
     message = _CLASSES[kind](**values)
@@ -324,22 +355,80 @@ def _check_consistency(message: Message) -> None:
 # --- Signatures -------------------------------------------------------------------------------
 
 
+def batch_signed_bytes(size: int, root: bytes) -> bytes:
+    """What the recorder's key signs for a v2 batch of ``size`` messages with Merkle ``root``."""
+    return BATCH_DOMAIN + size.to_bytes(8, "big") + root
+
+
+@dataclass(frozen=True)
+class BatchProof:
+    """How one message of a v2 batch is proven: its place ``index`` among ``size`` messages, the
+    inclusion path from its leaf hash to the batch's root, and the recorder's batch signature."""
+
+    size: int
+    index: int
+    path: tuple[bytes, ...]
+    signature: bytes
+
+    def root(self, body: bytes) -> bytes:
+        """The batch root this proof leads to from ``body`` (``ProtocolError`` if it cannot)."""
+        try:
+            return root_from_inclusion_proof(leaf_hash(body), self.index, self.size, self.path)
+        except ProofError as e:
+            raise ProtocolError("batch.path", str(e)) from None
+
+    def wire(self) -> dict[str, Any]:
+        return {"size": self.size, "index": self.index, "path": [p.hex() for p in self.path],
+                "sig": base64.b64encode(self.signature).decode("ascii")}
+
+
+@dataclass(frozen=True)
+class BatchSignature:
+    """A v2 submission's one signature, with the leaf hashes of its bodies (in order)."""
+
+    signature: bytes
+    leaves: tuple[bytes, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.leaves)
+
+    @property
+    def root(self) -> bytes:
+        return root_from_leaf_hashes(self.leaves)
+
+    def verify(self, public_key: Ed25519PublicKey) -> bool:
+        try:
+            public_key.verify(self.signature, batch_signed_bytes(self.size, self.root))
+        except InvalidSignature:
+            return False
+        return True
+
+    def proof(self, index: int) -> BatchProof:
+        return BatchProof(size=self.size, index=index, path=tuple(inclusion_proof(index, self.size, self.leaves)),
+                          signature=self.signature)
+
+
 @dataclass(frozen=True)
 class Signed:
-    """One message with its exact body bytes and the recorder's signature over them."""
+    """One message with its exact body bytes and the recorder's signature over them: its own
+    (v1, ``signature``) or its batch's (v2, ``batch``; ``signature`` is then empty)."""
 
     body: bytes
     signature: bytes
     message: Message
+    batch: BatchProof | None = None
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         """The SHA-256 of the body in hex: the message's name in the ledger and in export packages."""
         return hashlib.sha256(self.body).hexdigest()
 
-    def wire(self) -> dict[str, str]:
-        return {"body": base64.b64encode(self.body).decode("ascii"),
-                "sig": base64.b64encode(self.signature).decode("ascii")}
+    def wire(self) -> dict[str, Any]:
+        body = base64.b64encode(self.body).decode("ascii")
+        if self.batch is not None:
+            return {"body": body, "batch": self.batch.wire()}
+        return {"body": body, "sig": base64.b64encode(self.signature).decode("ascii")}
 
 
 def generate_key() -> Ed25519PrivateKey:
@@ -368,12 +457,23 @@ def sign(message: Message, key: Ed25519PrivateKey) -> Signed:
 
 
 def verify(signed: Signed, public_key: Ed25519PublicKey) -> bool:
-    """Whether the recorder key signed exactly this body."""
+    """Whether the recorder key signed exactly this body (on its own, or within its batch)."""
     try:
-        public_key.verify(signed.signature, MESSAGE_DOMAIN + signed.body)
-    except InvalidSignature:
+        if signed.batch is not None:
+            public_key.verify(signed.batch.signature, batch_signed_bytes(signed.batch.size,
+                                                                         signed.batch.root(signed.body)))
+        else:
+            public_key.verify(signed.signature, MESSAGE_DOMAIN + signed.body)
+    except (InvalidSignature, ProtocolError):
         return False
     return True
+
+
+def sign_batch(bodies: Sequence[bytes], key: Ed25519PrivateKey) -> BatchSignature:
+    """The recorder's one signature over a v2 batch of message bodies."""
+    leaves = tuple(leaf_hash(body) for body in bodies)
+    root = root_from_leaf_hashes(leaves)
+    return BatchSignature(signature=key.sign(batch_signed_bytes(len(leaves), root)), leaves=leaves)
 
 
 def _b64(value: Any, name: str) -> bytes:
@@ -385,18 +485,41 @@ def _b64(value: Any, name: str) -> bytes:
         raise ProtocolError(name, "must be standard base64 with padding") from None
 
 
-def parse_signed(obj: Any, where: str = "message") -> Signed:
-    if not isinstance(obj, dict) or set(obj) != {"body", "sig"}:
-        raise ProtocolError(where, 'must be an object with exactly "body" and "sig"')
-    body = _b64(obj["body"], f"{where}.body")
-    signature = _b64(obj["sig"], f"{where}.sig")
+def _signature(value: Any, where: str) -> bytes:
+    signature = _b64(value, where)
     if len(signature) != 64:
-        raise ProtocolError(f"{where}.sig", "an Ed25519 signature is 64 bytes")
+        raise ProtocolError(where, "an Ed25519 signature is 64 bytes")
+    return signature
+
+
+def _batch_proof(obj: Any, where: str) -> BatchProof:
+    if not isinstance(obj, dict) or set(obj) != {"size", "index", "path", "sig"}:
+        raise ProtocolError(where, 'must be an object with exactly "size", "index", "path" and "sig"')
+    size = _int(f"{where}.size", 1, MAX_MESSAGES)(obj["size"])
+    index = _int(f"{where}.index", 0, size - 1)(obj["index"])
+    path = obj["path"]
+    if not isinstance(path, list) or len(path) > 64:
+        raise ProtocolError(f"{where}.path", "must be a list of at most 64 hashes")
+    hashes = tuple(bytes.fromhex(_text(f"{where}.path[{i}]", HEX64_RE, "64 lower-case hex digits")(h))
+                   for i, h in enumerate(path))
+    return BatchProof(size=size, index=index, path=hashes, signature=_signature(obj["sig"], f"{where}.sig"))
+
+
+def parse_signed(obj: Any, where: str = "message") -> Signed:
+    """A message with its own signature (``{"body", "sig"}``) or its batch proof (``{"body", "batch"}``)."""
+    if not isinstance(obj, dict) or set(obj) not in ({"body", "sig"}, {"body", "batch"}):
+        raise ProtocolError(where, 'must be an object with exactly "body" and "sig" (or "body" and "batch")')
+    body = _b64(obj["body"], f"{where}.body")
+    signature, batch = b"", None
+    if "sig" in obj:
+        signature = _signature(obj["sig"], f"{where}.sig")
+    else:
+        batch = _batch_proof(obj["batch"], f"{where}.batch")
     try:
         message = parse_message(body)
     except ProtocolError as e:
         raise ProtocolError(f"{where}.body.{e.field}", e.error) from None
-    return Signed(body=body, signature=signature, message=message)
+    return Signed(body=body, signature=signature, message=message, batch=batch)
 
 
 # --- Submissions ------------------------------------------------------------------------------
@@ -410,11 +533,21 @@ class ParsedSubmission:
     recorder: str
     messages: list[tuple[int, Signed]]
     errors: list[tuple[int, ProtocolError]]
+    # v2: the batch's one signature (each message's ``signature`` is then empty); None for v1.
+    batch: BatchSignature | None = None
 
 
 def encode_submission(recorder: str, messages: Sequence[Signed]) -> bytes:
-    """The bytes a recorder POSTs: canonical JSON of the batch."""
+    """The bytes a v1 recorder POSTs: canonical JSON of the batch, each message signed."""
     return canonical_record({"v": FORMAT_VERSION, "recorder": recorder, "messages": [m.wire() for m in messages]})
+
+
+def encode_batch_submission(recorder: str, bodies: Sequence[bytes], key: Ed25519PrivateKey) -> bytes:
+    """The bytes a v2 recorder POSTs: the message bodies and one signature over all of them."""
+    batch = sign_batch(bodies, key)
+    return canonical_record({"v": BATCH_VERSION, "recorder": recorder,
+                             "messages": [base64.b64encode(b).decode("ascii") for b in bodies],
+                             "sig": base64.b64encode(batch.signature).decode("ascii")})
 
 
 def parse_submission(data: bytes) -> ParsedSubmission:
@@ -430,17 +563,21 @@ def parse_submission(data: bytes) -> ParsedSubmission:
         raise ProtocolError("submission", f"not JSON: {e}") from None
     if not isinstance(obj, dict):
         raise ProtocolError("submission", "must be a JSON object")
-    extra = sorted(set(obj) - {"v", "recorder", "messages"})
+    version = obj.get("v")
+    if version not in VERSIONS or isinstance(version, bool):
+        raise ProtocolError("v", f"must be {FORMAT_VERSION} or {BATCH_VERSION}")
+    fields = {"v", "recorder", "messages"} | ({"sig"} if version == BATCH_VERSION else set())
+    extra = sorted(set(obj) - fields)
     if extra:
         raise ProtocolError(extra[0], "is not a field of a submission")
-    if obj.get("v") != FORMAT_VERSION or isinstance(obj.get("v"), bool):
-        raise ProtocolError("v", f"must be {FORMAT_VERSION}")
     recorder = _text("recorder", ID_RE, "an id of 1 to 64 letters, digits or . _ : -")(obj.get("recorder"))
     messages = obj.get("messages")
     if not isinstance(messages, list):
         raise ProtocolError("messages", "must be a list")
     if not 1 <= len(messages) <= MAX_MESSAGES:
         raise ProtocolError("messages", f"must hold 1 to {MAX_MESSAGES} messages")
+    if version == BATCH_VERSION:
+        return _parse_batch(recorder, messages, obj.get("sig"))
     good: list[tuple[int, Signed]] = []
     bad: list[tuple[int, ProtocolError]] = []
     for i, item in enumerate(messages):
@@ -453,6 +590,29 @@ def parse_submission(data: bytes) -> ParsedSubmission:
             continue
         good.append((i, signed))
     return ParsedSubmission(recorder=recorder, messages=good, errors=bad)
+
+
+def _parse_batch(recorder: str, items: list[Any], sig: Any) -> ParsedSubmission:
+    """A v2 batch: every body must be base64 (the signature covers them all, so one that is not
+    makes the batch unusable); a body that is not a good message is listed in ``errors``."""
+    signature = _signature(sig, "sig")
+    bodies = [_b64(item, f"messages[{i}]") for i, item in enumerate(items)]
+    good: list[tuple[int, Signed]] = []
+    bad: list[tuple[int, ProtocolError]] = []
+    for i, body in enumerate(bodies):
+        try:
+            try:
+                message = parse_message(body)
+            except ProtocolError as e:
+                raise ProtocolError(f"messages[{i}].{e.field}", e.error) from None
+            if message.recorder != recorder:
+                raise ProtocolError(f"messages[{i}].recorder", "names another recorder than the submission")
+        except ProtocolError as e:
+            bad.append((i, e))
+            continue
+        good.append((i, Signed(body=body, signature=b"", message=message)))
+    batch = BatchSignature(signature=signature, leaves=tuple(leaf_hash(b) for b in bodies))
+    return ParsedSubmission(recorder=recorder, messages=good, errors=bad, batch=batch)
 
 
 def message_from_record(obj: Mapping[str, Any]) -> Message:

@@ -165,7 +165,8 @@ class Agent:
             pending = self.outbox.pending(self.config.batch)
             if not pending:
                 return answered
-            data = rp.encode_submission(self.config.recorder, [s for _i, s in pending])
+            # v2: one signature for the whole batch (the server verifies it once, not per manifest).
+            data = rp.encode_batch_submission(self.config.recorder, [s.body for _i, s in pending], self.config.key)
             try:
                 result = self._post(data)
             except (urllib.error.URLError, OSError, TimeoutError) as e:
