@@ -6,7 +6,7 @@ Three files make one catalogue version:
 - `indicators.yaml`: the international indicators (questions in English, thresholds, severity,
   references with `confirmed`), as written for this product;
 - `indicators.kk-ru.yaml`: the Kazakh and Russian wording of every theme, question, compliance
-  condition, answer option and unit, keyed by indicator id;
+  condition, answer option and unit, keyed by indicator id (loading refuses an indicator without it);
 - `national.yaml`: national rules (custody time limits, parcels, telephone hours, long visits...)
   in the same shape as an indicator, with their own three languages; a rule is added here as
   data, with no change to the code.
@@ -231,8 +231,10 @@ def parse(directory: Path = DIRECTORY) -> tuple[dict[str, Any], list[dict[str, A
         else:
             entry = indicator_texts.get(item.get("id"))
             texts = {"question": _translated(entry or {}, "question", f"indicators.kk-ru.yaml {item.get('id')}")}
-            if isinstance(entry, dict) and isinstance(entry.get("compliant_if"), dict):
-                texts["compliant_if"] = entry["compliant_if"]
+            if str(item.get("compliant_if", "") or "").strip():
+                # The compliance condition is shown beside every finding: it is read in the reader's language.
+                texts["compliant_if"] = _translated(entry or {}, "compliant_if",
+                                                    f"indicators.kk-ru.yaml {item.get('id')} compliant_if")
             labels = option_labels
         row = _indicator_rows(item, where=where, theme_keys=theme_keys, texts=texts)
         if row["code"] in seen:

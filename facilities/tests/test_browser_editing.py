@@ -91,3 +91,19 @@ def test_the_registry_forms_have_no_serious_accessibility_violations(page, perso
         found[url + " (errors)"] = [v["id"] for v in serious_accessibility_violations(page)]
 
     assert found == {url: [] for url in found}
+
+
+def test_a_checkbox_sits_before_its_label_on_one_line_and_the_label_toggles_it(page, personas):
+    log_in(page, "aigerim.npm", TEST_PASSWORD)
+    page.goto(reverse("facilities:edit", args=[personas.colony.pk]))
+    box = page.get_by_label("In use", exact=True)
+    assert box.get_attribute("type") == "checkbox"
+    text = page.locator(".field-check label span", has_text="In use")
+    box_area, text_area = box.bounding_box(), text.bounding_box()
+    assert box_area["x"] + box_area["width"] <= text_area["x"]  # the box first, then its words
+    middle = box_area["y"] + box_area["height"] / 2
+    assert text_area["y"] <= middle <= text_area["y"] + text_area["height"]  # on the same line
+    was = box.is_checked()
+    text.click()
+    assert box.is_checked() is not was
+    assert serious_accessibility_violations(page) == []

@@ -514,7 +514,7 @@ def test_a_facility_officer_records_their_facilitys_population(personas, units):
 
     assert response.status_code == 302
     assert response["Location"] == reverse("facilities:detail", args=[personas.colony.pk])
-    assert messages_of(response) == ["Population on Nov. 1, 2026 recorded: 412 people held."]
+    assert messages_of(response) == ["Population on 1 November 2026 recorded: 412 people held."]
     snapshot = PopulationSnapshot.objects.get(facility=personas.colony)
     assert (snapshot.date, snapshot.total, snapshot.foreigners) == (FIRST_OF_MONTH, 412, 7)
     assert dict(snapshot.occupancies.values_list("unit__code", "occupants")) == {"B1": 55, "S1": 1}
@@ -522,7 +522,7 @@ def test_a_facility_officer_records_their_facilitys_population(personas, units):
     change = RegistryChange.objects.get(model="facilities.populationsnapshot")
     assert (change.actor, change.action) == (personas.facility_officer, "create")
     profile = client.get(response["Location"]).content.decode()
-    assert "Population on Nov. 1, 2026 recorded: 412 people held." in profile
+    assert "Population on 1 November 2026 recorded: 412 people held." in profile
 
 
 def test_a_unit_left_empty_is_not_reported(personas, units):
@@ -635,7 +635,7 @@ def test_a_recorded_date_opens_prefilled_and_says_saving_corrects_it(personas, u
     assert input_value(response, f"occupancy_{units[0].pk}") == "50"
     assert input_value(response, "correcting") == "2026-11-01"
     assert "Saving this form corrects it." in html
-    assert "Correct the population count of Nov. 1, 2026" in html
+    assert "Correct the population count of 1 November 2026" in html
 
 
 def test_another_recorded_date_can_be_opened_by_its_date(personas, units):
@@ -667,7 +667,7 @@ def test_a_correction_keeps_the_values_before_and_names_what_changed(personas, u
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        "Population on Nov. 1, 2026 corrected. Changed: total held, people in each living unit."]
+        "Population on 1 November 2026 corrected. Changed: total held, people in each living unit."]
     assert PopulationSnapshot.objects.get(facility=personas.colony).total == 405
     change = RegistryChange.objects.filter(model="facilities.populationsnapshot").order_by("-id").first()
     assert (change.action, change.before["total"], change.after["total"]) == ("update", 400, 405)
@@ -684,7 +684,7 @@ def test_saving_over_a_recorded_date_without_being_told_asks_first(personas, uni
 
     html = first.content.decode()
     assert first.status_code == 200
-    assert "Nothing was saved yet: a population count is already recorded for Nov. 1, 2026." in html
+    assert "Nothing was saved yet: a population count is already recorded for 1 November 2026." in html
     assert input_value(first, "total") == "405"
     assert input_value(first, "correcting") == "2026-11-01"
     assert registry_state() == before
@@ -704,7 +704,7 @@ def test_an_unchanged_correction_writes_nothing_and_says_so(personas, units, rec
         population_data(units, total="400", women="10", correcting="2026-11-01", **{f"occupancy_{barracks.pk}": "50"}))
 
     assert messages_of(response) == [
-        "Nothing was changed: the figures for Nov. 1, 2026 are the ones already recorded."]
+        "Nothing was changed: the figures for 1 November 2026 are the ones already recorded."]
     assert registry_state() == before
 
 

@@ -482,7 +482,7 @@ def test_the_history_shows_who_changed_what_from_what_to_what(client, registry):
         ("Region", "Almaty", "Karaganda Region"),
     }
     assert "Aigerim Nurlanovna" in html
-    assert "Population on Oct. 1, 2026" in html
+    assert "Population on 1 October 2026" in html
     assert "Unit occupancy" in html
 
 

@@ -103,6 +103,13 @@ class Finding(models.Model):
     def code(self) -> str:
         return f"F-{self.pk}"
 
+    @property
+    def summary_in_words(self) -> str:
+        """The summary in the reader's language (visits.summaries); the stored text stays as written."""
+        from visits.summaries import finding_summary
+
+        return finding_summary(self)
+
 
 class NotificationKind(models.TextChoices):
     CRITICAL_FINDING = "critical_finding", _("Critical finding")

@@ -52,7 +52,7 @@ def finding_columns(*, with_text: bool) -> list[Column]:
         (lambda: _("Status"), lambda f: _label(FindingStatus, f.status)),
     ]
     if with_text:
-        columns.append((lambda: _("What was found"), lambda f: f.summary))
+        columns.append((lambda: _("What was found"), lambda f: f.summary_in_words))
     return columns
 
 

@@ -30,6 +30,7 @@ from visits.models import (
 )
 from visits.selectors import visits_for
 from visits.services.common import plain_text
+from visits.summaries import stored_summary
 
 ENTRY_KIND = "visit:finding"
 SUMMARY_MAX = 4000
@@ -100,17 +101,9 @@ def _clean_severity(severity: str, critical_kind: str) -> tuple[str, str]:
 
 
 def _answer_summary(answer: Any) -> str:
-    """The answer as given, in no language: pages and reports show the indicator's question and rule
-    in the reader's language beside it."""
-    indicator = answer.indicator
-    value = answer.value
-    if isinstance(value, bool):
-        shown = "yes" if value else "no"
-    elif isinstance(value, str) and indicator.options:
-        shown = indicator.option_label(value)
-    else:
-        shown = str(value)
-    return f"{indicator.code}: {shown} {indicator.unit}".strip()[:SUMMARY_MAX]
+    """The answer as given, in no language (code, value, unit key): pages and reports put it into words
+    in the reader's language when they are drawn (visits.summaries)."""
+    return stored_summary(answer.indicator, answer.value)[:SUMMARY_MAX]
 
 
 def propose_findings(*, visit: Visit, by: Any) -> list[Finding]:

@@ -102,3 +102,43 @@ def test_a_broken_catalogue_is_refused_with_the_place_and_the_reason(db, tmp_pat
     with pytest.raises(CommandError, match="HLT-03: the kk translation is missing"):
         call_command("load_standards", directory=directory)
     assert not Indicator.objects.exists()
+
+
+def test_every_indicator_has_kazakh_and_russian_text_for_every_translatable_field(catalogue):
+    """Questions, compliance conditions (the "standard" beside each finding), options, units, themes."""
+    missing = []
+    for indicator in catalogue.indicators.select_related("theme"):
+        fields = [("question", indicator.question_en)]
+        if indicator.compliant_if_en:
+            fields.append(("compliant_if", indicator.compliant_if_en))
+        for field, english in fields:
+            for language in ("kk", "ru"):
+                text = getattr(indicator, f"{field}_{language}")
+                if not text.strip() or text == english:
+                    missing.append(f"{indicator.code} {field} {language}")
+        for option in indicator.options:
+            missing += [f"{indicator.code} option {option['value']} {lang}" for lang in ("kk", "ru")
+                        if not option.get(f"label_{lang}") or option[f"label_{lang}"] == option["value"]]
+        if indicator.unit:
+            missing += [f"{indicator.code} unit {lang}" for lang in ("kk", "ru")
+                        if not indicator.unit_labels.get(lang) or indicator.unit_labels[lang] == indicator.unit]
+    for theme in catalogue.themes.all():
+        missing += [f"theme {theme.key} {lang}" for lang in ("kk", "ru")
+                    if not getattr(theme, f"label_{lang}") or getattr(theme, f"label_{lang}") == theme.label_en]
+    assert missing == []
+    space = catalogue.indicators.get(code="SPACE-01")
+    with translation.override("kk"):
+        assert space.compliant_if == "Санитариялық торапты есептемегенде адамға кемінде 4 м²"
+    with translation.override("ru"):
+        assert space.compliant_if == "Не менее 4 м² на человека без учёта санитарного узла"  # noqa: RUF001
+
+
+def test_a_catalogue_without_a_translated_compliance_condition_is_refused(db, tmp_path):
+    directory = tmp_path / "standards"
+    shutil.copytree(DIRECTORY, directory)
+    translations = yaml.safe_load((directory / "indicators.kk-ru.yaml").read_text(encoding="utf-8"))
+    del translations["indicators"]["SPACE-01"]["compliant_if"]["ru"]
+    (directory / "indicators.kk-ru.yaml").write_text(yaml.safe_dump(translations, allow_unicode=True),
+                                                      encoding="utf-8")
+    with pytest.raises(CatalogueError, match="SPACE-01 compliant_if: the ru translation is missing"):
+        load_catalogue(directory=directory)

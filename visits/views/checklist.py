@@ -20,8 +20,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.permissions import Capability, require
 from visits import selectors, services
-from visits.checks import AnswerError, check_answer, describe_threshold
+from visits.checks import AnswerError, check_answer, describe_threshold, judge
 from visits.models import AccessOutcome, AnswerType, Compliance
+from visits.summaries import value_in_words
 from visits.views.access import recordable_or_403, visit_or_404
 
 PREFIX = "answer-"
@@ -31,10 +32,19 @@ def _rows(visit: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
     rows = [{"indicator": indicator, "answer": answer, "rule": describe_threshold(indicator),
              "conflicts": [(c, _in_words(indicator, c)) for c in getattr(answer, "open_conflicts", [])],
              "saved": _in_words(indicator, answer) if answer else "",
+             "reason": _reason(indicator, answer),
              "edit": uuid.uuid4(), "shown": _shown(indicator, answer),
              "options": [(o["value"], indicator.option_label(o["value"])) for o in indicator.options]}
             for indicator, answer in selectors.checklist_of(visit)]
     return [(theme, list(items)) for theme, items in groupby(rows, key=lambda r: r["indicator"].theme)]
+
+
+def _reason(indicator: Any, answer: Any) -> str:
+    """Why the saved answer is met or not, judged now in the reader's language: the reason stored with
+    the answer is in the language of whoever saved or synchronised it, so it is never what is shown."""
+    if answer is None:
+        return ""
+    return judge(indicator, answer.value, not_applicable=answer.not_applicable)[1]
 
 
 def _shown(indicator: Any, answer: Any) -> str:
@@ -47,7 +57,8 @@ def _shown(indicator: Any, answer: Any) -> str:
 
 
 def _in_words(indicator: Any, answer: Any) -> str:
-    """The answer as a reader reads it: not applicable, yes/no, the option's label, the number; — if none."""
+    """The answer as a reader reads it: not applicable, yes/no, the option's label, the number in the
+    locale's format with its unit; — if none."""
     if answer.not_applicable:
         return _("not applicable")
     shown = _shown(indicator, answer)
@@ -55,7 +66,7 @@ def _in_words(indicator: Any, answer: Any) -> str:
         return _("yes") if shown == "yes" else _("no")
     if indicator.answer_type == AnswerType.CHOICE and shown:
         return indicator.option_label(shown)
-    return shown or "—"
+    return value_in_words(indicator, answer.value) if shown else "—"
 
 
 @never_cache

@@ -158,7 +158,7 @@ def test_the_national_view_follows_the_mandate(followed):
 def test_the_visit_report_in_three_languages_and_as_pdf(followed):
     world = followed[0]
     client = client_of(world.personas.npm_monitor)
-    for language, word in (("en", "Visit report"), ("ru", "RU children"), ("kk", "KK children")):
+    for language, word in (("en", "Visit report"), ("ru", "Дети (Гаванские"), ("kk", "Балалар (Гавана")):
         page = client.get(reverse("visits:report", args=[world.first.pk]) + f"?language={language}")
         assert page.status_code == 200
         assert word in page.content.decode()

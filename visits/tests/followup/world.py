@@ -29,6 +29,7 @@ from visits.models import (
     Visit,
     VisitStatus,
 )
+from visits.standards import parse
 
 THEMES = ("material_conditions", "children", "torture_prevention", "complaints_inspections")
 
@@ -60,9 +61,11 @@ class World:
 
 def catalogue() -> tuple[CatalogueVersion, dict[str, Theme], dict[str, Indicator]]:
     version = CatalogueVersion.objects.create(version="test-1", name="Test catalogue", digest="0" * 64)
+    # The themes as the catalogue names them in the three languages, as a reader sees them.
+    labels = {theme["key"]: theme for theme in parse()[1]}
     themes = {key: Theme.objects.create(catalogue=version, key=key, id_prefix=key[:3].upper(), position=i,
-                                        label_en=key.replace("_", " ").title(), label_ru=f"RU {key}",
-                                        label_kk=f"KK {key}")
+                                        label_en=labels[key]["label_en"], label_kk=labels[key]["label_kk"],
+                                        label_ru=labels[key]["label_ru"])
               for i, key in enumerate(THEMES)}
     indicators = {
         "SPACE-01": Indicator.objects.create(
