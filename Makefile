@@ -34,6 +34,8 @@ demo: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo_country
 	$(PY) manage.py load_standards
+	$(PY) manage.py load_demo_complaints
+	$(PY) manage.py load_custody_demo
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -150,3 +150,5 @@ def test_the_commands_import_a_file_and_load_a_simulated_week(police, personas, 
     assert Detention.objects.filter(record_id="R-1").exists()
     call_command("load_custody_demo", "--centres", "1", "--per-day", "2", verbosity=0)
     assert Detention.objects.count() == 1 + 14
+    call_command("load_custody_demo", "--centres", "1", "--per-day", "2", verbosity=0)  # make demo, run again
+    assert Detention.objects.count() == 1 + 14

@@ -7,6 +7,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from custody.models import Detention
 from custody.services.register import Row, apply, resolve
 from custody.simulate import CELLS, as_rows, simulate
 from custody.validation import clean_placement, clean_record
@@ -24,12 +25,16 @@ class Command(BaseCommand):
         found = list(Facility.objects.filter(type="police_tdc").order_by("code")[:centres])
         if not found:
             raise CommandError("no police temporary detention centre in the registry; load the demo country first")
+        # The simulation numbers its records "<centre>-<n>" from 1: the first one tells a second run.
+        if Detention.objects.filter(facility=found[0], record_id=f"{found[0].code}-1").exists():
+            self.stdout.write("The simulated week is already loaded: nothing added.")
+            return
         for facility in found:
             for cell in CELLS:
                 Unit.objects.get_or_create(facility=facility, code=cell, defaults={
                     "name": cell, "kind": UnitKind.CELL, "capacity": 10, "living_space_m2": 20})
         now = timezone.now()
-        start = (now - dt.timedelta(days=8)).replace(hour=0, minute=0, second=0, microsecond=0)
+        start = (now - dt.timedelta(days=10)).replace(hour=0, minute=0, second=0, microsecond=0)
         sim = simulate(centres=[f.code for f in found], days=7, per_day=per_day, breach_rate=0.1, start=start)
         rows = []
         for n, (raw, cells) in enumerate(as_rows(sim.records), start=1):
