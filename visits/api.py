@@ -25,9 +25,12 @@ from accounts.permissions import Capability, can
 from facilities.selectors import facilities_for
 from lib.api import COMMON_ERRORS, django_validation_items
 from visits import selectors, services
+from visits.api_followup import router as followup_router
 from visits.models import Evidence, Visit
 
 router = Router()
+# Findings and recommendations (visits.api_followup), under the same prefix.
+router.add_router("", followup_router)
 MAX_ID = 2**63 - 1
 MAX_ITEMS = 500
 
