@@ -8,6 +8,8 @@ of a batch succeeds or is refused on its own, with the field and the reason.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import uuid
 from typing import Annotated, Any
@@ -126,6 +128,9 @@ class InterviewIn(Schema):
     device_id: uuid.UUID
     label: Annotated[StrictStr, Field(max_length=32)]
     notes: Annotated[StrictStr, Field(max_length=50_000)] = ""
+    # The notes sealed by the device to the visiting body's key (an age file, base64): the offline page
+    # sends these, so the notes are never in clear on the device.
+    sealed_notes: Annotated[StrictStr, Field(max_length=270_000)] | None = None
     in_private: StrictBool = True
     follow_up: StrictBool = True
 
@@ -257,6 +262,15 @@ def _one(kind: str, device_id: Any, write: Any, indicator: str | None = None) ->
     return {"device_id": str(device_id) if device_id else None, "kind": kind, "outcome": "saved"}
 
 
+def _base64(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError({"sealed_notes": _("is not base64.")}) from None
+
+
 def _once(kind: str, model: Any, device_id: uuid.UUID, write: Any) -> dict[str, Any]:
     """A record the device sent before (the server may have saved it and crashed before answering) is
     answered `duplicate`: the service returns the stored one and changes nothing."""
@@ -296,7 +310,7 @@ def sync(request: HttpRequest, pk: int, payload: SyncIn) -> Any:
         results.append(_one("interview", item.device_id, lambda item=item: _once(
             "interview", Interview, item.device_id, lambda: services.record_interview(
                 visit=visit, by=by, label=item.label, notes=item.notes, in_private=item.in_private,
-                follow_up=item.follow_up, device_id=item.device_id))))
+                follow_up=item.follow_up, device_id=item.device_id, sealed_notes=_base64(item.sealed_notes)))))
     if payload.departed_at is not None:
         results.append(_one("departure", None, lambda: services.record_departure(visit=visit, by=by,
                                                                                  at=payload.departed_at)))
