@@ -77,3 +77,19 @@ def test_the_planner_page_explains_each_factor(personas, client):
     assert "1 open alarm that complaints have gone silent." in page
     assert "Camera outages" in page
     assert "Custody register alerts" in page
+
+
+def test_open_custody_alerts_count_by_severity_and_say_when_minors_are_concerned(personas):
+    from custody.models import Alert, Detention, RegisterImport
+
+    colony, now = personas.colony, timezone.now()
+    source = RegisterImport.objects.create(channel="file", sha256="0" * 64)
+    held = Detention.objects.create(facility=colony, source=source, record_id="R-1", person="p1",
+                                    legal_basis="criminal")
+    for n, (severity, minor) in enumerate([("critical", True), ("high", False), ("medium", False)]):
+        Alert.objects.create(key=f"k{n}", facility=colony, rule="r", rule_version=1, severity=severity,
+                             detention=held, involves_minor=minor, first_found_at=now, last_found_at=now)
+    found = factors_of(personas.npm_monitor, colony)["custody_alerts"]
+    assert found.points == (3 + 2 + 1) * 5
+    assert found.reason == ("3 open custody alerts in 90 days (critical 1, high 1, medium 1); "
+                            "1 concerns a minor.")
