@@ -4,10 +4,21 @@ from django.urls import path
 from accounts import views
 from accounts.views import password_link, people, security
 
+
+class LogoutView(auth_views.LogoutView):
+    """Log-out also clears what this site kept in the browser: the offline visit pages in the service
+    worker's cache and the records in IndexedDB (docs/visits.md, "Log-out and a shared device")."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        return response
+
+
 app_name = "accounts"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", LogoutView.as_view(), name="logout"),
     path("no-access/", views.no_access, name="no_access"),
     path("password/<uidb64>/<token>/", password_link.password_link, name="password-link"),
     path("account/", security.account, name="account"),

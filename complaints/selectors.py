@@ -86,3 +86,23 @@ def handlers_of(complaint: Complaint) -> QuerySet:
     candidates = User.objects.filter(is_active=True, organisation__in=complaint.recipients.all()).select_related(
         "organisation")
     return candidates.order_by("username")
+
+
+def planner_signals(facilities: Any, *, since: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per facility (pk), for the visit planner: complaints received since ``since`` and the open
+    suppression alarms (silent facility, silent terminal, gaps, forks...). Counts only, never content;
+    the caller has already scoped ``facilities`` to the reader's mandate."""
+    from django.db.models import Count
+
+    from complaints.models import AlarmKind, TerminalAlarm
+
+    out: dict[int, dict[str, int]] = {}
+    for pk, n in (Complaint.objects.filter(facility__in=facilities, received_at__gte=since)
+                  .values("facility").annotate(n=Count("id")).values_list("facility", "n")):
+        out.setdefault(pk, {"complaints": 0, "silent": 0, "alarms": 0})["complaints"] = n
+    silent = {AlarmKind.FACILITY_SILENT, AlarmKind.TERMINAL_SILENT}
+    for pk, kind, n in (TerminalAlarm.objects.filter(facility__in=facilities, resolved_at__isnull=True)
+                        .values("facility", "kind").annotate(n=Count("id")).values_list("facility", "kind", "n")):
+        row = out.setdefault(pk, {"complaints": 0, "silent": 0, "alarms": 0})
+        row["silent" if kind in silent else "alarms"] += n
+    return out

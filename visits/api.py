@@ -8,6 +8,8 @@ of a batch succeeds or is refused on its own, with the field and the reason.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import uuid
 from typing import Annotated, Any
@@ -23,11 +25,15 @@ from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from accounts.permissions import Capability, can
 from facilities.selectors import facilities_for
+from lib import faultpoints
 from lib.api import COMMON_ERRORS, django_validation_items
 from visits import selectors, services
-from visits.models import Evidence, Visit
+from visits.api_followup import router as followup_router
+from visits.models import Evidence, Interview, Observation, Visit
 
 router = Router()
+# Findings and recommendations (visits.api_followup), under the same prefix.
+router.add_router("", followup_router)
 MAX_ID = 2**63 - 1
 MAX_ITEMS = 500
 
@@ -122,6 +128,9 @@ class InterviewIn(Schema):
     device_id: uuid.UUID
     label: Annotated[StrictStr, Field(max_length=32)]
     notes: Annotated[StrictStr, Field(max_length=50_000)] = ""
+    # The notes sealed by the device to the visiting body's key (an age file, base64): the offline page
+    # sends these, so the notes are never in clear on the device.
+    sealed_notes: Annotated[StrictStr, Field(max_length=270_000)] | None = None
     in_private: StrictBool = True
     follow_up: StrictBool = True
 
@@ -245,9 +254,29 @@ def _one(kind: str, device_id: Any, write: Any, indicator: str | None = None) ->
         # turns this edit into a conflict or a duplicate, never a second record.
         return _refused(kind, device_id, ValidationError(
             _("Another change was saved at the same time. Check the entries and save again.")), indicator)
+    # Each item is committed on its own: a crash from here on loses none that was saved, and
+    # sending the batch again answers `duplicate` for them (visits/tests/test_sync_kill.py).
+    faultpoints.reached("visits:sync:item_committed")
     if isinstance(result, dict):
         return result
     return {"device_id": str(device_id) if device_id else None, "kind": kind, "outcome": "saved"}
+
+
+def _base64(text: str | None) -> bytes | None:
+    if text is None:
+        return None
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError({"sealed_notes": _("is not base64.")}) from None
+
+
+def _once(kind: str, model: Any, device_id: uuid.UUID, write: Any) -> dict[str, Any]:
+    """A record the device sent before (the server may have saved it and crashed before answering) is
+    answered `duplicate`: the service returns the stored one and changes nothing."""
+    existed = model.objects.filter(device_id=device_id).exists()
+    write()
+    return {"device_id": str(device_id), "kind": kind, "outcome": "duplicate" if existed else "saved"}
 
 
 @router.post("/{int:pk}/sync", response={200: SyncOut, **COMMON_ERRORS},
@@ -274,12 +303,14 @@ def sync(request: HttpRequest, pk: int, payload: SyncIn) -> Any:
                     "compliance": saved.answer.compliance, "reason": saved.answer.reason}
         results.append(_one("answer", item.device_id, write_answer, item.indicator))
     for item in payload.observations:
-        results.append(_one("observation", item.device_id, lambda item=item: services.add_observation(
-            visit=visit, by=by, text=item.text, theme=item.theme, device_id=item.device_id)))
+        results.append(_one("observation", item.device_id, lambda item=item: _once(
+            "observation", Observation, item.device_id, lambda: services.add_observation(
+                visit=visit, by=by, text=item.text, theme=item.theme, device_id=item.device_id))))
     for item in payload.interviews:
-        results.append(_one("interview", item.device_id, lambda item=item: services.record_interview(
-            visit=visit, by=by, label=item.label, notes=item.notes, in_private=item.in_private,
-            follow_up=item.follow_up, device_id=item.device_id)))
+        results.append(_one("interview", item.device_id, lambda item=item: _once(
+            "interview", Interview, item.device_id, lambda: services.record_interview(
+                visit=visit, by=by, label=item.label, notes=item.notes, in_private=item.in_private,
+                follow_up=item.follow_up, device_id=item.device_id, sealed_notes=_base64(item.sealed_notes)))))
     if payload.departed_at is not None:
         results.append(_one("departure", None, lambda: services.record_departure(visit=visit, by=by,
                                                                                  at=payload.departed_at)))

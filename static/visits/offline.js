@@ -2,6 +2,12 @@
 // its own id, and the latest draft per question), photos too, and sent to /api/v1/visits/<id>/sync
 // when there is a network. The server ignores an edit it has seen (same id), and keeps an edit made
 // from an older version beside the saved answer instead of overwriting it.
+//
+// Interview notes are sealed here, with age (the complaints follow-up form's module), to the
+// visiting body's public key before they are kept: IndexedDB and the server only ever hold the
+// sealed file, and nobody can read the notes on this device afterwards. Every record carries the
+// id of the user who typed it; another user's page deletes them unread (docs/visits.md). Log-out
+// clears this database and the worker's cache (the server answers it with Clear-Site-Data).
 (function () {
   "use strict";
   var app = document.getElementById("offline-app");
@@ -9,6 +15,8 @@
   var form = document.getElementById("checklist-form");
   var status = document.getElementById("sync-status");
   var visit = app.dataset.visit;
+  var user = app.dataset.user;
+  var sealTo = app.dataset.sealTo;
   var recordable = app.dataset.recordable === "1";
   var DB = "custodywatch-visits";
 
@@ -17,7 +25,7 @@
   }
   // Keep this page and its files for a reload without a network (the worker serves them then).
   if (window.caches && navigator.onLine) {
-    var urls = [location.pathname];
+    var urls = [location.pathname, app.dataset.crypto];
     document.querySelectorAll("script[src], link[rel=stylesheet][href], link[rel=manifest][href]").forEach(function (el) {
       urls.push(el.getAttribute("src") || el.getAttribute("href"));
     });
@@ -88,10 +96,10 @@
       var all = s.getAll();
       all.onsuccess = function () {
         all.result.forEach(function (item) { if (item.key === key) { s.delete(item.device_id); } });
-        s.put(Object.assign({ key: key, visit: visit }, edit));
+        s.put(Object.assign({ key: key, visit: visit, user: user }, edit));
       };
     }).then(function () {
-      return store("drafts", "readwrite", function (s) { s.put(Object.assign({ key: key, visit: visit }, edit)); });
+      return store("drafts", "readwrite", function (s) { s.put(Object.assign({ key: key, visit: visit, user: user }, edit)); });
     }).then(function () {
       mark(code, app.dataset.tDevice, "pending");
       return pending();
@@ -128,7 +136,11 @@
       if (e.kind === "arrival") { body.arrived_at = e.at; }
       else if (e.kind === "access") { body.access = { outcome: e.outcome, delay_minutes: e.delay_minutes, details: e.details }; }
       else if (e.kind === "observation") { body.observations.push({ device_id: e.device_id, text: e.text }); }
-      else if (e.kind === "interview") { body.interviews.push({ device_id: e.device_id, label: e.label, notes: e.notes }); }
+      else if (e.kind === "interview") {
+        var interview = { device_id: e.device_id, label: e.label };
+        if (e.sealed_notes) { interview.sealed_notes = e.sealed_notes; }
+        body.interviews.push(interview);
+      }
       else {
         body.answers.push({ device_id: e.device_id, indicator: e.indicator, value: e.value,
                             not_applicable: e.not_applicable, note: e.note, base_version: e.base_version });
@@ -218,8 +230,21 @@
     });
   }
 
+  // Records another user typed on this device (who never logged out) are deleted unread: they are
+  // not shown to this user, and never sent in this user's name.
+  function forget() {
+    return Promise.all(["outbox", "drafts", "files"].map(function (name) {
+      return store(name, "readwrite", function (s) {
+        var every = s.getAll();
+        every.onsuccess = function () {
+          every.result.forEach(function (item) { if (item.user !== user) { s.delete(s.keyPath === "key" ? item.key : item.device_id); } });
+        };
+      });
+    }));
+  }
+
   function restore() {
-    return all("drafts").then(function (drafts) {
+    return forget().then(function () { return all("drafts"); }).then(function (drafts) {
       drafts.filter(function (d) { return d.visit === visit; }).forEach(function (draft) {
         var input = field("answer-" + draft.indicator);
         if (!input) { return; }
@@ -233,7 +258,7 @@
     }).then(pending);
   }
 
-  if (!recordable || !form) { return; }
+  if (!recordable || !form) { forget(); return; }
   form.addEventListener("change", function (event) {
     var holder = event.target.closest(".indicator");
     if (holder) { keep(holder.dataset.code); }
@@ -252,7 +277,7 @@
       var chosen = Array.prototype.slice.call(photo.files);
       store("files", "readwrite", function (s) {
         chosen.forEach(function (file) {
-          s.put({ device_id: newId(), visit: visit, name: file.name, blob: file });
+          s.put({ device_id: newId(), visit: visit, user: user, name: file.name, blob: file });
         });
       }).then(function () {
         photo.value = "";
@@ -264,6 +289,7 @@
   function keepSpot(record) {
     record.device_id = newId();
     record.visit = visit;
+    record.user = user;
     record.key = visit + ":" + record.kind + ":" + record.device_id;
     return store("outbox", "readwrite", function (s) { s.put(record); }).then(function () {
       document.getElementById("spot-status").textContent = app.dataset.tKept;
@@ -286,9 +312,30 @@
     if (!value("spot-observation").trim()) { return; }
     keepSpot({ kind: "observation", text: value("spot-observation") }).then(function () { clear(["spot-observation"]); });
   });
+  // The notes as an age file (base64) to the body's key; without a key they are not kept at all,
+  // as the server would not keep them either.
+  function seal(notes) {
+    if (!notes.trim() || !sealTo) { return Promise.resolve(null); }
+    return import(app.dataset.crypto).then(function (crypto) {
+      var encrypter = new crypto.Encrypter();
+      encrypter.addRecipient(sealTo);
+      return encrypter.encrypt(new TextEncoder().encode(notes));
+    }).then(function (sealed) {
+      var binary = "";
+      for (var i = 0; i < sealed.length; i++) { binary += String.fromCharCode(sealed[i]); }
+      return btoa(binary);
+    });
+  }
   on("spot-keep-interview", function () {
-    keepSpot({ kind: "interview", label: value("spot-label"), notes: value("spot-notes") }).then(function () {
-      clear(["spot-label", "spot-notes"]);
+    var notes = value("spot-notes");
+    seal(notes).then(function (sealed) {
+      var record = { kind: "interview", label: value("spot-label") };
+      if (sealed) { record.sealed_notes = sealed; }
+      clear(["spot-notes"]);
+      return keepSpot(record);
+    }).then(function () {
+      clear(["spot-label"]);
+      if (notes.trim() && sealTo) { document.getElementById("spot-status").textContent = app.dataset.tSealed; }
     });
   });
   window.addEventListener("online", function () { sync(); });

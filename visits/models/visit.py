@@ -137,6 +137,15 @@ class VisitAction(models.TextChoices):
     OBSERVATION = "visit:observation:added", _("Observation added")
     COUNTS = "visit:counts:verified", _("Population verified")
     EVIDENCE = "visit:evidence:added", _("Evidence added")
+    FINDING_PROPOSED = "visit:finding:proposed", _("Finding proposed")
+    FINDING_CONFIRMED = "visit:finding:confirmed", _("Finding confirmed")
+    FINDING_DISMISSED = "visit:finding:dismissed", _("Finding dismissed")
+    FINDING_MERGED = "visit:finding:merged", _("Findings merged")
+    FINDING_ADDED = "visit:finding:added", _("Finding added")
+    RECOMMENDATION_ISSUED = "visit:recommendation:issued", _("Recommendation issued")
+    RECOMMENDATION_ANSWERED = "visit:recommendation:answered", _("Recommendation answered")
+    RECOMMENDATION_PROGRESS = "visit:recommendation:progress", _("Progress reported on a recommendation")
+    RECOMMENDATION_CHECKED = "visit:recommendation:checked", _("Recommendation checked at a later visit")
 
 
 class VisitEvent(models.Model):

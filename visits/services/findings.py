@@ -27,9 +27,10 @@ from visits.models import (
     Severity,
     Theme,
     Visit,
+    VisitAction,
 )
 from visits.selectors import visits_for
-from visits.services.common import plain_text
+from visits.services.common import audit, plain_text
 from visits.summaries import stored_summary
 
 ENTRY_KIND = "visit:finding"
@@ -141,6 +142,8 @@ def propose_findings(*, visit: Visit, by: Any) -> list[Finding]:
             ))
         for finding in made:
             _log(finding)
+        if made:
+            audit(visit=visit, by=by, action=VisitAction.FINDING_PROPOSED, findings=[f.pk for f in made])
     return made
 
 
@@ -189,6 +192,8 @@ def confirm_finding(*, finding: Finding, by: Any, severity: str | None = None, c
         finding.status, finding.decided_at, finding.decided_by = FindingStatus.CONFIRMED, timezone.now(), by
         finding.save()
         _log(finding)
+        audit(visit=finding.visit, by=by, action=VisitAction.FINDING_CONFIRMED, finding=finding.pk,
+              severity=finding.severity)
         _queue_critical_notice(finding)
     return finding
 
@@ -202,6 +207,7 @@ def dismiss_finding(*, finding: Finding, by: Any) -> Finding:
         finding.status, finding.decided_at, finding.decided_by = FindingStatus.DISMISSED, timezone.now(), by
         finding.save()
         _log(finding)
+        audit(visit=finding.visit, by=by, action=VisitAction.FINDING_DISMISSED, finding=finding.pk)
     return finding
 
 
@@ -234,6 +240,8 @@ def merge_findings(*, findings: list[Finding], into: Finding, by: Any) -> Findin
         target.status, target.decided_at, target.decided_by = FindingStatus.CONFIRMED, now, by
         target.save()
         _log(target)
+        audit(visit=target.visit, by=by, action=VisitAction.FINDING_MERGED, finding=target.pk,
+              merged=[o.pk for o in others])
         if not was_confirmed or gravest is not target:
             _queue_critical_notice(target)
     return target
@@ -267,6 +275,8 @@ def add_finding(*, visit: Visit, by: Any, theme: Theme, severity: str, summary: 
         )
         finding.evidence.set(evidence)
         _log(finding)
+        audit(visit=visit, by=by, action=VisitAction.FINDING_ADDED, finding=finding.pk, origin=origin,
+              severity=severity)
         _queue_critical_notice(finding)
     return finding
 

@@ -16,6 +16,9 @@ from visits.models import Interview, NotesState, SealingKey, Visit, VisitAction
 from visits.services.common import audit, device_uuid, ensure_can_record, plain_text
 
 MAX_NOTES = 50_000
+# Notes sealed in the browser (visits/static offline.js): an age file, at most the notes' size plus headroom.
+AGE_HEADER = b"age-encryption.org/v1\n"
+MAX_SEALED = 4 * MAX_NOTES + 4096
 # A pseudonym has a digit and no spaces ("P-03", "Ж-12"): a person's name never fits it.
 PSEUDONYM = re.compile(r"^(?=.*\d)[^\W_][\w-]{0,31}$")
 
@@ -40,13 +43,35 @@ def register_sealing_key(*, organisation: Any, recipient: str, by: Any = None) -
     return SealingKey.objects.create(organisation=organisation, recipient=recipient.strip())
 
 
+def check_sealed(sealed: Any, key: SealingKey | None) -> bytes:
+    """Notes the device sealed itself: an age file with one X25519 recipient stanza, to the body's live key.
+
+    The server cannot open it (it has no identity), nor tell from the file which public key it was sealed
+    to (age stanzas are anonymous); the page seals to the key it was given, `live_key`, and the body's
+    identity opens it (visits/tests/test_client_sealed_notes.py checks this with pyrage).
+    """
+    if key is None:
+        raise ValidationError({"sealed_notes": _("The visiting body has no key for interview notes.")})
+    if not isinstance(sealed, bytes | bytearray) or not sealed:
+        raise ValidationError({"sealed_notes": _("Send the sealed notes as an age file.")})
+    if len(sealed) > MAX_SEALED:
+        raise ValidationError({"sealed_notes": _("The sealed notes are too large.")})
+    head = bytes(sealed[:512])
+    if not head.startswith(AGE_HEADER) or b"\n-> X25519 " not in b"\n" + head[len(AGE_HEADER):]:
+        raise ValidationError({"sealed_notes": _("is not an age file sealed to an X25519 key.")})
+    if b"\n---" not in bytes(sealed[:4096]):
+        raise ValidationError({"sealed_notes": _("is not an age file sealed to an X25519 key.")})
+    return bytes(sealed)
+
+
 @transaction.atomic
 def record_interview(*, visit: Visit, by: Any, label: str, notes: str = "", in_private: bool = True,
-                     follow_up: bool = True, device_id: Any = None) -> Interview:
+                     follow_up: bool = True, device_id: Any = None, sealed_notes: bytes | None = None) -> Interview:
     """Record an interview under a pseudonym; notes are sealed to the visiting body's key.
 
-    Without a key the notes are not stored at all (the record says so): never kept readable.
-    The same device id twice is one interview.
+    Notes come typed (sealed here) or already sealed by the device (`sealed_notes`, an age file: the
+    notes were never in clear on the device's storage); not both. Without a key the notes are not
+    stored at all (the record says so): never kept readable. The same device id twice is one interview.
     """
     device_id = device_uuid(device_id)
     existing = Interview.objects.filter(device_id=device_id).first()
@@ -65,7 +90,13 @@ def record_interview(*, visit: Visit, by: Any, label: str, notes: str = "", in_p
         raise ValidationError({"in_private": _("Answer yes or no.")})
     interview = Interview(visit=visit, label=label, in_private=in_private, follow_up=follow_up,
                           device_id=device_id, by=by)
-    if notes:
+    if sealed_notes is not None:
+        if notes:
+            raise ValidationError({"notes": _("Send the notes either typed or sealed, not both.")})
+        key = live_key(visit.organisation_id)
+        interview.sealed_notes = check_sealed(sealed_notes, key)
+        interview.notes_state, interview.sealed_to = NotesState.SEALED, key
+    elif notes:
         key = live_key(visit.organisation_id)
         if key is None:
             interview.notes_state = NotesState.WITHHELD

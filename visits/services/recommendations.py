@@ -38,9 +38,10 @@ from visits.models import (
     Statement,
     StatementKind,
     Visit,
+    VisitAction,
 )
 from visits.services import findings as finding_services
-from visits.services.common import plain_text
+from visits.services.common import audit, plain_text
 
 ENTRY_KIND = "visit:recommendation"
 TEXT_MAX = 4000
@@ -133,6 +134,8 @@ def issue_recommendation(*, finding: Finding, by: Any, addressee: str, text: str
             issued_by=by,
         )
         _log(recommendation)
+        audit(visit=finding.visit, by=by, action=VisitAction.RECOMMENDATION_ISSUED,
+              recommendation=recommendation.pk, finding=finding.pk, addressee=addressee)
     return recommendation
 
 
@@ -197,6 +200,8 @@ def respond(*, recommendation: Recommendation, by: Any, status: str, text: str =
         recommendation.responded_at = now
         recommendation.save(update_fields=["status", "response", "responded_at"])
         _log(recommendation, statement)
+        audit(visit=recommendation.visit, by=by, action=VisitAction.RECOMMENDATION_ANSWERED,
+              recommendation=recommendation.pk, status=status, actions=len(cleaned))
     return statement
 
 
@@ -216,6 +221,8 @@ def report_progress(*, recommendation: Recommendation, by: Any, text: str,
                                              author=by, organisation_id=by.organisation_id, at=timezone.now())
         _add_actions(recommendation, statement, cleaned)
         _log(recommendation, statement)
+        audit(visit=recommendation.visit, by=by, action=VisitAction.RECOMMENDATION_PROGRESS,
+              recommendation=recommendation.pk, actions=len(cleaned))
     return statement
 
 
@@ -263,6 +270,9 @@ def check_recommendation(*, recommendation: Recommendation, visit: Visit, by: An
         recommendation.closed_at = now if status == RecommendationStatus.IMPLEMENTED else None
         recommendation.save(update_fields=["status", "closed_at"])
         _log(recommendation, statement)
+        # On the checking visit's trail: that is where the verdict was reached.
+        audit(visit=visit, by=by, action=VisitAction.RECOMMENDATION_CHECKED, recommendation=recommendation.pk,
+              status=status, of_visit=recommendation.visit_id)
     return statement
 
 

@@ -22,6 +22,7 @@ from accounts.permissions import Capability, require
 from visits import selectors, services
 from visits.checks import AnswerError, check_answer, describe_threshold, judge
 from visits.models import AccessOutcome, AnswerType, Compliance
+from visits.services.interviews import live_key
 from visits.summaries import value_in_words
 from visits.views.access import recordable_or_403, visit_or_404
 
@@ -78,6 +79,8 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
         "visit": visit, "themes": _rows(visit), "recordable": selectors.can_record(request.user, visit),
         "focus": {t.pk for t in visit.focus_themes.all()}, "compliance": Compliance,
         "access_choices": [c for c in AccessOutcome.choices if c[0] != AccessOutcome.NOT_RECORDED],
+        # The page seals interview notes to the visiting body's key before keeping them on the device.
+        "seal_to": getattr(live_key(visit.organisation_id), "recipient", ""),
     })
 
 
