@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run dev static test venv lint test-sqlite test-postgres demo bench messages clean
+.PHONY: run dev static test venv lint test-sqlite test-postgres demo demo-terminals bench messages clean
 
 $(UV):
 	python3 -m pip install --user --quiet uv
@@ -34,6 +34,11 @@ demo: venv
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo_country
 	$(PY) manage.py load_standards
+
+# Two complaint terminals (real agents) against the server under gunicorn, end to end:
+# files a complaint on each kiosk and follows it to the officer. ARGS=--keep leaves them running.
+demo-terminals: venv
+	$(PY) scripts/demo_terminals.py --check $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .
