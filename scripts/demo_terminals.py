@@ -37,6 +37,7 @@ BIN = Path(sys.executable).parent
 FACILITIES = ("DEMO-T/1", "DEMO-T/2")
 PASSPHRASE = "two-terminals-demo-passphrase"  # noqa: S105 (a demo database only)
 OFFICER = "demo.npm.officer"
+OFFICER_PASSWORD = "two-terminals-demo-officer"  # noqa: S105 (a demo database only)
 TEXTS = ("Terminal one: no hot water in block 3 for two weeks.",
          "Terminal two: my medicine was taken away at the search.")
 
@@ -68,7 +69,7 @@ def setup_server(directory: Path) -> None:
     key = keys.create_organisation_key(organisation=npm, passphrase=PASSPHRASE, by=None)
     for code in FACILITIES:
         FacilityFactory(code=code)
-    UserFactory(username=OFFICER, organisation=npm, role=Role.MONITOR)
+    UserFactory(username=OFFICER, organisation=npm, role=Role.MONITOR, password=OFFICER_PASSWORD)
     recovery = pyrage.x25519.Identity.generate()
     (directory / "recovery.key").write_text(str(recovery) + "\n")
     (directory / "recovery.key").chmod(0o600)
@@ -148,9 +149,11 @@ class Demo:
         self.processes.append(process)
         return process
 
-    def start(self) -> None:
+    def start(self, *, static: bool = False) -> None:
         (self.dir / "db").mkdir(parents=True, exist_ok=True)
         self._run([sys.executable, __file__, "setup-server", str(self.dir)])
+        if static:  # for a person browsing the officers' pages, as `make run` does
+            self._run([sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"])
         server = self._spawn([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], "server.log", self.env())
         _wait(lambda: _status(self.url + "/api/v1/complaints/terminal/packet", post=b"") == 400, server,
               self.dir / "server.log")
@@ -279,8 +282,8 @@ def main() -> int:
     directory.chmod(0o700)
     demo = Demo(directory.resolve(), args.database_url)
     try:
-        demo.start()
-        print(f"server: {demo.url}  (officer {OFFICER}, NPM key passphrase {PASSPHRASE!r})")
+        demo.start(static=args.keep)
+        print(f"server: {demo.url}  (officer {OFFICER} / {OFFICER_PASSWORD}, NPM key passphrase {PASSPHRASE!r})")
         for i, kiosk in enumerate(demo.kiosks, start=1):
             print(f"terminal {i} ({FACILITIES[i - 1]}): kiosk {kiosk}/")
         print(f"logs and state: {directory}")
