@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run dev static test venv lint test-sqlite test-postgres demo bench messages clean
+.PHONY: run dev static test venv lint test-sqlite test-postgres demo demo-terminals bench messages clean
 
 $(UV):
 	PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --user --quiet uv  # Debian's python3 refuses pip otherwise (PEP 668)
@@ -36,6 +36,11 @@ demo: venv
 	$(PY) manage.py load_standards
 	$(PY) manage.py load_demo_complaints
 	$(PY) manage.py load_custody_demo
+
+# Two complaint terminals (real agents) against the server under gunicorn, end to end:
+# files a complaint on each kiosk and follows it to the officer. ARGS=--keep leaves them running.
+demo-terminals: venv
+	$(PY) scripts/demo_terminals.py --check $(ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

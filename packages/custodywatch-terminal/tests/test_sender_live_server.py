@@ -6,13 +6,13 @@ import pytest
 from terminal_support import FORM, Bodies, fast_derive
 
 from complaints.ingest import registration, routing
-from complaints.models import Complaint
+from complaints.models import Complaint, ComplaintMessage
 from custodywatch_protocol.routing import Recipient
 from custodywatch_terminal.agent import Agent, State
 from custodywatch_terminal.device import public_hex
 from custodywatch_terminal.install import configure, create
 from custodywatch_terminal.sealing import Complaint as SealedComplaint
-from custodywatch_terminal.sealing import PlaintextError, open_sealed
+from custodywatch_terminal.sealing import Message, PlaintextError, open_sealed
 from custodywatch_terminal.sender import Outcome
 from ledger import interface as ledger
 
@@ -50,5 +50,20 @@ def test_a_terminal_files_through_the_real_packet_view_and_follows_up(live_serve
             open_sealed(bytes(complaint.sealed), [bodies.ombudsman])
         thread = agent.follow_up(filed.receipt.grouped)
         assert (thread.status, thread.entries) == ("received", ())
+        # A message queued and left undelivered when the agent stops is delivered by the next one:
+        # the real server opens the token the outbox kept sealed to it.
+        agent.add_message(filed.receipt.grouped, text="CANARY-LIVE ещё одно")
+        assert agent.outbox.pending_count("message") == 1
     finally:
         agent.close()
+    agent = Agent(state, derive=fast_derive, wait_seconds=20)
+    try:
+        assert agent.sender.tick() is Outcome.DELIVERED
+        assert agent.outbox.pending_count() == 0
+    finally:
+        agent.close()
+    (message,) = ComplaintMessage.objects.all()
+    assert message.complaint_id == complaint.pk
+    opened = open_sealed(bytes(message.sealed), [bodies.npm])
+    assert isinstance(opened, Message)
+    assert opened.text == "CANARY-LIVE ещё одно"

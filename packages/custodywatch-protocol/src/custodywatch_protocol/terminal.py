@@ -29,6 +29,23 @@ Kind fields:
 The lookup token of ``message`` and ``thread`` lookups travels as the packet's *secret*, outside
 the signed record, so no stored record ever holds it.
 
+Sealed secrets
+--------------
+A terminal that must keep a secret across a restart (the lookup token of a follow-up message
+waiting in its outbox) stores and sends it *sealed* to the server's transport key, so that the
+disk holds nothing the terminal itself could open::
+
+    0x01 | ephemeral X25519 public key (32) | ChaCha20-Poly1305(token (32))   (81 bytes)
+
+The key is ``HKDF-SHA256(X25519(ephemeral, server transport key), salt = ephemeral || server key,
+info = "custodywatch/terminal/secret/v1")``, nonce zero, and the associated data
+``SHA-256("custodywatch/terminal/secret-binding/v1" || 0x00 || canonical record without prev)``:
+the sealed secret opens only with the record it was made for (this terminal, this ``seq``, this
+locator, this blob), and survives the re-signing of a refused record (which changes only
+``prev``). ``open_packet`` opens it and gives the token as ``Packet.secret``, so the server code
+is the same for raw and sealed secrets; one that does not open proves nothing (``secret`` is
+empty). A raw secret is at most 32 bytes in practice, so the two forms cannot be confused.
+
 Blobs and chunks
 ----------------
 A blob of at most ``CHUNK_SIZE`` bytes travels inside its record's packet (``chunks`` = 1).
@@ -131,6 +148,10 @@ from custodywatch_protocol._wire import (
     PLAINTEXT_SIZE,
     RECORD_DOMAIN,
     RESPONSE_INFO,
+    SEALED_SECRET_SIZE,
+    SEALED_SECRET_TAG,
+    SECRET_DOMAIN,
+    SECRET_INFO,
     TYPE_CHUNK,
     TYPE_RECORD,
     UTC_SECOND,
@@ -494,7 +515,47 @@ def open_packet(packet: bytes, *, server_key: X25519PrivateKey) -> Packet:
     )
     if item.terminal != terminal:
         raise ProtocolError("terminal", "the signed terminal id differs from the packet's header")
+    if isinstance(item, SignedRecord) and is_sealed_secret(secret):
+        secret = open_secret(secret, server_key=server_key, record=item)
     return Packet(terminal, eph, tx, item, secret, data, shared)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sealed secrets
+
+
+def _secret_binding(record: SignedRecord) -> bytes:
+    """What a sealed secret is bound to: the record's fields except ``prev`` (see the docstring)."""
+    bound = {k: v for k, v in record.data.items() if k != "prev"}
+    return sha256_hex(SECRET_DOMAIN + _canonical(bound)).encode("ascii")
+
+
+def is_sealed_secret(secret: bytes) -> bool:
+    return len(secret) == SEALED_SECRET_SIZE and secret[0] == SEALED_SECRET_TAG
+
+
+def seal_secret(token: bytes, *, server_key: X25519PublicKey, record: SignedRecord) -> bytes:
+    """Seal a 32-byte packet secret to the server's transport key, bound to ``record``."""
+    if len(token) != 32:
+        raise ProtocolError("secret", "only a 32-byte lookup token can be sealed")
+    ephemeral = X25519PrivateKey.generate()
+    eph, server = raw_public(ephemeral.public_key()), raw_public(server_key)
+    key = _hkdf(ephemeral.exchange(server_key), eph + server, SECRET_INFO)
+    return bytes([SEALED_SECRET_TAG]) + eph + ChaCha20Poly1305(key).encrypt(_NONCE, token, _secret_binding(record))
+
+
+def open_secret(sealed: bytes, *, server_key: X25519PrivateKey, record: SignedRecord) -> bytes:
+    """The token inside a sealed secret, or ``b""`` when it does not open for this record and key
+    (it then proves nothing: the server answers as for a wrong receipt, and nothing waits behind it)."""
+    if not is_sealed_secret(sealed):
+        return b""
+    eph, server = sealed[1:33], raw_public(server_key.public_key())
+    try:
+        shared = server_key.exchange(X25519PublicKey.from_public_bytes(eph))
+        key = _hkdf(shared, eph + server, SECRET_INFO)
+        return ChaCha20Poly1305(key).decrypt(_NONCE, sealed[33:], _secret_binding(record))
+    except (InvalidTag, ValueError):
+        return b""
 
 
 def response_key(packet: Packet, *, server_key: X25519PrivateKey, transport_public: X25519PublicKey) -> ResponseKey:

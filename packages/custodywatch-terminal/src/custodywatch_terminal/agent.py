@@ -130,10 +130,10 @@ class Agent:
         self._stop = threading.Event()
         self._filed: dict[str, int] = {}  # locator -> record number, this run only
         self._filed_lock = threading.Lock()  # the kiosk serves each request in its own thread
-        orphans = self.outbox.pending_count("message")
+        orphans = sum(1 for s in self.outbox.pending() if s.kind == "message" and not s.secret)
         if orphans:
-            # Their lookup tokens lived in the memory of the process that stopped: the server will
-            # answer them as not proven (see the README's known limits).
+            # Queued by a version that kept their lookup tokens in memory only: the server will
+            # answer them as not proven.
             log.warning("%d message(s) from before the restart wait without their receipt's proof", orphans)
         self._thread: threading.Thread | None = None
 
@@ -285,8 +285,9 @@ class Agent:
             raise NotReady("this terminal has no routing list yet")
         keys = self._recipient_keys(first.get("recipients") or [], routing)
         sealed = seal(message, [*keys, routing.recovery])
+        # The token is kept sealed to the server with the message: it is delivered after a restart.
         stored = self.sender.append("message", blob=sealed.ciphertext, bucket=sealed.bucket, locator=receipt.locator,
-                                    secret=derived.lookup_token)
+                                    secret=derived.lookup_token, keep_secret=True)
         return stored.seq
 
     @staticmethod

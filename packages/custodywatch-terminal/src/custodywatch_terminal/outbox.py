@@ -9,10 +9,15 @@ cut) with three tables:
   until the server's acknowledgement has been verified; then it and its blob are deleted (zeroed
   on disk: ``secure_delete``, and the WAL truncated), except the head, which shrinks to its
   number and hash to keep the chain going. Nothing delivered stays to say when it was filed.
+  A follow-up message also keeps its packet secret (the lookup token that proves the receipt)
+  *sealed to the server's transport key* and bound to this very record
+  (``custodywatch_protocol.terminal.seal_secret``): it survives a restart, but the terminal
+  cannot open it, and it goes with the record's body once delivered.
 - ``blobs``: age ciphertexts of complaints and messages, keyed by their SHA-256.
 - ``state``: small signed documents the terminal keeps (the current routing list) and counters.
 
-What never goes in: plaintext, receipt codes, lookup tokens, reply identities, names of people.
+What never goes in: plaintext, receipt codes, lookup tokens in the clear, reply identities, names
+of people.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ CREATE TABLE IF NOT EXISTS records (
     blob_sha256 TEXT,                -- the sealed blob it carries, if any
     acknowledged INTEGER NOT NULL DEFAULT 0 CHECK (acknowledged IN (0, 1)),
     ledger_index INTEGER,
+    secret BLOB,                     -- a packet secret sealed to the server; NULL once acknowledged
     CHECK (body IS NOT NULL OR acknowledged = 1)
 );
 CREATE INDEX IF NOT EXISTS records_pending ON records (seq) WHERE acknowledged = 0;
@@ -70,6 +76,7 @@ class Stored:
     blob_sha256: str | None
     acknowledged: bool
     ledger_index: int | None
+    secret: bytes | None = None  # sealed to the server (never the token in the clear)
 
 
 class Outbox:
@@ -85,6 +92,9 @@ class Outbox:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(records)")}
+        if "secret" not in columns:  # an outbox made before sealed secrets
+            self._db.execute("ALTER TABLE records ADD COLUMN secret BLOB")
 
     def close(self) -> None:
         with self._lock:
@@ -109,23 +119,27 @@ class Outbox:
             row = self._db.execute("SELECT seq, record_hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
         return (row[0], row[1]) if row else (0, None)
 
-    def append(self, kind: str, build: Builder, blob: bytes | None = None) -> Stored:
-        """Number, chain and store one record (and its blob) in one durable transaction."""
+    def append(self, kind: str, build: Builder, blob: bytes | None = None,
+               seal: Callable[[bytes], bytes] | None = None) -> Stored:
+        """Number, chain and store one record (and its blob) in one durable transaction.
+
+        ``seal``, given the signed record, returns its sealed packet secret, stored with it."""
         blob_sha = hashlib.sha256(blob).hexdigest() if blob is not None else None
         with self._write() as db:
             row = db.execute("SELECT seq, record_hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, None)
             body, record_hash = build(seq, prev)
+            secret = seal(body) if seal is not None else None
             if blob is not None:
                 db.execute("INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)", (blob_sha, blob))
-            db.execute("INSERT INTO records (seq, kind, record_hash, body, blob_sha256) VALUES (?, ?, ?, ?, ?)",
-                       (seq, kind, record_hash, body, blob_sha))
-        return Stored(seq, kind, record_hash, body, blob_sha, False, None)
+            db.execute("INSERT INTO records (seq, kind, record_hash, body, blob_sha256, secret) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (seq, kind, record_hash, body, blob_sha, secret))
+        return Stored(seq, kind, record_hash, body, blob_sha, False, None, secret)
 
     def _stored(self, row: tuple) -> Stored:
-        return Stored(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6])
+        return Stored(row[0], row[1], row[2], row[3], row[4], bool(row[5]), row[6], row[7])
 
-    _COLUMNS = "seq, kind, record_hash, body, blob_sha256, acknowledged, ledger_index"
+    _COLUMNS = "seq, kind, record_hash, body, blob_sha256, acknowledged, ledger_index, secret"
 
     def get(self, seq: int) -> Stored | None:
         with self._lock:
@@ -179,7 +193,7 @@ class Outbox:
         longer needs. Idempotent; returns whether this call changed anything. Refuses an
         acknowledgement whose hash is not the stored record's."""
         with self._write() as db:
-            row = db.execute("SELECT record_hash, acknowledged, blob_sha256 FROM records WHERE seq = ?",
+            row = db.execute("SELECT record_hash, acknowledged, blob_sha256, secret FROM records WHERE seq = ?",
                              (seq,)).fetchone()
             if row is None:
                 raise OutboxError(f"no record {seq} in the outbox")
@@ -187,7 +201,8 @@ class Outbox:
                 raise OutboxError(f"the acknowledgement of record {seq} names another record")
             if row[1]:
                 return False
-            db.execute("UPDATE records SET acknowledged = 1, ledger_index = ?, body = NULL WHERE seq = ?",
+            db.execute("UPDATE records SET acknowledged = 1, ledger_index = ?, body = NULL, secret = NULL "
+                       "WHERE seq = ?",
                        (ledger_index, seq))
             if row[2] is not None:
                 db.execute("DELETE FROM blobs WHERE sha256 = ? AND NOT EXISTS (SELECT 1 FROM records "
@@ -196,7 +211,7 @@ class Outbox:
             # a record is a clock, and a delivered complaint's number would tell whoever reads the
             # disk when it was filed. The head stays (without its body) for the chain's last hash.
             db.execute("DELETE FROM records WHERE acknowledged = 1 AND seq < (SELECT max(seq) FROM records)")
-        if row[2] is not None:
+        if row[2] is not None or row[3] is not None:
             # Deleted rows are zeroed (secure_delete); the WAL's old page images go too.
             with self._lock:
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

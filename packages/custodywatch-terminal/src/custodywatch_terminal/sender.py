@@ -12,8 +12,11 @@ idempotent on the server. While the network is down the records stay in the outb
 heartbeats pile up: the waiting one is the next thing said when the network returns.
 
 Answers carry acknowledgements, lookup answers and routing list updates; the sender verifies
-them and hands lookup answers to whoever waits for them (``wait_for``). Packet secrets (the
-lookup token of a follow-up) live only in memory, in ``secrets``.
+them and hands lookup answers to whoever waits for them (``wait_for``). The packet secret of a
+lookup (the token proving a receipt) lives only in memory, in ``secrets``: a lookup is worth
+nothing once its asker has gone. A follow-up message's secret must outlive a restart, so it is
+stored with the record, sealed to the server's transport key and bound to this record
+(``keep_secret``): the terminal sends it as it is and cannot open it.
 """
 
 from __future__ import annotations
@@ -86,19 +89,25 @@ class Sender:
 
     # -- building records ---------------------------------------------------------------------
 
-    def append(self, kind: str, *, blob: bytes | None = None, secret: bytes = b"", **fields: Any) -> Stored:
-        """Sign and store a record of ``kind`` as the next link of the chain."""
+    def append(self, kind: str, *, blob: bytes | None = None, secret: bytes = b"", keep_secret: bool = False,
+               **fields: Any) -> Stored:
+        """Sign and store a record of ``kind`` as the next link of the chain. Its ``secret`` is kept
+        in memory, or with ``keep_secret`` sealed to the server in the outbox, in the same write."""
         if blob is not None:
             fields["blob"] = p.Blob.of(blob)
 
         def build(seq: int, prev: str | None) -> tuple[bytes, str]:
             record = p.sign_record(self.keys.device, kind=kind, terminal=self.config.terminal_id, seq=seq,
                                    prev=prev or p.ZERO_HASH, **fields)
-            if secret:
+            if secret and not keep_secret:
                 self.secrets[seq] = secret
             return record.signed, record.hash
 
-        return self.outbox.append(kind, build, blob=blob)
+        def seal(signed: bytes) -> bytes:
+            return p.seal_secret(secret, server_key=self.config.transport_public,
+                                 record=p.parse_signed_record(signed))
+
+        return self.outbox.append(kind, build, blob=blob, seal=seal if secret and keep_secret else None)
 
     def _heartbeat(self) -> Stored:
         at = self.clock().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -118,9 +127,10 @@ class Sender:
             record = p.parse_signed_record(stored.body)
             item, data = self._next_piece(stored, record)
             tx = self.outbox.next_counter(TX_COUNTER)
+            # The secret goes with the record only (a chunk needs none).
+            secret = (stored.secret or self.secrets.get(stored.seq, b"")) if item is record else b""
             packet, key = p.seal_packet(item, tx=tx, server_key=self.config.transport_public,
-                                        transport_key=self.keys.transport, secret=self.secrets.get(stored.seq, b""),
-                                        data=data)
+                                        transport_key=self.keys.transport, secret=secret, data=data)
             try:
                 raw = self.transport.exchange(packet)
                 response = p.open_response(raw, key)
