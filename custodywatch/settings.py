@@ -7,6 +7,7 @@ embedded default; DATABASE_URL selects PostgreSQL. docs/deployment.md lists ever
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -298,3 +299,17 @@ COMPLAINT_UNLOCK_SECONDS = env_int("COMPLAINT_UNLOCK_SECONDS", 8 * 3600)
 COMPLAINT_UNLOCK_FAILURE_LIMIT = env_int("COMPLAINT_UNLOCK_FAILURE_LIMIT", 5)
 # Alert e-mails link to SITE_URL (set above with the accounts' settings).
 # --- end of complaints: officers' workspace ----------------------------------------------------
+
+# --- Module settings a server sets in its environment (docs/deployment.md, "Module settings") ----
+# Each is read here only when set, so the modules' own defaults stay the single place they live.
+_FROM_ENVIRONMENT = {
+    "COMPLAINTS_KEY_DIR": env_str, "COMPLAINT_RECOVERY_PUBLIC_KEY": env_str,
+    "VIDEO_FOOTAGE_STORE": env_str, "VIDEO_FOOTAGE_DIR": env_str, "VIDEO_MAX_REQUEST_DAYS": env_int,
+    "VISITS_EVIDENCE_ROOT": env_str, "VISITS_EVIDENCE_MAX_BYTES": env_int, "VISITS_REMINDER_DAYS": env_int,
+    "CUSTODY_RULES_FILE": env_str, "CUSTODY_CHILD_AGE_LIMIT_YEARS": env_int,
+    "CUSTODY_CHILD_EXTENDED_AGE_YEARS": env_int, "CUSTODY_CHILD_WARNING_DAYS": env_int,
+    "POPULATION_REPORTING_PERIOD_DAYS": env_int, "POPULATION_REPORTING_GRACE_DAYS": env_int,
+}
+for _name, _read in _FROM_ENVIRONMENT.items():
+    if _name in os.environ or (_read is env_str and f"{_name}_FILE" in os.environ):
+        globals()[_name] = _read(_name, None if _read is env_str else 0)
