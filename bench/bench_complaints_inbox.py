@@ -37,6 +37,7 @@ def _fill(count: int) -> None:
 
     from accounts.models import Organisation, OrganisationKind
     from complaints.models import Complaint
+    from complaints.models.recipient import inbox_copy
     from complaints.workspace_testing import install_key, seal_document
     from facilities.models import Facility
 
@@ -61,9 +62,9 @@ def _fill(count: int) -> None:
                     status=rng.choice(statuses), acknowledge_by=received + dt.timedelta(days=3),
                 ))
             Complaint.objects.bulk_create(batch)
-            links = [through(complaint_id=c.pk, organisation_id=npm.pk) for c in batch]
+            links = [through(complaint=c, organisation_id=npm.pk, **inbox_copy(c)) for c in batch]
             if prosecutor is not None:
-                links += [through(complaint_id=c.pk, organisation_id=prosecutor.pk) for c in batch[::3]]
+                links += [through(complaint=c, organisation_id=prosecutor.pk, **inbox_copy(c)) for c in batch[::3]]
             through.objects.bulk_create(links)
 
 

@@ -49,6 +49,7 @@ from complaints.models import (
     Terminal,
     TerminalRecord,
 )
+from complaints.models.recipient import seal_to
 from custodywatch_protocol import terminal as protocol
 from ledger import interface as ledger
 
@@ -306,7 +307,7 @@ def _store_complaint(terminal: Terminal, opened: protocol.Packet, record: protoc
         if Complaint.objects.filter(locator=data["locator"]).exists():
             raise _Refused("locator", "this locator is taken: draw another and sign again", "locator_taken") from None
         raise
-    complaint.recipients.set(organisations)
+    seal_to(complaint, organisations)
     subject = f"complaints.complaint:{complaint.pk}"
     stored.complaint, stored.ledger_subject = complaint, subject
     stored.save()

@@ -21,6 +21,7 @@ from complaints.models.handling import (
     StatementKind,
 )
 from complaints.models.message import ComplaintMessage
+from complaints.models.recipient import ComplaintRecipient
 from complaints.models.terminal import (
     AlarmKind,
     LookupAttempt,
@@ -41,6 +42,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintMessage",
+    "ComplaintRecipient",
     "ComplaintStatus",
     "EventKind",
     "Handling",
