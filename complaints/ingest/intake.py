@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints.alarms import raise_alarm
-from complaints.ingest import keys, lookups
+from complaints.ingest import keys, lookups, pruning
 from complaints.ingest.routing import current_routing_list
 from complaints.models import (
     AlarmKind,
@@ -223,6 +223,12 @@ def _take_record(terminal: Terminal, opened: protocol.Packet, record: protocol.S
         if stored is not None:
             alarms.append({"kind": AlarmKind.FORK, "key": f"seq:{record.seq}",
                            "evidence": {"seq": record.seq, "first": protocol.b64(bytes(stored.signed)),
+                                        "second": _evidence(record)}})
+            raise _Refused("seq", f"another record numbered {record.seq} was taken before", "fork")
+        if pruning.was_pruned(terminal=terminal, seq=record.seq):
+            # A heartbeat took this number and was pruned; no honest terminal sends it again.
+            alarms.append({"kind": AlarmKind.FORK, "key": f"seq:{record.seq}",
+                           "evidence": {"seq": record.seq, "first": None, "first_kind": "heartbeat (pruned)",
                                         "second": _evidence(record)}})
             raise _Refused("seq", f"another record numbered {record.seq} was taken before", "fork")
         # A number skipped by an earlier gap arrives late: take it (it was delayed or held back).
