@@ -20,11 +20,10 @@ import binascii
 import hashlib
 import json
 import re
-from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -34,8 +33,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
 from complaints.ingest import lookups
-from complaints.models import Channel, Complaint, ComplaintMessage
-from complaints.services import handling
+from complaints.models import Complaint
+from complaints.services import handling, messages
 from custodywatch_terminal.sealing import BUCKETS
 from ledger import interface as ledger
 
@@ -164,31 +163,6 @@ def thread(request: HttpRequest) -> JsonResponse:
     })
 
 
-def _padded_to(sealed: bytes, bucket: int) -> bool:
-    """Whether ``sealed`` is an age file whose payload holds exactly ``bucket`` bytes of plaintext."""
-    if not sealed.startswith(b"age-encryption.org/v1\n"):
-        return False
-    mac = sealed.find(b"\n--- ")
-    end = sealed.find(b"\n", mac + 1) if mac >= 0 else -1
-    if end < 0:
-        return False
-    chunks = -(-bucket // 65536)
-    return len(sealed) - (end + 1) == 16 + bucket + 16 * chunks  # nonce, plaintext, one tag per 64 KiB chunk
-
-
-def record_web_message(*, complaint: Complaint, sealed: bytes, bucket: int, now: datetime) -> ComplaintMessage:
-    """Store a message sealed in a relative's browser and commit to it in the ledger, in one transaction."""
-    with transaction.atomic():
-        message = ComplaintMessage.objects.create(
-            complaint=complaint, channel=Channel.WEB, sealed=sealed, sealed_sha256=hashlib.sha256(sealed).hexdigest(),
-            size_bucket=bucket, received_at=now)
-        subject = f"complaints.complaintmessage:{message.pk}"
-        ledger.record(kind=RECEIPT_KIND, scope=complaint.facility_id, subject=subject, now=now,
-                      record={"channel": Channel.WEB.value, "complaint": str(complaint.pk),
-                              "sealed_sha256": message.sealed_sha256, "bucket": bucket})
-    return message
-
-
 @require_POST
 @never_cache
 def message(request: HttpRequest) -> JsonResponse:
@@ -197,18 +171,20 @@ def message(request: HttpRequest) -> JsonResponse:
     if isinstance(data, JsonResponse):
         return data
     bucket, sealed_text = data.get("bucket"), data.get("sealed")
-    if not isinstance(bucket, int) or bucket not in BUCKETS[:3]:  # text only: voice is for terminals
-        return _refused("bucket", _("The message is not padded to one of the size buckets."))
-    if not isinstance(sealed_text, str) or len(sealed_text) > 2 * BUCKETS[2]:
-        return _refused("sealed", _("The sealed message is missing or too large."))
     try:
-        sealed = base64.b64decode(sealed_text, validate=True)
-    except (binascii.Error, ValueError):
-        return _refused("sealed", _("The sealed message is not base64."))
-    if not _padded_to(sealed, bucket):
-        return _refused("sealed", _("The sealed message is not an age file of its size bucket."))
-    complaint = _proven(request, data)
-    if isinstance(complaint, JsonResponse):
-        return complaint
-    record_web_message(complaint=complaint, sealed=sealed, bucket=bucket, now=timezone.now())
+        messages.check_bucket(bucket)
+        if not isinstance(sealed_text, str) or len(sealed_text) > 2 * BUCKETS[2]:
+            messages.check_sealed(None, bucket)
+        try:
+            sealed = base64.b64decode(sealed_text, validate=True)
+        except (binascii.Error, ValueError):
+            return _refused("sealed", _("The sealed message is not base64."))
+        messages.check_sealed(sealed, bucket)
+        complaint = _proven(request, data)
+        if isinstance(complaint, JsonResponse):
+            return complaint
+        messages.record_web_message(complaint=complaint, sealed=sealed, bucket=bucket, by=None)
+    except ValidationError as error:
+        field, problems = next(iter(error.message_dict.items()))
+        return _refused(field, problems[0])
     return JsonResponse({"status": "ok", "notice": _("Your message is sealed and has been delivered.")})
