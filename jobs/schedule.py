@@ -68,6 +68,8 @@ def default_schedule() -> tuple[Periodic, ...]:
         # Terminals' heartbeat records past COMPLAINT_HEARTBEAT_RETENTION_DAYS.
         Periodic(name="complaints:heartbeats:prune", task="complaints.tasks.prune_heartbeats",
                  every=timedelta(hours=6)),
+        Periodic(name="complaints:address-counters:forget",
+                 task="complaints.tasks.forget_expired_address_counters", every=timedelta(hours=1)),
         Periodic(name="complaints:deadlines:escalate", task="complaints.tasks.escalate_overdue_complaints",
                  every=timedelta(seconds=settings.COMPLAINT_ESCALATION_EVERY_SECONDS)),
         Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",

@@ -21,6 +21,7 @@ from complaints.models.handling import (
     StatementKind,
 )
 from complaints.models.message import ComplaintMessage
+from complaints.models.ratelimit import AddressCounter
 from complaints.models.recipient import ComplaintRecipient
 from complaints.models.terminal import (
     AlarmKind,
@@ -35,6 +36,7 @@ from complaints.models.terminal import (
 )
 
 __all__ = [
+    "AddressCounter",
     "AlarmKind",
     "Alert",
     "AlertKind",

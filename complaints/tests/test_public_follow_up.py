@@ -10,7 +10,6 @@ import json
 
 import pyrage
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,13 +21,6 @@ from custodywatch_terminal import sealing as terminal_sealing
 from ledger import interface as ledger
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _post(client, name, body, **extra):

@@ -8,21 +8,19 @@ rules as for terminals: a salt for any locator so existence does not leak, faile
 per locator) and answers with the complaint's status and the replies, sealed to the reply
 identity, which the browser decrypts.
 
-Guessing is limited per locator (``lookups.rate_limited``, in the database) and per client
-address (the cache: a shared cache such as Django's database cache makes the limit hold across
-server processes). Nothing here is logged but refusals' status codes.
+Guessing is limited per locator (``lookups.rate_limited``) and per client address
+(``complaints.ratelimits``), both in the database, so the limits hold across server processes.
+Nothing here is logged but refusals' status codes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -32,6 +30,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
+from complaints import ratelimits
 from complaints.ingest import lookups
 from complaints.models import Complaint
 from complaints.services import handling, messages
@@ -40,7 +39,7 @@ from ledger import interface as ledger
 
 LOCATOR = re.compile(r"^[0-9]{8}$")
 TOKEN = re.compile(r"^[0-9a-f]{64}$")
-WINDOW_SECONDS = 3600
+WINDOW_SECONDS = ratelimits.WINDOW_SECONDS
 RECEIPT_KIND = "complaint:receipt"
 
 
@@ -48,22 +47,8 @@ def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _address_key(request: HttpRequest, what: str) -> str:
-    address = client_ip(request) or "unknown"
-    return f"complaints:public:{what}:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        return 1
-
-
-def _over(key: str, limit: int) -> bool:
-    return (cache.get(key) or 0) >= limit
+def _address(request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
 
 
 def _refused(field: str, error: str, status: int = 400) -> JsonResponse:
@@ -101,10 +86,9 @@ def salt(request: HttpRequest) -> JsonResponse:
     data = _body(request)
     if isinstance(data, JsonResponse):
         return data
-    key = _address_key(request, "salts")
-    if _over(key, _limit("COMPLAINT_PUBLIC_SALTS_PER_ADDRESS", 60)):
+    # Counted first, then compared: two processes answering at once cannot both slip under the limit.
+    if ratelimits.hit("salts", _address(request)) > _limit("COMPLAINT_PUBLIC_SALTS_PER_ADDRESS", 60):
         return _rate_limited()
-    _count(key)
     locator = data["locator"]
     if lookups.rate_limited(terminal=None, locator=locator, now=timezone.now()):
         return _rate_limited()
@@ -117,15 +101,14 @@ def _proven(request: HttpRequest, data: dict) -> Complaint | JsonResponse:
     token = data.get("token")
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return _refused("token", _("The lookup token is 64 hexadecimal digits."))
-    failures = _address_key(request, "failures")
-    if _over(failures, _limit("COMPLAINT_PUBLIC_FAILURES_PER_ADDRESS", 10)):
+    if ratelimits.count("failures", _address(request)) >= _limit("COMPLAINT_PUBLIC_FAILURES_PER_ADDRESS", 10):
         return _rate_limited()
     outcome, complaint = lookups.prove(terminal=None, locator=data["locator"], token=bytes.fromhex(token),
                                        now=timezone.now())
     if outcome == "rate_limited":
         return _rate_limited()
     if complaint is None:
-        _count(failures)
+        ratelimits.hit("failures", _address(request))
         return JsonResponse({"status": "wrong_receipt",
                              "error": _("No complaint was found with this code. Check the code.")}, status=404)
     return complaint
