@@ -11,7 +11,7 @@ import json
 import pyrage
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.models import ComplaintMessage
 from complaints.services import handling
@@ -161,6 +161,7 @@ def test_every_page_links_to_the_public_follow_up_in_its_footer_in_each_language
 
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
     for url in (reverse("accounts:login"), reverse("complaints:public-follow-up")):
-        page = client.get(url).content.decode()
+        with translation.override("en"):  # the request activates its language; leave the thread's as it was
+            page = client.get(url).content.decode()
         footer = page[page.index('<footer class="footer">'):]
         assert f'<a href="{reverse("complaints:public-follow-up")}" data-footer-link="follow-up">{label}</a>' in footer

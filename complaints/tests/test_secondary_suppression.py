@@ -26,9 +26,10 @@ def hierarchy(regions: list[list[int]]) -> tuple[dict, list]:
 
 
 def possible_values(regions: list[list[int]], figures: dict) -> dict:
-    """Every value each count can take that agrees with all that is shown, by trying them all: a
-    hidden small count is 0..4, a hidden secondary one 5..the total (what a reader knows)."""
-    ceiling = sum(map(sum, regions))
+    """Values each count can take that agree with all that is shown, by trying them: a hidden
+    small count is 0..4, a hidden secondary one 5 or more (tried up to the real total and a few:
+    a reader knows no upper bound, so each value found is one they cannot rule out)."""
+    ceiling = sum(map(sum, regions)) + SMALL
 
     def choices(key) -> range:
         figure = figures[key]
