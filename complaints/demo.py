@@ -20,6 +20,7 @@ from accounts.models import Organisation, OrganisationKind
 from accounts.permissions import CHILDRENS_OMBUDSMAN_TYPES
 from complaints import keys
 from complaints.models import Channel, Complaint, OrganisationKey, Priority
+from complaints.models.recipient import seal_to
 from complaints.services import deadlines, sealing
 from custodywatch_terminal import sealing as terminal_sealing
 from facilities.models import Facility
@@ -84,5 +85,5 @@ def load_demo_complaints(*, count: int = 60, seed: int = 8, passphrase: str = DE
                 sealed_sha256=sealed.sha256, size_bucket=sealed.bucket, priority=priority, received_at=received,
                 acknowledge_by=deadlines.acknowledge_by(priority=priority, received_at=received),
             )
-            complaint.recipients.set(chosen)
+            seal_to(complaint, chosen)
     return DemoResult(keys_made=made, complaints=count)

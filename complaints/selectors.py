@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.permissions import Capability, can, facility_scope
-from complaints.models import Complaint, ComplaintStatus
+from complaints.models import Complaint, ComplaintRecipient, ComplaintStatus
 from facilities.models import Facility
 
 OPEN_STATUSES = frozenset({
@@ -25,18 +25,47 @@ OPEN_STATUSES = frozenset({
 })
 
 
-def complaints_for(user: Any) -> QuerySet[Complaint]:
-    """The complaints sealed to the user's organisation in facilities within their mandate."""
+def _reach(user: Any) -> tuple[int, QuerySet[Facility]] | None:
+    """The organisation whose complaints the user handles and the facilities of their mandate;
+    None (nothing at all) unless all of it holds."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Complaint.objects.none()
+        return None
     if not can(user, Capability.HANDLE_COMPLAINTS) or user.organisation_id is None:
-        return Complaint.objects.none()
+        return None
     scope = facility_scope(user)
     if scope is None:
+        return None
+    return user.organisation_id, Facility.objects.filter(scope)
+
+
+def complaints_for(user: Any) -> QuerySet[Complaint]:
+    """The complaints sealed to the user's organisation in facilities within their mandate."""
+    reach = _reach(user)
+    if reach is None:
         return Complaint.objects.none()
+    organisation, facilities = reach
     return (Complaint.objects
-            .filter(recipients=user.organisation_id, facility__in=Facility.objects.filter(scope))
+            .filter(recipients=organisation, facility__in=facilities)
             .select_related("facility", "facility__region", "assigned_to", "handling"))
+
+
+def inbox_for(user: Any) -> QuerySet[ComplaintRecipient]:
+    """The user's inbox rows: one per complaint of ``complaints_for(user)``, with the columns
+    ``filter_inbox`` filters by, ordered newest first along the inbox's indexes."""
+    reach = _reach(user)
+    if reach is None:
+        return ComplaintRecipient.objects.none()
+    organisation, facilities = reach
+    rows = ComplaintRecipient.objects.filter(organisation_id=organisation)
+    if facilities.query.where:  # a mandate narrower than every facility (a national one needs no test)
+        rows = rows.filter(facility__in=facilities)
+    return rows.order_by("-received_at", "-pk")
+
+
+def in_order(queryset: QuerySet[Complaint], ids: list[Any]) -> list[Complaint]:
+    """The complaints of ``queryset`` with these ids, in the order given (one query)."""
+    found = {c.pk: c for c in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def complaint_for(user: Any, pk: Any) -> Complaint:
@@ -61,17 +90,19 @@ class InboxFilter:
     open: bool = False
 
 
-def filter_inbox(queryset: QuerySet[Complaint], f: InboxFilter, *, user: Any) -> QuerySet[Complaint]:
+def filter_inbox(queryset: QuerySet, f: InboxFilter, *, user: Any) -> QuerySet:
+    """``queryset`` (complaints, or the inbox rows that copy their columns) narrowed by ``f``."""
     if f.status:
         queryset = queryset.filter(status=f.status)
     if f.open:
         queryset = queryset.filter(status__in=OPEN_STATUSES)
     if f.priority:
         queryset = queryset.filter(priority=f.priority)
+    # By the facilities' ids, so the inbox's index on (organisation, facility, received_at) serves.
     if f.facility:
-        queryset = queryset.filter(facility__code=f.facility)
+        queryset = queryset.filter(facility__in=Facility.objects.filter(code=f.facility))
     if f.region:
-        queryset = queryset.filter(facility__region__code=f.region)
+        queryset = queryset.filter(facility__in=Facility.objects.filter(region__code=f.region))
     if f.overdue:
         queryset = queryset.filter(overdue_q())
     if f.mine:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from complaints import keys
 from complaints.models import Channel, Complaint, OrganisationKey, Priority
+from complaints.models.recipient import seal_to
 from complaints.services import deadlines
 from custodywatch_terminal import receipts
 from custodywatch_terminal import sealing as terminal_sealing
@@ -114,7 +115,7 @@ def make_complaint(
         complaint.reply_recipient = derived.reply_recipient
         secret = receipt.secret
     complaint.save()
-    complaint.recipients.set(recipients)
+    seal_to(complaint, recipients)
     return complaint, secret
 
 

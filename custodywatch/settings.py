@@ -295,6 +295,8 @@ COMPLAINT_ESCALATION_REPEAT_HOURS = env_int("COMPLAINT_ESCALATION_REPEAT_HOURS",
 COMPLAINT_ESCALATION_EVERY_SECONDS = env_int("COMPLAINT_ESCALATION_EVERY_SECONDS", 300)
 # How long an organisation key stays unlocked in a session at most (complaints.keys).
 COMPLAINT_UNLOCK_SECONDS = env_int("COMPLAINT_UNLOCK_SECONDS", 8 * 3600)
+# Terminals' heartbeat records older than this are deleted (the last record of each terminal is kept).
+COMPLAINT_HEARTBEAT_RETENTION_DAYS = env_int("COMPLAINT_HEARTBEAT_RETENTION_DAYS", 30)
 # Wrong passphrases a person may type in 15 minutes before unlocking is refused for a while.
 COMPLAINT_UNLOCK_FAILURE_LIMIT = env_int("COMPLAINT_UNLOCK_FAILURE_LIMIT", 5)
 # Alert e-mails link to SITE_URL (set above with the accounts' settings).

@@ -65,6 +65,11 @@ def default_schedule() -> tuple[Periodic, ...]:
         # Sign a checkpoint of the ledger and collect the witnesses' cosignatures.
         Periodic(name="ledger:checkpoint:sign", task="ledger.tasks.sign_checkpoint",
                  every=timedelta(seconds=settings.LEDGER_CHECKPOINT_EVERY_SECONDS)),
+        # Terminals' heartbeat records past COMPLAINT_HEARTBEAT_RETENTION_DAYS.
+        Periodic(name="complaints:heartbeats:prune", task="complaints.tasks.prune_heartbeats",
+                 every=timedelta(hours=6)),
+        Periodic(name="complaints:address-counters:forget",
+                 task="complaints.tasks.forget_expired_address_counters", every=timedelta(hours=1)),
         Periodic(name="complaints:deadlines:escalate", task="complaints.tasks.escalate_overdue_complaints",
                  every=timedelta(seconds=settings.COMPLAINT_ESCALATION_EVERY_SECONDS)),
         Periodic(name="visits:recommendations:remind", task="visits.tasks.remind_recommendations",

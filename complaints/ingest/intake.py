@@ -37,7 +37,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from complaints.alarms import raise_alarm
-from complaints.ingest import keys, lookups
+from complaints.ingest import keys, lookups, pruning
 from complaints.ingest.routing import current_routing_list
 from complaints.models import (
     AlarmKind,
@@ -49,6 +49,7 @@ from complaints.models import (
     Terminal,
     TerminalRecord,
 )
+from complaints.models.recipient import seal_to
 from custodywatch_protocol import terminal as protocol
 from ledger import interface as ledger
 
@@ -224,6 +225,12 @@ def _take_record(terminal: Terminal, opened: protocol.Packet, record: protocol.S
                            "evidence": {"seq": record.seq, "first": protocol.b64(bytes(stored.signed)),
                                         "second": _evidence(record)}})
             raise _Refused("seq", f"another record numbered {record.seq} was taken before", "fork")
+        if pruning.was_pruned(terminal=terminal, seq=record.seq):
+            # A heartbeat took this number and was pruned; no honest terminal sends it again.
+            alarms.append({"kind": AlarmKind.FORK, "key": f"seq:{record.seq}",
+                           "evidence": {"seq": record.seq, "first": None, "first_kind": "heartbeat (pruned)",
+                                        "second": _evidence(record)}})
+            raise _Refused("seq", f"another record numbered {record.seq} was taken before", "fork")
         # A number skipped by an earlier gap arrives late: take it (it was delayed or held back).
         alarms.append({"kind": AlarmKind.SEQUENCE_GAP, "key": "late",
                        "evidence": {"late_seq": record.seq, "record_hash": record.hash, "last_seq": terminal.last_seq}})
@@ -306,7 +313,7 @@ def _store_complaint(terminal: Terminal, opened: protocol.Packet, record: protoc
         if Complaint.objects.filter(locator=data["locator"]).exists():
             raise _Refused("locator", "this locator is taken: draw another and sign again", "locator_taken") from None
         raise
-    complaint.recipients.set(organisations)
+    seal_to(complaint, organisations)
     subject = f"complaints.complaint:{complaint.pk}"
     stored.complaint, stored.ledger_subject = complaint, subject
     stored.save()

@@ -21,10 +21,13 @@ from complaints.models.handling import (
     StatementKind,
 )
 from complaints.models.message import ComplaintMessage
+from complaints.models.ratelimit import AddressCounter
+from complaints.models.recipient import ComplaintRecipient
 from complaints.models.terminal import (
     AlarmKind,
     LookupAttempt,
     PacketChunk,
+    PrunedHeartbeats,
     RecordKind,
     RoutingList,
     Terminal,
@@ -33,6 +36,7 @@ from complaints.models.terminal import (
 )
 
 __all__ = [
+    "AddressCounter",
     "AlarmKind",
     "Alert",
     "AlertKind",
@@ -41,6 +45,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintMessage",
+    "ComplaintRecipient",
     "ComplaintStatus",
     "EventKind",
     "Handling",
@@ -48,6 +53,7 @@ __all__ = [
     "OrganisationKey",
     "PacketChunk",
     "Priority",
+    "PrunedHeartbeats",
     "RecordKind",
     "RejectionReason",
     "RoutingList",

@@ -53,7 +53,10 @@ class Complaint(models.Model):
     sealed = models.BinaryField()
     sealed_sha256 = models.CharField(max_length=64)
     size_bucket = models.PositiveIntegerField()
-    recipients = models.ManyToManyField("accounts.Organisation", related_name="sealed_complaints")
+    # One ``ComplaintRecipient`` row per organisation: the link, and the officers' inbox.
+    recipients = models.ManyToManyField(
+        "accounts.Organisation", related_name="sealed_complaints", through="complaints.ComplaintRecipient"
+    )
     priority = models.CharField(max_length=16, choices=Priority.choices, default=Priority.STANDARD)
     # The receipt's public part (8 digits); with the salt and digest of the Argon2id lookup token.
     locator = models.CharField(max_length=8, unique=True, null=True, blank=True)

@@ -76,6 +76,31 @@ class TerminalRecord(models.Model):
         return f"{self.terminal_id} #{self.seq}"
 
 
+class PrunedHeartbeats(models.Model):
+    """A run of consecutive numbers whose records were heartbeats, taken and later deleted.
+
+    Heartbeats older than ``COMPLAINT_HEARTBEAT_RETENTION_DAYS`` are pruned (the terminal's last
+    record never is); a run remembers that each of its numbers was taken, so a record arriving
+    with one of them is a fork, not a late record filling a gap. Runs are few: a complaint,
+    message, lookup or gap ends one.
+    """
+
+    terminal = models.ForeignKey(Terminal, on_delete=models.PROTECT, related_name="pruned_heartbeats")
+    first_seq = models.PositiveBigIntegerField()
+    last_seq = models.PositiveBigIntegerField()
+    pruned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["terminal", "first_seq"]
+        constraints = [
+            models.CheckConstraint(condition=Q(last_seq__gte=models.F("first_seq")), name="pruned_run_in_order"),
+            models.UniqueConstraint(fields=["terminal", "first_seq"], name="pruned_run_unique_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} #{self.first_seq}-{self.last_seq} pruned"
+
+
 class PacketChunk(models.Model):
     """One chunk of a sealed blob announced by a signed record that has not arrived whole yet."""
 

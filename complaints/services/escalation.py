@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
 from accounts.permissions import Capability, can
-from complaints.models import Alert, AlertKind, Complaint, ComplaintStatus, EventKind, Handling
+from complaints.models import Alert, AlertKind, Complaint, ComplaintRecipient, ComplaintStatus, EventKind, Handling
 from complaints.services import deadlines
 from complaints.services.events import record_event
 
@@ -45,9 +45,11 @@ def fill_deadlines(*, now: dt.datetime | None = None) -> int:
     filled = 0
     missing = Complaint.objects.filter(status=ComplaintStatus.RECEIVED, acknowledge_by__isnull=True)
     for pk, priority, received_at in missing.values_list("pk", "priority", "received_at").iterator(chunk_size=500):
-        Complaint.objects.filter(pk=pk, acknowledge_by__isnull=True).update(
-            acknowledge_by=deadlines.acknowledge_by(priority=priority, received_at=received_at))
-        filled += 1
+        deadline = deadlines.acknowledge_by(priority=priority, received_at=received_at)
+        with transaction.atomic():
+            if Complaint.objects.filter(pk=pk, acknowledge_by__isnull=True).update(acknowledge_by=deadline):
+                ComplaintRecipient.objects.filter(complaint_id=pk).update(acknowledge_by=deadline)
+                filled += 1
     return filled
 
 

@@ -28,6 +28,7 @@ from complaints.models import (
     Statement,
     StatementKind,
 )
+from complaints.models.recipient import refresh_inbox
 from complaints.selectors import complaint_for, complaints_for
 from complaints.services import sealing
 from complaints.services.events import record_event
@@ -213,6 +214,7 @@ def change_status(*, complaint: Complaint, to: str, by: Any, reason: str = "") -
     now = timezone.now()
     complaint.status = to
     complaint.save(update_fields=["status"])
+    refresh_inbox(complaint, "status")
     handling = _handling(complaint)
     if to == S.ACKNOWLEDGED and handling.acknowledged_at is None:
         handling.acknowledged_at = now
@@ -239,6 +241,7 @@ def assign(*, complaint: Complaint, to: Any, by: Any) -> Complaint:
     before = complaint.assigned_to_id
     complaint.assigned_to = to
     complaint.save(update_fields=["assigned_to"])
+    refresh_inbox(complaint, "assigned_to_id")
     record_event(kind=EventKind.ASSIGNED, complaint=complaint, actor=by,
                  detail={"from": before, "to": to.pk if to else None})
     return complaint

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from accounts.permissions import CHILDRENS_OMBUDSMAN_TYPES, Capability, can, facility_scope
 from complaints.models import Channel, Complaint, EventKind, OrganisationKey, Priority
+from complaints.models.recipient import seal_to
 from complaints.services import deadlines, sealing
 from complaints.services.events import record_event
 from custodywatch_terminal import receipts
@@ -101,7 +102,7 @@ def register_complaint(
             complaint.save(force_insert=True)
     except IntegrityError:
         raise ValidationError({"with_receipt": _("Please try again: the receipt number was taken.")}) from None
-    complaint.recipients.set(organisations)
+    seal_to(complaint, organisations)
     ledger.record(kind="complaint:receipt", scope=None, subject=f"complaints.complaint:{complaint.pk}", record={
         "complaint": str(complaint.pk), "channel": channel, "sealed_sha256": sealed.sha256,
         "received": now.date().isoformat(),

@@ -36,6 +36,10 @@ OUTSIDE_TEXT = "MarkerOutsideMandateText"
 # to (None: none), and where its complaints are (a facility in its mandate).
 RECIPIENT = {"npm_monitor": "npm", "analyst": "npm", "ombudsman_monitor": "ombudsman", "prosecutor": "prosecutor"}
 HOME = {"ombudsman": "special_school", "npm": "colony", "prosecutor": "colony"}
+# The facilities (of colony, special school) within each persona's mandate that hold a terminal alarm.
+ALARMS_IN_MANDATE = {"npm_monitor": {"colony", "special_school"}, "analyst": {"colony", "special_school"},
+                     "prosecutor": {"colony", "special_school"}, "ombudsman_monitor": {"special_school"},
+                     "pmc_member": {"colony"}}
 PERSONAS = ("npm_monitor", "analyst", "ombudsman_monitor", "prosecutor", "pmc_member", "facility_officer",
             "outsider", "oversight_admin", "superuser")
 
@@ -281,6 +285,27 @@ def check_alerts(world: World, cell: str) -> None:
     assert_no_content(response)
 
 
+def check_alarm_list(world: World, cell: str) -> None:
+    from complaints.alarms import raise_alarm
+    from complaints.models import AlarmKind
+
+    for name in ("colony", "special_school"):
+        raise_alarm(kind=AlarmKind.SEQUENCE_GAP, facility=getattr(world.personas, name), key=name,
+                    evidence={"expected": 2, "got": 5})
+    response = world.browser().get(reverse("complaint_alarms:list"))
+    if cell == "yes":
+        assert response.status_code == 200
+        shown = {name for name in ("colony", "special_school")
+                 if f">{getattr(world.personas, name).code}<" in text_of(response)}
+        assert shown == ALARMS_IN_MANDATE[world.name]
+        assert_no_content(response)
+    else:
+        assert cell == "no"
+        refused(response)
+        for name in ("colony", "special_school"):
+            assert getattr(world.personas, name).code not in text_of(response)
+
+
 CHECKS: dict[str, Callable[[World, str], None]] = {
     "Inbox": check_inbox,
     "Complaint sealed to own organisation": check_own,
@@ -294,6 +319,7 @@ CHECKS: dict[str, Callable[[World, str], None]] = {
     "Statistics": check_statistics,
     "Facility's own counts": check_facility_counts,
     "Alerts": check_alerts,
+    "Alarm list": check_alarm_list,
 }
 
 

@@ -10,9 +10,8 @@ import json
 
 import pyrage
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints.models import ComplaintMessage
 from complaints.services import handling
@@ -22,13 +21,6 @@ from custodywatch_terminal import sealing as terminal_sealing
 from ledger import interface as ledger
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _post(client, name, body, **extra):
@@ -160,3 +152,16 @@ def test_public_message_is_refused_without_the_token_or_unpadded_and_nothing_is_
     assert _post(client, "public-message", {"locator": receipt.locator, "token": token, "bucket": bucket,
                                             "sealed": "%%%"}).json()["field"] == "sealed"
     assert not ComplaintMessage.objects.filter(complaint=complaint).exists()
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Follow a complaint"), ("ru", "Ход рассмотрения жалобы"),
+                                                 ("kk", "Шағымның барысы")])
+def test_every_page_links_to_the_public_follow_up_in_its_footer_in_each_language(client, language, label):
+    from django.conf import settings as django_settings
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = language
+    for url in (reverse("accounts:login"), reverse("complaints:public-follow-up")):
+        with translation.override("en"):  # the request activates its language; leave the thread's as it was
+            page = client.get(url).content.decode()
+        footer = page[page.index('<footer class="footer">'):]
+        assert f'<a href="{reverse("complaints:public-follow-up")}" data-footer-link="follow-up">{label}</a>' in footer

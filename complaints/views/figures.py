@@ -37,13 +37,14 @@ def inbox_figures(user: Any) -> list[dict[str, Any]]:
 def statistics_page(request: HttpRequest) -> HttpResponse:
     require(request.user, Capability.VIEW_COMPLAINT_STATISTICS)
     complaints = statistics.complaints_in_mandate(request.user)
+    tables = statistics.protected_tables(complaints)
     return render(request, "complaints/statistics.html", {
         "small": statistics.SMALL,
-        "total": statistics.total(complaints),
-        "by_facility": statistics.by_facility(complaints),
-        "by_region": statistics.by_region(complaints),
-        "by_category": statistics.by_category(complaints),
-        "by_month": statistics.by_month(complaints),
+        "total": tables.total,
+        "by_facility": tables.by_facility,
+        "by_region": tables.by_region,
+        "by_category": tables.by_category,
+        "by_month": tables.by_month,
         "to_acknowledge": statistics.time_to_acknowledge(complaints),
         "to_resolve": statistics.time_to_resolve(complaints),
         "inbox_figures": inbox_figures(request.user),

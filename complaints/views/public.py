@@ -8,23 +8,20 @@ rules as for terminals: a salt for any locator so existence does not leak, faile
 per locator) and answers with the complaint's status and the replies, sealed to the reply
 identity, which the browser decrypts.
 
-Guessing is limited per locator (``lookups.rate_limited``, in the database) and per client
-address (the cache: a shared cache such as Django's database cache makes the limit hold across
-server processes). Nothing here is logged but refusals' status codes.
+Guessing is limited per locator (``lookups.rate_limited``) and per client address
+(``complaints.ratelimits``), both in the database, so the limits hold across server processes.
+Nothing here is logged but refusals' status codes.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
-from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -33,15 +30,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.client_ip import client_ip
+from complaints import ratelimits
 from complaints.ingest import lookups
-from complaints.models import Channel, Complaint, ComplaintMessage
-from complaints.services import handling
+from complaints.models import Complaint
+from complaints.services import handling, messages
 from custodywatch_terminal.sealing import BUCKETS
 from ledger import interface as ledger
 
 LOCATOR = re.compile(r"^[0-9]{8}$")
 TOKEN = re.compile(r"^[0-9a-f]{64}$")
-WINDOW_SECONDS = 3600
+WINDOW_SECONDS = ratelimits.WINDOW_SECONDS
 RECEIPT_KIND = "complaint:receipt"
 
 
@@ -49,22 +47,8 @@ def _limit(name: str, default: int) -> int:
     return int(getattr(settings, name, default))
 
 
-def _address_key(request: HttpRequest, what: str) -> str:
-    address = client_ip(request) or "unknown"
-    return f"complaints:public:{what}:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def _count(key: str) -> int:
-    cache.add(key, 0, WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW_SECONDS)
-        return 1
-
-
-def _over(key: str, limit: int) -> bool:
-    return (cache.get(key) or 0) >= limit
+def _address(request: HttpRequest) -> str:
+    return client_ip(request) or "unknown"
 
 
 def _refused(field: str, error: str, status: int = 400) -> JsonResponse:
@@ -102,10 +86,9 @@ def salt(request: HttpRequest) -> JsonResponse:
     data = _body(request)
     if isinstance(data, JsonResponse):
         return data
-    key = _address_key(request, "salts")
-    if _over(key, _limit("COMPLAINT_PUBLIC_SALTS_PER_ADDRESS", 60)):
+    # Counted first, then compared: two processes answering at once cannot both slip under the limit.
+    if ratelimits.hit("salts", _address(request)) > _limit("COMPLAINT_PUBLIC_SALTS_PER_ADDRESS", 60):
         return _rate_limited()
-    _count(key)
     locator = data["locator"]
     if lookups.rate_limited(terminal=None, locator=locator, now=timezone.now()):
         return _rate_limited()
@@ -118,15 +101,14 @@ def _proven(request: HttpRequest, data: dict) -> Complaint | JsonResponse:
     token = data.get("token")
     if not isinstance(token, str) or not TOKEN.fullmatch(token):
         return _refused("token", _("The lookup token is 64 hexadecimal digits."))
-    failures = _address_key(request, "failures")
-    if _over(failures, _limit("COMPLAINT_PUBLIC_FAILURES_PER_ADDRESS", 10)):
+    if ratelimits.count("failures", _address(request)) >= _limit("COMPLAINT_PUBLIC_FAILURES_PER_ADDRESS", 10):
         return _rate_limited()
     outcome, complaint = lookups.prove(terminal=None, locator=data["locator"], token=bytes.fromhex(token),
                                        now=timezone.now())
     if outcome == "rate_limited":
         return _rate_limited()
     if complaint is None:
-        _count(failures)
+        ratelimits.hit("failures", _address(request))
         return JsonResponse({"status": "wrong_receipt",
                              "error": _("No complaint was found with this code. Check the code.")}, status=404)
     return complaint
@@ -164,31 +146,6 @@ def thread(request: HttpRequest) -> JsonResponse:
     })
 
 
-def _padded_to(sealed: bytes, bucket: int) -> bool:
-    """Whether ``sealed`` is an age file whose payload holds exactly ``bucket`` bytes of plaintext."""
-    if not sealed.startswith(b"age-encryption.org/v1\n"):
-        return False
-    mac = sealed.find(b"\n--- ")
-    end = sealed.find(b"\n", mac + 1) if mac >= 0 else -1
-    if end < 0:
-        return False
-    chunks = -(-bucket // 65536)
-    return len(sealed) - (end + 1) == 16 + bucket + 16 * chunks  # nonce, plaintext, one tag per 64 KiB chunk
-
-
-def record_web_message(*, complaint: Complaint, sealed: bytes, bucket: int, now: datetime) -> ComplaintMessage:
-    """Store a message sealed in a relative's browser and commit to it in the ledger, in one transaction."""
-    with transaction.atomic():
-        message = ComplaintMessage.objects.create(
-            complaint=complaint, channel=Channel.WEB, sealed=sealed, sealed_sha256=hashlib.sha256(sealed).hexdigest(),
-            size_bucket=bucket, received_at=now)
-        subject = f"complaints.complaintmessage:{message.pk}"
-        ledger.record(kind=RECEIPT_KIND, scope=complaint.facility_id, subject=subject, now=now,
-                      record={"channel": Channel.WEB.value, "complaint": str(complaint.pk),
-                              "sealed_sha256": message.sealed_sha256, "bucket": bucket})
-    return message
-
-
 @require_POST
 @never_cache
 def message(request: HttpRequest) -> JsonResponse:
@@ -197,18 +154,20 @@ def message(request: HttpRequest) -> JsonResponse:
     if isinstance(data, JsonResponse):
         return data
     bucket, sealed_text = data.get("bucket"), data.get("sealed")
-    if not isinstance(bucket, int) or bucket not in BUCKETS[:3]:  # text only: voice is for terminals
-        return _refused("bucket", _("The message is not padded to one of the size buckets."))
-    if not isinstance(sealed_text, str) or len(sealed_text) > 2 * BUCKETS[2]:
-        return _refused("sealed", _("The sealed message is missing or too large."))
     try:
-        sealed = base64.b64decode(sealed_text, validate=True)
-    except (binascii.Error, ValueError):
-        return _refused("sealed", _("The sealed message is not base64."))
-    if not _padded_to(sealed, bucket):
-        return _refused("sealed", _("The sealed message is not an age file of its size bucket."))
-    complaint = _proven(request, data)
-    if isinstance(complaint, JsonResponse):
-        return complaint
-    record_web_message(complaint=complaint, sealed=sealed, bucket=bucket, now=timezone.now())
+        messages.check_bucket(bucket)
+        if not isinstance(sealed_text, str) or len(sealed_text) > 2 * BUCKETS[2]:
+            messages.check_sealed(None, bucket)
+        try:
+            sealed = base64.b64decode(sealed_text, validate=True)
+        except (binascii.Error, ValueError):
+            return _refused("sealed", _("The sealed message is not base64."))
+        messages.check_sealed(sealed, bucket)
+        complaint = _proven(request, data)
+        if isinstance(complaint, JsonResponse):
+            return complaint
+        messages.record_web_message(complaint=complaint, sealed=sealed, bucket=bucket, by=None)
+    except ValidationError as error:
+        field, problems = next(iter(error.message_dict.items()))
+        return _refused(field, problems[0])
     return JsonResponse({"status": "ok", "notice": _("Your message is sealed and has been delivered.")})
