@@ -11,18 +11,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop, ngettext
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop, ngettext_lazy
 
-# code -> message, or (singular, plural) counted by the parameter "count".
-MESSAGES: dict[str, str | tuple[str, str]] = {
+# code -> message; a message with a plural is chosen by the parameter "count".
+MESSAGES: dict[str, str | Promise] = {
     "unknown_camera": gettext_noop("camera %(camera)s is not registered on recorder %(recorder)s"),
     "malformed": gettext_noop("message field %(field)s is malformed: %(error)s"),
     "bad_signature": gettext_noop("the signature does not verify with the recorder's registered key"),
-    "not_signed": (gettext_noop("the %(count)s message is not signed by the recorder's key"),
-                   gettext_noop("none of %(count)s messages is signed by the recorder's key")),
-    "batch_not_signed": (
-        gettext_noop("the batch signature over %(count)s message does not verify with the recorder's registered key"),
-        gettext_noop("the batch signature over %(count)s messages does not verify with the recorder's registered key")),
+    "not_signed": ngettext_lazy(
+        "the %(count)s message is not signed by the recorder's key",
+        "none of %(count)s messages is signed by the recorder's key", "count"),
+    "batch_not_signed": ngettext_lazy(
+        "the batch signature over %(count)s message does not verify with the recorder's registered key",
+        "the batch signature over %(count)s messages does not verify with the recorder's registered key", "count"),
     "conflict": gettext_noop("segment %(seq)s of camera %(camera)s was already accepted with another manifest"),
     "out_of_order": gettext_noop("segment %(seq)s comes after segment %(last)s of camera %(camera)s"),
     "clock_offset": gettext_noop("the recorder clock is %(offset)s ms off its reference %(reference)s; "
@@ -34,16 +36,14 @@ MESSAGES: dict[str, str | tuple[str, str]] = {
                                 "camera %(camera)s has SHA-256 %(expected)s…"),
     "sequence_gap": gettext_noop("segments %(first)s to %(last)s of camera %(camera)s were never reported"),
     "picture": gettext_noop("segment %(seq)s of camera %(camera)s: %(picture)s"),
-    "missing_from_inventory": (
-        gettext_noop("%(count)s segment of camera %(camera)s gone from the recorder before the end of its "
-                     "retention (%(until)s)"),
-        gettext_noop("%(count)s segments of camera %(camera)s gone from the recorder before the end of their "
-                     "retention (%(until)s)")),
-    "early_deletion": (
-        gettext_noop("the recorder deleted %(count)s segment of camera %(camera)s (%(reason)s) that must be kept "
-                     "until %(until)s"),
-        gettext_noop("the recorder deleted %(count)s segments of camera %(camera)s (%(reason)s) that must be kept "
-                     "until %(until)s")),
+    "missing_from_inventory": ngettext_lazy(
+        "%(count)s segment of camera %(camera)s gone from the recorder before the end of its retention (%(until)s)",
+        "%(count)s segments of camera %(camera)s gone from the recorder before the end of their retention "
+        "(%(until)s)", "count"),
+    "early_deletion": ngettext_lazy(
+        "the recorder deleted %(count)s segment of camera %(camera)s (%(reason)s) that must be kept until %(until)s",
+        "the recorder deleted %(count)s segments of camera %(camera)s (%(reason)s) that must be kept until "
+        "%(until)s", "count"),
 }
 
 
@@ -55,16 +55,14 @@ def render(code: str, params: Mapping[str, Any]) -> str:
     if code == "picture" and values.get("picture") in TamperKind.values:
         values["picture"] = str(TamperKind(values["picture"]).label)
     message = MESSAGES[code]
-    if isinstance(message, tuple):
-        text = ngettext(message[0], message[1], int(values.get("count", 0)))
-    else:
-        text = gettext(message)
+    if "count" in values:
+        values["count"] = int(values["count"])
     try:
-        return text % values
+        return message % values if isinstance(message, Promise) else gettext(message) % values
     except (KeyError, TypeError, ValueError):
         # A translation that names a parameter the code does not give: the English never fails.
-        english = message[0 if int(values.get("count", 0)) == 1 else 1] if isinstance(message, tuple) else message
-        return english % values
+        with translation.override("en"):
+            return message % values
 
 
 def english(code: str, params: Mapping[str, Any]) -> str:
