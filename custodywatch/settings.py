@@ -308,10 +308,11 @@ _FROM_ENVIRONMENT = {
     "COMPLAINTS_KEY_DIR": env_str, "COMPLAINT_RECOVERY_PUBLIC_KEY": env_str,
     "VIDEO_FOOTAGE_STORE": env_str, "VIDEO_FOOTAGE_DIR": env_str, "VIDEO_MAX_REQUEST_DAYS": env_int,
     "VISITS_EVIDENCE_ROOT": env_str, "VISITS_EVIDENCE_MAX_BYTES": env_int, "VISITS_REMINDER_DAYS": env_int,
+    "CUSTODY_PERSON_KEY": env_str, "CUSTODY_SEALING_RECIPIENTS": env_json,
     "CUSTODY_RULES_FILE": env_str, "CUSTODY_CHILD_AGE_LIMIT_YEARS": env_int,
     "CUSTODY_CHILD_EXTENDED_AGE_YEARS": env_int, "CUSTODY_CHILD_WARNING_DAYS": env_int,
     "POPULATION_REPORTING_PERIOD_DAYS": env_int, "POPULATION_REPORTING_GRACE_DAYS": env_int,
 }
 for _name, _read in _FROM_ENVIRONMENT.items():
-    if _name in os.environ or (_read is env_str and f"{_name}_FILE" in os.environ):
-        globals()[_name] = _read(_name, None if _read is env_str else 0)
+    if _name in os.environ or (_read is not env_int and f"{_name}_FILE" in os.environ):
+        globals()[_name] = _read(_name, None if _read is not env_int else 0)
