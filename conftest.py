@@ -24,11 +24,16 @@ def pytest_collection_modifyitems(config, items):
 
     The suite runs twice, on SQLite and on PostgreSQL. A test that touches no database, or is
     marked ``sqlite_only`` (a process or file-system test whose database part the SQLite run
-    covers), proves nothing more the second time, so the PostgreSQL run skips it.
+    covers), proves nothing more the second time, so the PostgreSQL run skips it. A whole-system
+    run marked ``postgres_only`` (its SQLite counterpart is another test) runs there only.
     """
     from django.conf import settings
 
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        covered = pytest.mark.skip(reason="a whole-system run the PostgreSQL run covers")
+        for item in items:
+            if item.get_closest_marker("postgres_only"):
+                item.add_marker(covered)
         return
     skip = pytest.mark.skip(reason="engine-independent: run on SQLite only")
     for item in items:

@@ -1,7 +1,8 @@
 """Issue 8 end to end: two real terminal agents, each enrolled to its facility, file complaints
 through their kiosks against the real server under gunicorn; each receipt shows its ledger entry
 once the signed acknowledgement and its inclusion proof verified on the terminal, and an officer of
-the NPM opens both. Runs on SQLite and on PostgreSQL (``scripts/with-postgres``)."""
+the NPM opens both. It runs in the PostgreSQL run of the suite; on SQLite, eight terminals go
+through the same server path in ``test_crash.py`` (and ``make demo-terminals`` runs this on SQLite)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from lib.testing.databases import separate_database
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "demo_terminals.py"
 
 
