@@ -28,8 +28,9 @@ def custody_enrolment_figure(context: Any, facility: Facility) -> dict[str, Any]
     Shown to those who may read custody figures (as on the colonies page), for a colony or for a
     facility that has reported any enrolment.
     """
-    user = context["request"].user
-    if not (can(user, Capability.VIEW_CUSTODY_ALERTS) or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not (can(user, Capability.VIEW_CUSTODY_ALERTS) or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
         return {"shown": False}
     month = Enrolment.objects.filter(facility=facility).aggregate(latest=Max("month"))["latest"]
     if month is None:
