@@ -30,7 +30,8 @@ def custody_enrolment_figure(context: Any, facility: Facility) -> dict[str, Any]
     """
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not (can(user, Capability.VIEW_CUSTODY_ALERTS) or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
+    if user is None or not (can(user, Capability.VIEW_CUSTODY_ALERTS)
+                            or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
         return {"shown": False}
     month = Enrolment.objects.filter(facility=facility).aggregate(latest=Max("month"))["latest"]
     if month is None:
