@@ -48,6 +48,23 @@ def age_identities():
     return {kind: x25519.Identity.generate() for kind in ("npm", "prosecutor", "childrens_ombudsman")}
 
 
+def give_organisation_key(organisation, identity):
+    """The organisation's active age key, as ``complaints.keys.create_organisation_key`` leaves it
+    (without its passphrase ciphertext, which sealing never reads and scrypt makes slow)."""
+    from django.utils import timezone
+
+    from complaints.models.handling import OrganisationKey
+
+    return OrganisationKey.objects.create(organisation=organisation, public_key=str(identity.to_public()),
+                                          encrypted_identity=b"", created_at=timezone.now())
+
+
 @pytest.fixture(autouse=True)
-def _sealing_keys(settings, age_identities):
-    settings.CUSTODY_SEALING_RECIPIENTS = {kind: [str(i.to_public())] for kind, i in age_identities.items()}
+def _sealing_keys(request, settings, age_identities):
+    """Each oversight body of the personas holds its own organisation key; no recovery key."""
+    settings.CUSTODY_SEALING_RECIPIENTS = []
+    if "personas" not in request.fixturenames:
+        return
+    personas = request.getfixturevalue("personas")
+    for user in (personas.npm_monitor, personas.prosecutor, personas.ombudsman_monitor):
+        give_organisation_key(user.organisation, age_identities[user.organisation.kind])

@@ -1,14 +1,19 @@
 """Sealing medical records to the oversight bodies with age (pyrage), like complaints.
 
-The recipients are organisation kinds mapped to age public keys in ``CUSTODY_SEALING_RECIPIENTS``
-(a dict or JSON: {"npm": ["age1..."], "prosecutor": [...], "childrens_ombudsman": [...]}; a
-``*_FILE`` variant through lib.env). The NPM and the prosecutor always receive an examination; the
-Children's Rights Commissioner when it concerns a child. No key configured for a body that must
-receive it is an error: nothing is stored unsealed.
+**Who.** The NPM and the prosecutor's office always receive an examination; the Children's
+Rights Commissioner too when it concerns a child (``bodies_for``).
 
-When the complaints module's organisation keys (``complaints/keys.py``) are merged, replace
-``keys_for`` with a call to it (organisation kind -> its current age recipients); ``seal`` and the
-callers stay as they are.
+**To which keys.** Each body's own organisation key: the active age public key of every
+organisation of that kind, read through the complaints module's public ``complaints.keys.
+active_public_keys`` (the same keys complaints are sealed to, opened with the same identity). A
+body none of whose organisations has an active key is an error (``SealingError``, naming it):
+nothing is stored, and nothing is sealed to fewer bodies than are entitled.
+
+**Recovery.** ``CUSTODY_SEALING_RECIPIENTS`` (settings, or JSON in the environment, or a ``*_FILE``
+through lib.env) adds age public keys to every seal, such as an offline recovery key kept by the
+NPM. It is a list of keys; the older form, a dict of organisation kind -> keys, is still read:
+the keys under an entitled kind (and under ``"recovery"``) are added. Configured keys never stand
+in for a body's own key.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 from pyrage import encrypt, x25519
 
 from lib.env import env_json
@@ -27,16 +33,25 @@ BUCKETS = (4096, 16384, 65536, 262144, 1048576, 4194304, 16777216)
 
 
 class SealingError(Exception):
-    """A record could not be sealed (no recipient key configured for a body that must receive it)."""
+    """A record could not be sealed (a body that must receive it has no key)."""
 
 
-def configured_recipients() -> dict[str, list[str]]:
+def _as_list(keys: object) -> list[str]:
+    if isinstance(keys, str):
+        return [keys] if keys else []
+    if isinstance(keys, (list, tuple)) and all(isinstance(k, str) for k in keys):
+        return [k for k in keys if k]
+    raise ImproperlyConfigured("CUSTODY_SEALING_RECIPIENTS must be a list of age public keys")
+
+
+def recovery_recipients(kinds: Iterable[str] = ()) -> list[str]:
+    """The extra (recovery) keys of ``CUSTODY_SEALING_RECIPIENTS`` added to a seal to ``kinds``."""
     configured = getattr(settings, "CUSTODY_SEALING_RECIPIENTS", None)
     if configured is None:
-        configured = env_json("CUSTODY_SEALING_RECIPIENTS", default={})
-    if not isinstance(configured, dict):
-        raise ImproperlyConfigured("CUSTODY_SEALING_RECIPIENTS must map organisation kinds to lists of age keys")
-    return {str(kind): [keys] if isinstance(keys, str) else list(keys) for kind, keys in configured.items()}
+        configured = env_json("CUSTODY_SEALING_RECIPIENTS", default=[])
+    if isinstance(configured, dict):
+        return [key for kind in [*kinds, "recovery"] for key in _as_list(configured.get(kind) or [])]
+    return _as_list(configured or [])
 
 
 def bodies_for(*, involves_minor: bool) -> list[str]:
@@ -44,15 +59,34 @@ def bodies_for(*, involves_minor: bool) -> list[str]:
     return ["npm", "prosecutor"] + (["childrens_ombudsman"] if involves_minor else [])
 
 
+def body_keys(kinds: Iterable[str]) -> dict[str, list[str]]:
+    """Organisation kind -> the active organisation public keys of that kind (sorted by organisation code)."""
+    from accounts.models import Organisation
+    from complaints.keys import active_public_keys
+
+    kinds = list(kinds)
+    organisations = list(Organisation.objects.filter(kind__in=kinds).order_by("code"))
+    active = active_public_keys(organisations)
+    found: dict[str, list[str]] = {kind: [] for kind in kinds}
+    for organisation in organisations:
+        if organisation.code in active:
+            found[organisation.kind].append(active[organisation.code])
+    return found
+
+
 def keys_for(kinds: Iterable[str]) -> list[str]:
-    configured = configured_recipients()
-    keys = []
-    for kind in kinds:
-        found = configured.get(kind) or []
-        if not found:
-            raise SealingError(f"no age recipient key is configured for {kind}")
-        keys.extend(found)
-    return keys
+    """Every entitled body's keys and the recovery keys; SealingError naming the bodies without a key."""
+    from accounts.models import OrganisationKind
+
+    kinds = list(kinds)
+    found = body_keys(kinds)
+    missing = [kind for kind in kinds if not found[kind]]
+    if missing:
+        names = ", ".join(str(OrganisationKind(kind).label) if kind in OrganisationKind.values else kind
+                          for kind in missing)
+        raise SealingError(_("no organisation key has been made for %(bodies)s") % {"bodies": names})
+    keys = [key for kind in kinds for key in found[kind]] + recovery_recipients(kinds)
+    return list(dict.fromkeys(keys))
 
 
 def pad(data: bytes) -> bytes:
@@ -73,6 +107,7 @@ def seal(plaintext: bytes, kinds: Iterable[str]) -> tuple[bytes, str]:
     except SealingError:
         raise
     except Exception as e:  # pyrage.RecipientError and friends: a malformed configured key
-        raise ImproperlyConfigured(f"CUSTODY_SEALING_RECIPIENTS holds a malformed age key: {e}") from None
+        raise ImproperlyConfigured(
+            f"a malformed age key (an organisation key or CUSTODY_SEALING_RECIPIENTS): {e}") from None
     sealed = encrypt(pad(plaintext), recipients)
     return sealed, hashlib.sha256(sealed).hexdigest()

@@ -69,8 +69,10 @@ def test_injuries_must_be_placed_typed_and_reported(police, police_officer):
     assert not Examination.objects.exists()
 
 
-def test_without_a_key_for_a_body_nothing_is_stored(settings, police, police_officer):
-    settings.CUSTODY_SEALING_RECIPIENTS = {"npm": settings.CUSTODY_SEALING_RECIPIENTS["npm"]}
+def test_without_a_key_for_a_body_nothing_is_stored(police, police_officer, personas):
+    from complaints.models.handling import OrganisationKey
+
+    OrganisationKey.objects.filter(organisation=personas.prosecutor.organisation).delete()
     with pytest.raises(ValidationError, match="cannot be sealed"):
         examine(police_officer, police)
     assert not Examination.objects.exists()
