@@ -16,7 +16,7 @@ from accounts.services import issue_api_token
 from accounts.testing import ApiClient
 from facilities.factories import UserFactory
 from facilities.models import Facility
-from lib.testing.matrix import VALUES, read_matrix
+from lib.testing.matrix import FACILITIES, MANDATES, VALUES, read_matrix
 from video import access
 from video.conftest import NOW
 from video.gaps import detect_outages
@@ -27,18 +27,6 @@ from video.testing import SimulatedRecorder
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions" / "video.md"
 COLUMNS, MATRIX = read_matrix(DOCUMENT, first_column="Video overview")
 
-# Written out here, independently of accounts/permissions.py (as in the registry's matrix test).
-MANDATES = {
-    "npm_monitor": {"colony", "other_colony", "special_school"},
-    "analyst": {"colony", "other_colony", "special_school"},
-    "ombudsman_monitor": {"special_school"},
-    "prosecutor": {"colony", "other_colony", "special_school"},
-    "pmc_member": {"colony"},
-    "facility_officer": {"colony"},
-    "outsider": set(),
-    "oversight_admin": set(),
-}
-FACILITIES = ("colony", "other_colony", "special_school")
 
 
 class World:

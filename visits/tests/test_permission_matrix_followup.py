@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lib.testing.matrix import VALUES, read_matrix
+from lib.testing.matrix import FACILITIES, MANDATES, VALUES, read_matrix
 from visits.models import Addressee, Compliance, Finding, FindingStatus, Notification, Recommendation
 from visits.services import findings as finding_services
 from visits.services import recommendations as services
@@ -21,18 +21,6 @@ from visits.tests.followup.world import answer, catalogue, officer_of, visit
 DOCUMENT = Path(settings.BASE_DIR) / "docs" / "permissions" / "visits.md"
 COLUMNS, MATRIX = read_matrix(DOCUMENT, first_column="Findings of a visit in mandate")
 
-# Written out here, independently of accounts/permissions.py.
-MANDATES = {
-    "npm_monitor": {"colony", "other_colony", "special_school"},
-    "analyst": {"colony", "other_colony", "special_school"},
-    "ombudsman_monitor": {"special_school"},
-    "prosecutor": {"colony", "other_colony", "special_school"},
-    "pmc_member": {"colony"},
-    "facility_officer": {"colony"},
-    "outsider": set(),
-    "oversight_admin": set(),
-}
-FACILITIES = ("colony", "other_colony", "special_school")
 
 
 class World:
