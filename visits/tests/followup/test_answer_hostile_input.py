@@ -11,9 +11,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from visits.models import Addressee, PlannedAction, RecommendationStatus, Statement
-from visits.services import findings as finding_services
-from visits.services import recommendations as services
+from visits.models import PlannedAction, RecommendationStatus, Statement
+from visits.tests.followup.world import Rollback
 
 # The form and service rules are engine-independent; the PostgreSQL run skips this.
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_only]
@@ -25,21 +24,11 @@ DATE = st.one_of(st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100,
 STATUS = st.one_of(st.sampled_from([*RecommendationStatus.values, ""]), st.text(max_size=20))
 
 
-class Rollback(Exception):
-    pass
-
-
 @pytest.fixture
-def answering(world):
-    monitor = world.personas.npm_monitor
-    finding = finding_services.confirm_finding(
-        finding=finding_services.propose_findings(visit=world.first, by=monitor)[0], by=monitor)
-    recommendation = services.issue_recommendation(
-        finding=finding, by=monitor, addressee=Addressee.FACILITY, text="Fix the cells.",
-        response_due=dt.date.today() + dt.timedelta(days=20))
+def answering(world, awaiting_recommendation):
     client = Client()
     client.force_login(world.personas.facility_officer)
-    return client, recommendation
+    return client, awaiting_recommendation
 
 
 FUTURE = (dt.date.today() + dt.timedelta(days=30)).isoformat()

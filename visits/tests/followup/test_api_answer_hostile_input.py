@@ -12,9 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.testing import ApiClient
-from visits.models import Addressee, PlannedAction, RecommendationStatus, Statement
-from visits.services import findings as finding_services
-from visits.services import recommendations as services
+from visits.models import PlannedAction, RecommendationStatus, Statement
+from visits.tests.followup.world import Rollback
 
 pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_only]
 
@@ -28,19 +27,9 @@ ACTION = st.one_of(st.fixed_dictionaries({"description": TEXT, "due_on": DATE}),
 FUTURE = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
-class Rollback(Exception):
-    pass
-
-
 @pytest.fixture
-def answering(world):
-    monitor = world.personas.npm_monitor
-    finding = finding_services.confirm_finding(
-        finding=finding_services.propose_findings(visit=world.first, by=monitor)[0], by=monitor)
-    recommendation = services.issue_recommendation(
-        finding=finding, by=monitor, addressee=Addressee.FACILITY, text="Fix the cells.",
-        response_due=dt.date.today() + dt.timedelta(days=20))
-    return ApiClient(world.personas.facility_officer), recommendation
+def answering(world, awaiting_recommendation):
+    return ApiClient(world.personas.facility_officer), awaiting_recommendation
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

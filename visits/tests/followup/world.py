@@ -142,3 +142,7 @@ def prosecutor_in(region: Any, username: str = "regional.prosecutor") -> Any:
     office = OrganisationFactory(code=f"prosecutor-{region.code.lower()}", kind=OrganisationKind.PROSECUTOR,
                                  region=region)
     return UserFactory(username=username, organisation=office, role=Role.MONITOR, email=f"{username}@example.org")
+
+
+class Rollback(Exception):
+    """Raised to undo one hypothesis example's writes inside ``transaction.atomic()``."""
