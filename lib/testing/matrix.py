@@ -9,6 +9,7 @@ later module's in docs/permissions/<module>.md.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 # Which fixture facilities each persona's mandate covers (the `personas` fixture in conftest.py),
@@ -52,3 +53,13 @@ def parse_matrix(text: str, *, first_column: str) -> tuple[list[str], dict[str, 
 
 def read_matrix(path: Path, *, first_column: str) -> tuple[list[str], dict[str, dict[str, str]]]:
     return parse_matrix(path.read_text(encoding="utf-8"), first_column=first_column)
+
+
+def assert_document_matches(matrix: dict[str, dict[str, str]], columns: list[str], *, personas: Iterable[str],
+                            checks: Iterable[str]) -> None:
+    """The page names exactly these personas and these checked columns, and only known cell values."""
+    assert set(matrix) == set(personas)
+    assert set(columns) == set(checks)
+    for persona, row in matrix.items():
+        for column, cell in row.items():
+            assert cell in VALUES, f"{persona} / {column}: {cell!r}"

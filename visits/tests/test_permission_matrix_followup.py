@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lib.testing.matrix import FACILITIES, MANDATES, VALUES, read_matrix
+from lib.testing.matrix import FACILITIES, MANDATES, assert_document_matches, read_matrix
 from visits.models import Addressee, Compliance, Finding, FindingStatus, Notification, Recommendation
 from visits.services import findings as finding_services
 from visits.services import recommendations as services
@@ -302,10 +302,7 @@ CHECKS = {
 
 
 def test_the_document_and_the_checks_name_the_same_columns_and_values():
-    assert set(COLUMNS) == set(CHECKS)
-    assert set(MATRIX) == set(MANDATES)
-    for row in MATRIX.values():
-        assert set(row.values()) <= VALUES
+    assert_document_matches(MATRIX, COLUMNS, personas=MANDATES, checks=CHECKS)
 
 
 @pytest.mark.django_db
