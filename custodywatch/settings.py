@@ -304,7 +304,7 @@ COMPLAINT_UNLOCK_FAILURE_LIMIT = env_int("COMPLAINT_UNLOCK_FAILURE_LIMIT", 5)
 
 # --- Module settings a server sets in its environment (docs/deployment.md, "Module settings") ----
 # Each is read here only when set, so the modules' own defaults stay the single place they live.
-_FROM_ENVIRONMENT = {
+_from_environment = {
     "COMPLAINTS_KEY_DIR": env_str, "COMPLAINT_RECOVERY_PUBLIC_KEY": env_str,
     "VIDEO_FOOTAGE_STORE": env_str, "VIDEO_FOOTAGE_DIR": env_str, "VIDEO_MAX_REQUEST_DAYS": env_int,
     "VISITS_EVIDENCE_ROOT": env_str, "VISITS_EVIDENCE_MAX_BYTES": env_int, "VISITS_REMINDER_DAYS": env_int,
@@ -313,6 +313,6 @@ _FROM_ENVIRONMENT = {
     "CUSTODY_CHILD_EXTENDED_AGE_YEARS": env_int, "CUSTODY_CHILD_WARNING_DAYS": env_int,
     "POPULATION_REPORTING_PERIOD_DAYS": env_int, "POPULATION_REPORTING_GRACE_DAYS": env_int,
 }
-for _name, _read in _FROM_ENVIRONMENT.items():
+for _name, _read in _from_environment.items():
     if _name in os.environ or (_read is not env_int and f"{_name}_FILE" in os.environ):
         globals()[_name] = _read(_name, None if _read is not env_int else 0)
