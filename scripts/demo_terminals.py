@@ -10,14 +10,18 @@ that NPM and a signed routing list; then makes two terminals with the real agent
 per facility, each serving its kiosk on a loopback port. With ``--check`` it files one complaint
 on each kiosk, waits for each receipt page to show its ledger index (the agent shows it only
 after the server's signed acknowledgement and its inclusion proof verified), checks that both
-outboxes are empty, and has the officer open both complaints with the NPM's key; it exits
-non-zero when anything is missing. ``--keep`` leaves everything running (Ctrl-C stops it) so you
+outboxes are empty, and has the officer open both complaints with the NPM's key, twice: once
+through the permission-scoped selector, and once as a person does in the browser (log in, unlock
+the key with its passphrase, open the inbox, open each complaint); it exits non-zero when
+anything is missing. ``--keep`` leaves everything running (Ctrl-C stops it) so you
 can use the kiosks in a browser.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
+import http.cookiejar
 import json
 import os
 import re
@@ -149,11 +153,12 @@ class Demo:
         self.processes.append(process)
         return process
 
-    def start(self, *, static: bool = False) -> None:
+    def start(self) -> None:
         (self.dir / "db").mkdir(parents=True, exist_ok=True)
         self._run([sys.executable, __file__, "setup-server", str(self.dir)])
-        if static:  # for a person browsing the officers' pages, as `make run` does
-            self._run([sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"])
+        # The officers' pages need the static files, as under `make run` (DEBUG off serves them
+        # from the collected, hashed copies).
+        self._run([sys.executable, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"])
         server = self._spawn([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], "server.log", self.env())
         _wait(lambda: _status(self.url + "/api/v1/complaints/terminal/packet", post=b"") == 400, server,
               self.dir / "server.log")
@@ -225,8 +230,54 @@ class Demo:
                                 f"the ledger holds {row['ledger_index']}")
         if len(seen) != len(filed):
             problems.append(f"the officer sees {len(seen)} terminal complaints, {len(filed)} were filed")
-        self.report = {"filed": filed, "ledger": indices, "officer": seen}
+        in_browser = OfficerSession(self.url).read_inbox()
+        if sorted(in_browser) != sorted(TEXTS):
+            problems.append(f"logged in on the web, the officer reads {in_browser!r}, filed were {list(TEXTS)!r}")
+        self.report = {"filed": filed, "ledger": indices, "officer": seen, "officer_on_the_web": in_browser}
         return problems
+
+
+class OfficerSession:
+    """The officer on the server's own pages, over HTTP, as the browser does it: a session cookie,
+    the CSRF token from the form, the log-in, the key's unlock, the inbox and each complaint."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.cookies = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.cookies))
+
+    def _open(self, path: str, form: dict[str, str] | None = None) -> str:
+        data = None
+        headers = {"Accept-Language": "en"}
+        if form is not None:
+            token = next((c.value for c in self.cookies if c.name == "csrftoken"), "")
+            data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode()
+            headers.update({"Content-Type": "application/x-www-form-urlencoded", "Referer": self.url + path,
+                            "Origin": self.url})
+        request = urllib.request.Request(self.url + path, data=data, headers=headers)  # noqa: S310 (loopback)
+        with self.opener.open(request, timeout=30) as response:
+            return response.read().decode("utf-8")
+
+    def _post_form(self, path: str, fields: dict[str, str]) -> str:
+        self._open(path)  # the form page sets the CSRF cookie
+        return self._open(path, fields)
+
+    def read_inbox(self) -> list[str]:
+        """Log in, unlock, and return the text of every terminal complaint in the inbox."""
+        page = self._post_form("/login/", {"username": OFFICER, "password": OFFICER_PASSWORD})
+        if 'name="password"' in page:
+            raise SystemExit("the officer's log-in on the web was refused")
+        page = self._post_form("/complaints/unlock/", {"passphrase": PASSPHRASE})
+        if "data-key-state=\"locked\"" in page:
+            raise SystemExit("the NPM's key did not unlock on the web")
+        inbox = self._open("/complaints/")
+        texts = []
+        for pk in re.findall(r'data-complaint="([0-9a-f-]{36})"', inbox):
+            detail = self._open(f"/complaints/{pk}/")
+            found = re.search(r"<div class=\"complaint-text\" data-complaint-text[^>]*>(.*?)</div>", detail, re.S)
+            if found:
+                texts.append(html.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip())
+        return texts
 
 
 def _status(url: str, post: bytes | None = None) -> int:
@@ -282,7 +333,7 @@ def main() -> int:
     directory.chmod(0o700)
     demo = Demo(directory.resolve(), args.database_url)
     try:
-        demo.start(static=args.keep)
+        demo.start()
         print(f"server: {demo.url}  (officer {OFFICER} / {OFFICER_PASSWORD}, NPM key passphrase {PASSPHRASE!r})")
         for i, kiosk in enumerate(demo.kiosks, start=1):
             print(f"terminal {i} ({FACILITIES[i - 1]}): kiosk {kiosk}/")
@@ -294,7 +345,8 @@ def main() -> int:
                 print("PROBLEM:", problem)
             if problems:
                 return 1
-            print("both terminals: filed, acknowledged with a verified ledger proof, read by the officer")
+            print("both terminals: filed, acknowledged with a verified ledger proof, read by the officer "
+                  "(through the selector and logged in on the web)")
         if args.keep:
             signal.signal(signal.SIGTERM, signal.default_int_handler)
             try:

@@ -42,6 +42,8 @@ def test_two_terminals_file_complaints_that_are_acknowledged_in_the_ledger_and_r
     assert set(seen) == set(filed)
     assert {row["facility"] for row in seen.values()} == set(demo_terminals.FACILITIES)
     assert sorted(row["text"] for row in seen.values()) == sorted(demo_terminals.TEXTS)
+    # Logged in on the web, unlocked with the passphrase, the officer reads the same two complaints.
+    assert sorted(demo.report["officer_on_the_web"]) == sorted(demo_terminals.TEXTS)
     # The index each kiosk showed (from its verified acknowledgement) is the complaint's ledger entry.
     assert demo.report["ledger"] == {locator: row["ledger_index"] for locator, row in seen.items()}
     assert len(set(demo.report["ledger"].values())) == 2
