@@ -14,13 +14,27 @@ import pytest
 from accounts.models import OrganisationKind, Role
 from facilities.factories import FacilityFactory, OrganisationFactory, RegionFactory, UserFactory
 
-pytest_plugins = ["lib.testing.browser"]
+pytest_plugins = ["lib.testing.browser", "lib.testing.databases"]
 
 _DATABASE_FIXTURES = frozenset({"db", "transactional_db", "django_db_setup", "live_server"})
 
 
+_PROCESS_FIXTURES = frozenset({"migrated_database", "live_server"})
+
+
+def _start_order(item) -> int:
+    if item.get_closest_marker("slow") or _PROCESS_FIXTURES & set(item.fixturenames):
+        return 0
+    return 1 if item.get_closest_marker("browser") else 2
+
+
 def pytest_collection_modifyitems(config, items):
-    """On PostgreSQL, run only what can behave differently there.
+    """The longest tests first; on PostgreSQL, run only what can behave differently there.
+
+    Tests that start processes (servers, workers, a killed import) or a browser take seconds to a
+    minute each; collected in file order, one of them left for last keeps a run going on one core
+    while the other idles. So they start first (``slow`` marks those no fixture gives away), in
+    their own order, and the many short tests fill in behind them on both workers.
 
     The suite runs twice, on SQLite and on PostgreSQL. A test that touches no database, or is
     marked ``sqlite_only`` (a process or file-system test whose database part the SQLite run
@@ -29,6 +43,7 @@ def pytest_collection_modifyitems(config, items):
     """
     from django.conf import settings
 
+    items.sort(key=_start_order)
     if "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
         covered = pytest.mark.skip(reason="a whole-system run the PostgreSQL run covers")
         for item in items:
@@ -41,6 +56,23 @@ def pytest_collection_modifyitems(config, items):
                          or bool(_DATABASE_FIXTURES & set(item.fixturenames)))
         if item.get_closest_marker("sqlite_only") or not uses_database:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factory):
+    """The test database, migrated; where a collected test starts processes on a migrated
+    database of their own (``migrated_database``), it is also kept aside as their template,
+    before any test has written to it."""
+    from lib.testing import databases
+
+    if not any("migrated_database" in item.fixturenames for item in request.session.items):
+        yield
+        return
+    with django_db_blocker.unblock():
+        databases.keep_migrated_template(tmp_path_factory.mktemp("migrated"))
+    yield
+    with django_db_blocker.unblock():
+        databases.drop_migrated_template()
 
 
 @dataclass

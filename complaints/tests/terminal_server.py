@@ -1,6 +1,6 @@
 """A production server (gunicorn) with a database of its own, for the crash, proxy and canary tests.
 
-``python -m complaints.tests.terminal_server DATABASE_URL KEYS_JSON`` migrates that database,
+``python -m complaints.tests.terminal_server DATABASE_URL KEYS_JSON`` migrates that database (if it is not),
 makes an NPM, a facility and a routing list, registers one terminal per entry of KEYS_JSON
 (``[{"device": hex, "transport": hex}, ...]``) and prints their setups as JSON. ``Server``
 starts and SIGKILLs gunicorn on it; ``post`` is the terminals' HTTP transport.
@@ -31,15 +31,15 @@ def setup_main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
 
     from accounts.models import OrganisationKind
     from complaints.ingest import registration, routing
     from complaints.testing import AGE_TEST_RECIPIENT
     from custodywatch_protocol.terminal import Recipient
     from facilities.factories import FacilityFactory, OrganisationFactory
+    from lib.testing.databases import migrate_if_needed
 
-    call_command("migrate", verbosity=0)
+    migrate_if_needed()
     OrganisationFactory(code="npm", kind=OrganisationKind.NPM)
     facility = FacilityFactory(code="LA-155/1")
     routing.issue_routing_list(by=None, recipients=[Recipient("npm", "npm", AGE_TEST_RECIPIENT)],

@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from complaints.testing import SimTerminal
 from complaints.tests.terminal_server import Server, poster
 from custodywatch_protocol import terminal as protocol
-from lib.testing.databases import separate_database
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db]
 TERMINALS, PER_TERMINAL = 8, 63
@@ -40,8 +39,8 @@ def _run(sim: SimTerminal, post, stop: threading.Event, up: threading.Event, ack
             time.sleep(0.01)  # up again, or an answer lost in the kill: send again
 
 
-def test_a_killed_server_loses_no_acknowledged_complaint_and_stores_none_twice(tmp_path):
-    url, _drop = separate_database(tmp_path, "crash")
+def test_a_killed_server_loses_no_acknowledged_complaint_and_stores_none_twice(migrated_database, tmp_path):
+    url, _drop = migrated_database(tmp_path, "crash")
     # The production settings (DEBUG off, the ledger's sequencer thread in each worker), as deployed.
     server = Server(url, key_dir=tmp_path / "keys", log=tmp_path / "server.log", extra={
         "DJANGO_SETTINGS_MODULE": "custodywatch.settings", "SECRET_KEY": "crash-test-only", "SECURE_SSL_REDIRECT": "0",

@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from lib.testing.databases import separate_database
-
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db]
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "demo_terminals.py"
 
@@ -24,9 +22,10 @@ def _script():
     return module
 
 
-def test_two_terminals_file_complaints_that_are_acknowledged_in_the_ledger_and_read_by_an_officer(tmp_path):
+def test_two_terminals_file_complaints_that_are_acknowledged_in_the_ledger_and_read_by_an_officer(
+        migrated_database, tmp_path):
     demo_terminals = _script()
-    url, drop = separate_database(tmp_path, "terminals")
+    url, drop = migrated_database(tmp_path, "terminals")
     (tmp_path / "demo").mkdir(mode=0o700)
     demo = demo_terminals.Demo(tmp_path / "demo", url)
     try:

@@ -1,6 +1,6 @@
 """An import of a custody register in a process of its own, killed before it commits (crash test).
 
-``python -m custody.tests.import_worker fault FILE`` migrates the database named by DATABASE_URL,
+``python -m custody.tests.import_worker fault FILE`` migrates the database named by DATABASE_URL (if it is not),
 makes a police centre with its cells, arms ``custody:import:before-commit`` with a SIGKILL and
 imports FILE. ``python -m custody.tests.import_worker check`` prints what the database holds:
 ``detentions placements submissions alerts ledger_records``.
@@ -24,13 +24,12 @@ def main() -> None:
     if command == "fault":
         from pathlib import Path
 
-        from django.core.management import call_command
-
         from custody.services.importing import import_file
         from facilities.factories import FacilityFactory, UnitFactory
         from lib import faultpoints
+        from lib.testing.databases import migrate_if_needed
 
-        call_command("migrate", verbosity=0)
+        migrate_if_needed()
         centre = FacilityFactory(code="TDC-1", type="police_tdc")
         for n in range(1, 5):
             UnitFactory(facility=centre, code=f"K-{n}", kind="cell", capacity=4)

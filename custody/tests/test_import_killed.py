@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from custody.testing import csv_bytes, row
-from lib.testing.databases import separate_database
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,8 +23,8 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.sqlite_only
 @pytest.mark.django_db
-def test_a_killed_import_leaves_nothing_half_written(tmp_path):
-    url, drop = separate_database(tmp_path, "custody")
+def test_a_killed_import_leaves_nothing_half_written(migrated_database, tmp_path):
+    url, drop = migrated_database(tmp_path, "custody")
     upload = tmp_path / "tdc.csv"
     upload.write_bytes(csv_bytes([row("R-1"), row("R-2", court_sanction_at="05.03.2026 10:00",
                                                   transferred_at="05.03.2026 11:00")]))

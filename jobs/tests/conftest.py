@@ -1,4 +1,4 @@
-"""Real worker and scheduler processes on a database of their own (a file for SQLite, a fresh
+"""Real worker and scheduler processes on a migrated database of their own (a file for SQLite, a
 database on the test server for PostgreSQL), read back with plain SQL."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
-
-from lib.testing.databases import separate_database
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -44,7 +42,7 @@ class JobsDatabase:
         return env
 
     def queue(self, *jobs: dict) -> list[str]:
-        """Migrate (the first time) and queue `jobs`; returns their ids."""
+        """Queue `jobs`; returns their ids."""
         out = subprocess.run(  # noqa: S603 - our own interpreter and module
             [sys.executable, "-m", "jobs.tests.proc", self.url, json.dumps(list(jobs))],
                              cwd=ROOT, env=self.env(), capture_output=True, text=True, timeout=180, check=False)
@@ -91,9 +89,9 @@ def _seconds(start, end) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def jobs_database(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[JobsDatabase]:
+def jobs_database(tmp_path_factory, migrated_database, django_db_blocker) -> Iterator[JobsDatabase]:
     with django_db_blocker.unblock():
-        url, drop = separate_database(tmp_path_factory.mktemp("jobs"), "jobs")
+        url, drop = migrated_database(tmp_path_factory.mktemp("jobs"), "jobs")
     yield JobsDatabase(url=url, vendor=connection.vendor)
     drop()
 

@@ -1,4 +1,4 @@
-"""`python -m jobs.tests.proc DATABASE_URL JOBS_JSON`: migrate a database of its own and queue jobs.
+"""`python -m jobs.tests.proc DATABASE_URL JOBS_JSON`: queue jobs on a database of its own (migrated if it is not).
 
 JOBS_JSON is a list of {"task": dotted path, "kwargs": {...}, "delay": seconds}; prints one queued
 job id per line. The tests then run real `manage.py run_worker`/`run_scheduler` processes on the
@@ -20,11 +20,12 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.utils import timezone
     from django.utils.module_loading import import_string
 
-    call_command("migrate", verbosity=0)
+    from lib.testing.databases import migrate_if_needed
+
+    migrate_if_needed()
     for spec in jobs:
         task = import_string(spec["task"])
         if spec.get("delay"):

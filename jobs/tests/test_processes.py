@@ -69,7 +69,6 @@ def test_failures_are_retried_with_growing_delays_and_recorded(jobs_database, pr
 
 def test_schedulers_restarted_or_run_twice_queue_each_slot_once(jobs_database, processes, tmp_path):
     db = jobs_database
-    db.queue()  # migrate
     command = ("run_scheduler", "--schedule", "jobs.tests.sample_tasks.fast_schedule", "--max-wait", "0.2")
     logs = [tmp_path / f"scheduler-{n}.log" for n in range(3)]
     one = db.start(*command, log=logs[0])

@@ -64,6 +64,7 @@ def _run(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @pytest.mark.parametrize(("operation", "point"), CASES)
 def test_a_process_killed_at_any_step_leaves_a_state_the_next_signing_completes(tmp_path, operation, point):

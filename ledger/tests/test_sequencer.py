@@ -71,6 +71,7 @@ def test_concurrent_writers_never_get_the_same_index(ledger_transactional_db):
     assert selectors.audit_storage().end == len(indices)
 
 
+@pytest.mark.slow
 def test_concurrent_writers_on_a_sqlite_file_never_get_the_same_index(tmp_path):
     race = subprocess.run(  # noqa: S603 - our own interpreter and module
         [*WORKER, "race", f"sqlite:///{tmp_path / 'race.sqlite3'}", str(tmp_path.parent / f"{tmp_path.name}-keys")],
@@ -121,6 +122,7 @@ def _collect_acks_then_kill(producer: subprocess.Popen, acks: Path, wanted: int)
     return count
 
 
+@pytest.mark.slow
 def test_killing_writers_and_sequencer_mid_stream_loses_no_record_and_logs_none_twice(tmp_path):
     url, cleanup = separate_database(tmp_path, "crash")
     keys = str(tmp_path / "keys")

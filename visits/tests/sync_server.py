@@ -1,6 +1,6 @@
 """Set up a database for the sync kill test: ``python -m visits.tests.sync_server DATABASE_URL``.
 
-Migrates that database, makes the NPM with a monitor (and an API token), its interview-notes key,
+Migrates that database (if it is not), makes the NPM with a monitor (and an API token), its interview-notes key,
 a colony, a small catalogue and a planned visit, and prints {"token", "visit", "identity"} as JSON.
 The server itself is complaints.tests.terminal_server.Server (gunicorn, SIGKILLed as a group).
 """
@@ -19,15 +19,15 @@ def setup_main() -> None:
 
     django.setup()
     import pyrage
-    from django.core.management import call_command
 
     from accounts.models import OrganisationKind, Role
     from accounts.services import issue_api_token
     from facilities.factories import FacilityFactory, OrganisationFactory, UserFactory
+    from lib.testing.databases import migrate_if_needed
     from visits import services
     from visits.tests.followup.world import catalogue
 
-    call_command("migrate", verbosity=0)
+    migrate_if_needed()
     npm = OrganisationFactory(code="npm", kind=OrganisationKind.NPM)
     monitor = UserFactory(username="aigerim.npm", organisation=npm, role=Role.MONITOR)
     identity = pyrage.x25519.Identity.generate()

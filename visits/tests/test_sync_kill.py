@@ -16,7 +16,6 @@ import pyrage
 import pytest
 
 from complaints.tests.terminal_server import ROOT, Server
-from lib.testing.databases import separate_database
 
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.django_db]
 FIRST, SECOND, INTERVIEWS = 40, 400, 6
@@ -39,8 +38,8 @@ def _batch(n: int, tag: str, interviews: int = 0) -> dict:
                             "notes": f"{tag} notes {i}: the cell floods at night"} for i in range(interviews)]}
 
 
-def test_a_server_killed_mid_sync_loses_nothing_acknowledged_and_stores_nothing_twice(tmp_path):
-    url, _drop = separate_database(tmp_path, "sync")
+def test_a_server_killed_mid_sync_loses_nothing_acknowledged_and_stores_nothing_twice(migrated_database, tmp_path):
+    url, _drop = migrated_database(tmp_path, "sync")
     server = Server(url, key_dir=tmp_path / "keys", log=tmp_path / "server.log")
     server.extra = {**server.extra, "DATA_DIR": str(tmp_path)}
     setup = subprocess.run(  # noqa: S603 - our own interpreter and module

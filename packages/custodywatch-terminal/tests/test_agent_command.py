@@ -73,6 +73,7 @@ def test_a_setup_for_another_facility_or_a_forged_routing_list_is_refused(tmp_pa
     assert "already has its keys" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only
 def test_run_sends_on_its_schedule_and_stops_cleanly_on_sigterm(tmp_path):
     bodies = Bodies.generate()

@@ -27,6 +27,7 @@ def _disk(state: Path) -> bytes:
     return b"".join(p.read_bytes() for p in state.iterdir() if p.name.startswith(OUTBOX_FILE))
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("answer_lost", [False, True], ids=["not-sent", "answer-lost"])
 def test_a_message_queued_before_a_kill_is_delivered_once_to_its_complaint(tmp_path, answer_lost):

@@ -18,6 +18,7 @@ from custodywatch_terminal.sender import Outcome
 CHILD = Path(__file__).with_name("terminal_kill_child.py")
 
 
+@pytest.mark.slow
 @pytest.mark.sqlite_only
 def test_an_agent_killed_mid_write_loses_and_doubles_nothing(tmp_path):
     bodies = Bodies.generate()
