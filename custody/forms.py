@@ -99,3 +99,19 @@ class EnrolmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = facilities
         self.fields["programme"].choices = Programme.choices
+
+
+class EnrolmentListForm(forms.Form):
+    """Which national figure's list: a programme, enrolled or completed, reported or not."""
+
+    programme = forms.ChoiceField(label=_("Programme"), choices=[])
+    measure = forms.ChoiceField(label=_("Figure"), choices=[("enrolled", _("Enrolled")),
+                                                             ("completed", _("Completed"))])
+    reported = forms.ChoiceField(label=_("Facilities"), choices=[
+        ("yes", _("that reported it")), ("no", _("expected to report that did not"))])
+
+    def __init__(self, *args, **kwargs):
+        from custody.models import Programme
+
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = Programme.choices

@@ -11,12 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from accounts.models import OrganisationKind
 from accounts.permissions import Capability, can, facility_scope
 from custody.models import Alert, AlertStatus
-from facilities.models import Facility
+from facilities.models import Facility, FacilityType
 
 
 def _scope(user: Any) -> Q | None:
@@ -204,6 +204,140 @@ def deferral_reviews(facilities: QuerySet[Facility]) -> dict[str, int]:
             "facility__code", flat=True):
         counts[code] = counts.get(code, 0) + 1
     return counts
+
+
+def may_read_programmes(user: Any) -> bool:
+    """Who reads the figures of mothers, children and education: those who read custody alerts
+    or record programmes, each within the facilities of their own mandate."""
+    return can(user, Capability.VIEW_CUSTODY_ALERTS) or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)
+
+
+def programme_facilities_for(user: Any) -> QuerySet[Facility]:
+    """The facilities whose programme figures ``user`` may read; none without the capability."""
+    from facilities.selectors import facilities_for
+
+    if not may_read_programmes(user):
+        return Facility.objects.none()
+    return facilities_for(user)
+
+
+# --- the registry's education and rehabilitation figures ----------------------------------------
+#
+# The national figures add up each facility's operator's own report of the latest month that
+# operator reported for it. Another body's report of the same facility (an NPM visit's count) is
+# shown beside it on the facility's profile and never added in: two reports of one programme are
+# two counts of the same people. A facility expected to report that did not is counted apart,
+# never as 0.
+
+MEASURES = ("enrolled", "completed")
+
+
+def operator_reports(facilities: QuerySet[Facility]) -> QuerySet[Any]:
+    """The enrolment reports each facility's own operator made, of the facilities given."""
+    from custody.models import Enrolment
+
+    return Enrolment.objects.filter(facility__in=facilities.values("pk"), reported_by=F("facility__operator"))
+
+
+def _latest_month(facility: Any, operator: Any) -> Subquery:
+    """The latest month the operator reported any programme of the facility (both outer references)."""
+    from custody.models import Enrolment
+
+    return Subquery(Enrolment.objects.filter(facility=facility, reported_by=operator)
+                    .order_by("-month").values("month")[:1])
+
+
+def latest_reports(facilities: QuerySet[Facility]) -> QuerySet[Any]:
+    """Per facility, its operator's reports of the latest month that operator reported any programme."""
+    return operator_reports(facilities).filter(
+        month=_latest_month(OuterRef("facility"), OuterRef("facility__operator")))
+
+
+def expected_to_report(facilities: QuerySet[Facility]) -> QuerySet[Facility]:
+    """The facilities whose enrolment is expected: the colonies, and any other facility whose
+    operator has reported enrolment (a pre-trial centre teaching its minors, a special school)."""
+    from custody.models import Enrolment
+
+    reported = Enrolment.objects.filter(facility=OuterRef("pk"), reported_by=OuterRef("operator"))
+    return facilities.filter(Q(type__in=FacilityType.colonies()) | Exists(reported))
+
+
+def reported_condition(programme: str, measure: str) -> Q:
+    """The reports that give a number for this programme and measure (enrolled or completed)."""
+    if measure not in MEASURES:
+        raise ValueError(measure)
+    return Q(programme=programme, **{f"{measure}__isnull": False})
+
+
+@dataclass(frozen=True)
+class EnrolmentFigure:
+    """One national figure: people enrolled in (or completing) a programme, summed over the
+    facilities that reported it; None when none did. ``not_reporting`` are counted apart."""
+
+    programme: str
+    label: Any
+    measure: str
+    people: int | None
+    reporting: int
+    not_reporting: int
+    reporters: tuple[str, ...]  # who reported, by name in the reader's language
+    first_month: dt.date | None
+    last_month: dt.date | None
+
+
+def national_enrolment(facilities: QuerySet[Facility]) -> tuple[list[EnrolmentFigure], int]:
+    """Every programme's enrolled and completed figures over the latest report per facility, and
+    the number of facilities expected to report, in one query.
+
+    Read from the facilities expected to report, per operator, joined to their enrolments: a
+    report counts when it is the operator's of the facility's latest month (the condition of
+    ``latest_reports``, which the lists behind the figures use).
+    """
+    from custody.models import Programme
+
+    latest = Q(enrolments__reported_by=F("operator"),
+               enrolments__month=_latest_month(OuterRef("pk"), OuterRef("operator")))
+    aggregates: dict[str, Any] = {"expected": Count("pk", distinct=True),
+                                  "first": Min("enrolments__month", filter=latest),
+                                  "last": Max("enrolments__month", filter=latest)}
+    for programme in Programme.values:
+        for measure in MEASURES:
+            given = latest & Q(enrolments__programme=programme, **{f"enrolments__{measure}__isnull": False})
+            aggregates[f"{programme}__{measure}__sum"] = Sum(f"enrolments__{measure}", filter=given)
+            aggregates[f"{programme}__{measure}__n"] = Count("enrolments", filter=given)
+    by_operator = list(expected_to_report(facilities).order_by().values(
+        "operator", "operator__name_kk", "operator__name_ru", "operator__name_en").annotate(**aggregates))
+    from accounts.models import Organisation
+
+    names = {row["operator"]: Organisation(name_kk=row["operator__name_kk"], name_ru=row["operator__name_ru"],
+                                           name_en=row["operator__name_en"]).name for row in by_operator}
+    expected = sum(row["expected"] for row in by_operator)
+    figures = []
+    for programme, label in Programme.choices:
+        for measure in MEASURES:
+            key = f"{programme}__{measure}"
+            given = [row for row in by_operator if row[f"{key}__n"]]
+            reporting = sum(row[f"{key}__n"] for row in given)
+            figures.append(EnrolmentFigure(
+                programme=programme, label=label, measure=measure,
+                people=sum(row[f"{key}__sum"] for row in given) if given else None,
+                reporting=reporting, not_reporting=expected - reporting,
+                reporters=tuple(sorted(names[row["operator"]] for row in given)),
+                first_month=min((row["first"] for row in given), default=None),
+                last_month=max((row["last"] for row in given), default=None),
+            ))
+    return figures, expected
+
+
+def enrolment_rows(facilities: QuerySet[Facility], *, programme: str, measure: str, reported: bool) -> list[Any]:
+    """The list behind a national figure: the latest reports giving that number, one per facility
+    (their values add up to the figure), or the facilities expected to report that did not."""
+    given = latest_reports(facilities).filter(reported_condition(programme, measure))
+    if reported:
+        return list(given.select_related("facility", "facility__region", "reported_by")
+                    .order_by("facility__code"))
+    return list(expected_to_report(facilities).exclude(pk__in=given.values("facility"))
+                .select_related("region", "operator").order_by("code"))
 
 
 def enrolment_figures(facilities: QuerySet[Facility], month: Any) -> dict[str, Any]:

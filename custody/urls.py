@@ -15,4 +15,5 @@ urlpatterns += [
     path("examinations/", medical.examination_list, name="examinations"),
     path("examinations/<int:pk>/sealed/", medical.sealed_examination, name="sealed_examination"),
     path("colonies/", colonies.colonies, name="colonies"),
+    path("enrolment/", colonies.enrolment_list, name="enrolment"),
 ]

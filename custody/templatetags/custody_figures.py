@@ -1,5 +1,6 @@
-"""The education and rehabilitation figures on a facility's profile:
-``{% load custody_figures %}{% custody_enrolment_figure facility %}``.
+"""The education and rehabilitation figures on a facility's profile,
+``{% load custody_figures %}{% custody_enrolment_figure facility %}``, and the national ones on
+the registry's overview, ``{% custody_enrolment_overview %}``.
 
 The facilities app does not import custody; its template loads this tag. The figures are the
 registry's (``custody.selectors.enrolment_figures``) for the facility's latest reported month, each
@@ -12,8 +13,9 @@ from typing import Any
 
 from django import template
 from django.db.models import Max
+from django.urls import reverse
+from django.utils.http import urlencode
 
-from accounts.permissions import Capability, can
 from custody import selectors
 from custody.models import Enrolment
 from facilities.models import Facility, FacilityType
@@ -30,8 +32,7 @@ def custody_enrolment_figure(context: Any, facility: Facility) -> dict[str, Any]
     """
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not (can(user, Capability.VIEW_CUSTODY_ALERTS)
-                            or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
+    if user is None or not selectors.may_read_programmes(user):
         return {"shown": False}
     month = Enrolment.objects.filter(facility=facility).aggregate(latest=Max("month"))["latest"]
     if month is None:
@@ -42,3 +43,25 @@ def custody_enrolment_figure(context: Any, facility: Facility) -> dict[str, Any]
         reports = [row for row in figures["rows"] if row.programme == programme["programme"]]
         programmes.append({**programme, "reports": reports})
     return {"shown": True, "month": month, "programmes": programmes}
+
+
+@register.inclusion_tag("custody/enrolment_overview.html", takes_context=True)
+def custody_enrolment_overview(context: Any) -> dict[str, Any]:
+    """The national figures: per programme, the people enrolled and completing, summed over the
+    latest report per facility of the reader's mandate, with the facilities that reported and
+    those that did not, each linking to its list (one query)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not selectors.may_read_programmes(user):
+        return {"shown": False}
+    figures, expected = selectors.national_enrolment(selectors.programme_facilities_for(user))
+    url = reverse("custody:enrolment")
+    rows = []
+    for figure in figures:
+        query = {"programme": figure.programme, "measure": figure.measure}
+        rows.append({"figure": figure, "href": f"{url}?{urlencode({**query, 'reported': 'yes'})}",
+                     "missing_href": f"{url}?{urlencode({**query, 'reported': 'no'})}"})
+    months = [m for f in figures for m in (f.first_month, f.last_month) if m is not None]
+    reporters = sorted({name for f in figures for name in f.reporters})
+    return {"shown": True, "rows": rows, "expected": expected, "reporters": reporters,
+            "first_month": min(months, default=None), "last_month": max(months, default=None)}

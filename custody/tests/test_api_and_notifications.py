@@ -141,7 +141,7 @@ def test_the_risk_factor_counts_open_alerts_and_knows_when_nothing_was_reported(
 def test_the_commands_import_a_file_and_load_a_simulated_week(police, personas, tmp_path):
     from django.core.management import call_command
 
-    from custody.models import Detention
+    from custody.models import Detention, Enrolment
     from custody.testing import csv_bytes, row
 
     upload = tmp_path / "tdc.csv"
@@ -150,5 +150,8 @@ def test_the_commands_import_a_file_and_load_a_simulated_week(police, personas, 
     assert Detention.objects.filter(record_id="R-1").exists()
     call_command("load_custody_demo", "--centres", "1", "--per-day", "2", verbosity=0)
     assert Detention.objects.count() == 1 + 14
+    reports = set(Enrolment.objects.values_list("facility__code", "programme", "month", "enrolled"))
+    assert {code for code, *_rest in reports} == {personas.colony.code, personas.other_colony.code}
     call_command("load_custody_demo", "--centres", "1", "--per-day", "2", verbosity=0)  # make demo, run again
     assert Detention.objects.count() == 1 + 14
+    assert set(Enrolment.objects.values_list("facility__code", "programme", "month", "enrolled")) == reports

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, can
 from custody import selectors
-from custody.forms import ChildForm, EnrolmentForm
+from custody.forms import ChildForm, EnrolmentForm, EnrolmentListForm
+from custody.models import Programme
 from custody.services.colonies import record_child, record_enrolment
-from facilities.selectors import facilities_for
 
 
 def _apply(form, service, by) -> bool:
@@ -37,9 +37,9 @@ def _apply(form, service, by) -> bool:
 @require_http_methods(["GET", "POST"])
 def colonies(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not (can(user, Capability.VIEW_CUSTODY_ALERTS) or can(user, Capability.RECORD_CUSTODY_PROGRAMMES)):
+    if not selectors.may_read_programmes(user):
         raise PermissionDenied
-    facilities = facilities_for(user)
+    facilities = selectors.programme_facilities_for(user)
     recorder = can(user, Capability.RECORD_CUSTODY_PROGRAMMES)
     which = request.POST.get("form") if request.method == "POST" else None
     if which and not recorder:
@@ -63,4 +63,26 @@ def colonies(request: HttpRequest) -> HttpResponse:
         "antenatal": selectors.antenatal_care(facilities),
         "figures": selectors.enrolment_figures(facilities, month), "month": month,
         "recorder": recorder, "child_form": child_form, "enrolment_form": enrolment_form,
+    })
+
+
+@login_required
+@require_http_methods(["GET"])
+def enrolment_list(request: HttpRequest) -> HttpResponse:
+    """The facilities behind one national enrolment figure, each with its value: the rows add up
+    to the figure. Or the facilities expected to report it that did not (never counted as 0)."""
+    user = request.user
+    if not selectors.may_read_programmes(user):
+        raise PermissionDenied
+    form = EnrolmentListForm(request.GET)
+    if not form.is_valid():
+        return render(request, "custody/enrolment_list.html", {"form": form, "rows": None}, status=400)
+    programme, measure = form.cleaned_data["programme"], form.cleaned_data["measure"]
+    reported = form.cleaned_data["reported"] == "yes"
+    rows = selectors.enrolment_rows(selectors.programme_facilities_for(user), programme=programme,
+                                    measure=measure, reported=reported)
+    values = [getattr(row, measure) for row in rows] if reported else []
+    return render(request, "custody/enrolment_list.html", {
+        "form": form, "rows": rows, "reported": reported, "measure": measure,
+        "programme": Programme(programme), "values": values, "total": sum(values) if values else None,
     })

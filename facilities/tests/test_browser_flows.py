@@ -34,6 +34,12 @@ def test_a_wrong_password_is_refused_with_a_message(page, personas):
 
 
 def test_switching_the_language_translates_the_interface(page, personas):
+    import datetime as dt
+
+    from custody.services.colonies import record_enrolment
+
+    record_enrolment(by=personas.facility_officer, facility=personas.colony, programme="vocational",
+                     month=dt.date(2026, 11, 1), enrolled=1250, completed=None)
     log_in(page, "aigerim.npm", TEST_PASSWORD)
     for language, name in (("ru", "Русский"), ("kk", "Қазақша")):
         with translation.override(language):
@@ -47,6 +53,15 @@ def test_switching_the_language_translates_the_interface(page, personas):
         assert page.locator("html").get_attribute("lang") == language
         assert page.locator("h1").inner_text() == heading
         assert page.get_by_role("navigation").get_by_role("link", name=facilities).is_visible()
+
+    # The national enrolment figure in the reader's number format, and the list behind it adds up to it.
+    figure = page.locator('tr[data-programme="vocational"][data-measure="enrolled"] a[data-sum]')
+    assert figure.inner_text() == "1\xa0250"
+    with page.expect_navigation():
+        figure.click()
+    assert page.locator("tfoot [data-sum]").get_attribute("data-sum") == "1250"
+    assert page.locator("tfoot [data-sum]").inner_text() == "1\xa0250"
+    assert page.locator("tr.enrolment-row").count() == 1
 
 
 def test_an_import_with_errors_lists_every_bad_row_and_changes_nothing(page, personas, tmp_path):

@@ -606,7 +606,8 @@ def test_no_page_needs_more_than_fifteen_queries(client, personas, large_registr
         "history": (reverse("facilities:history", args=[facility.pk]), {}),
     }[page]
 
-    with django_assert_max_num_queries(15):
+    # The overview also holds other modules' national figures; the education figures take one query.
+    with django_assert_max_num_queries(16 if page == "overview" else 15):
         response = client.get(url, query)
 
     assert response.status_code == 200

@@ -1,4 +1,5 @@
-"""Load a simulated week of custody registers into the police centres of the registry (demo data)."""
+"""Load a simulated week of custody registers into the police centres of the registry, and a
+sample of colonies' enrolment in education and rehabilitation programmes (demo data)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from custody.demo import load_enrolment_demo
 from custody.models import Detention
 from custody.services.register import Row, apply, resolve
 from custody.simulate import CELLS, as_rows, simulate
@@ -15,13 +17,17 @@ from facilities.models import Facility, Unit, UnitKind
 
 
 class Command(BaseCommand):
-    help = "Simulate a week of registers of up to N police centres (with planted breaches) and import them."
+    help = ("Simulate a week of registers of up to N police centres (with planted breaches) and import them; "
+            "add a sample of colonies' enrolment reports.")
 
     def add_arguments(self, parser):
         parser.add_argument("--centres", type=int, default=5)
         parser.add_argument("--per-day", type=int, default=6)
 
     def handle(self, *args, centres: int, per_day: int, **options):
+        added = load_enrolment_demo()
+        self.stdout.write(f"{added} enrolment reports of a sample of colonies." if added else
+                          "The colonies' enrolment sample is already loaded (or there is no colony): nothing added.")
         found = list(Facility.objects.filter(type="police_tdc").order_by("code")[:centres])
         if not found:
             raise CommandError("no police temporary detention centre in the registry; load the demo country first")
