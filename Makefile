@@ -18,8 +18,10 @@ venv: $(UV)
 
 # As in production: gunicorn with several workers, DEBUG off, static files from the app, the job
 # worker and scheduler, two witnesses. Only TLS is left out (on a server the reverse proxy adds it),
-# so cookies and redirects are told they travel over plain HTTP on this machine.
-LOCAL_HTTP := ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0
+# so cookies and redirects are told they travel over plain HTTP on this machine, and mail, with no
+# mail server here, is written to the job worker's log (var/log/worker.log) instead of sent.
+LOCAL_HTTP := ALLOWED_HOSTS=$(HOST),localhost,127.0.0.1 SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0 \
+	EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 run: demo static
 	$(LOCAL_HTTP) GUNICORN_BIND=$(HOST):$(PORT) scripts/run-with-witnesses $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 

@@ -32,40 +32,48 @@ def notify_alerts() -> dict:
     """Make the notifications of every alert not yet notified, and e-mail each body a digest.
 
     Safe to run again: a notification is unique per (body, alert), and an alert is marked notified
-    in the same transaction as its notifications; the e-mail carries only counts, facility codes
-    and a link, no personal data.
+    in the same transaction as its notifications. The digest is made of the notifications not yet
+    e-mailed, and each is marked e-mailed only after its body's mail went out, so a mail server
+    that refuses (the job fails and is retried) loses no digest and sends none twice. The e-mail
+    carries only counts, facility codes and a link, no personal data.
     """
     organisations = list(Organisation.objects.filter(
         kind__in=[OrganisationKind.PROSECUTOR, OrganisationKind.CHILDRENS_OMBUDSMAN]))
-    digest: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    made = 0
     with transaction.atomic():
         pending = list(Alert.objects.select_for_update().filter(notified_at__isnull=True)
                        .select_related("facility")[:5000])
-        now = timezone.now()
-        rows = []
-        for alert in pending:
-            for organisation in recipients(alert, organisations):
-                rows.append(Notification(organisation=organisation, alert=alert))
-                digest[organisation.pk][alert.facility.code] += 1
+        rows = [Notification(organisation=organisation, alert=alert)
+                for alert in pending for organisation in recipients(alert, organisations)]
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        made = len(rows)
-        Alert.objects.filter(pk__in=[a.pk for a in pending]).update(notified_at=now)
+        Alert.objects.filter(pk__in=[a.pk for a in pending]).update(notified_at=timezone.now())
+    return {"alerts": len(pending), "notifications": len(rows), "emails": _email_alert_digests()}
+
+
+def _email_alert_digests() -> int:
+    """E-mail each body the alerts it was told of in the app and not yet by mail; the mails sent."""
+    digest: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    notices: dict[int, list[int]] = defaultdict(list)
+    unsent = (Notification.objects.filter(alert__isnull=False, emailed_at__isnull=True)
+              .values_list("pk", "organisation_id", "alert__facility__code"))
+    for pk, organisation_id, code in unsent:
+        digest[organisation_id][code] += 1
+        notices[organisation_id].append(pk)
     emailed = 0
     for organisation_id, by_facility in digest.items():
         people = list(User.objects.filter(organisation_id=organisation_id, is_active=True)
                       .filter(Q(role=Role.MONITOR) | Q(role=Role.ANALYST)).exclude(email=""))
-        if not people:
-            continue
-        count = sum(by_facility.values())
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = ngettext("%(count)s new custody alert", "%(count)s new custody alerts", count) % {"count": count}
-            body = _("New custody alerts by facility: %(list)s. Open CustodyWatch, Custody, to see them.") % {
-                "list": ", ".join(f"{code} ({n})" for code, n in sorted(by_facility.items()))}
-        emailed += send_mail(subject, body, None, [p.email for p in people], fail_silently=False)
-        Notification.objects.filter(organisation_id=organisation_id, alert__in=[a for a in pending]).update(
-            emailed_to=len(people))
-    return {"alerts": len(pending), "notifications": made, "emails": emailed}
+        if people:
+            count = sum(by_facility.values())
+            with translation.override(settings.LANGUAGE_CODE):
+                subject = ngettext("%(count)s new custody alert", "%(count)s new custody alerts",
+                                   count) % {"count": count}
+                body = _("New custody alerts by facility: %(list)s. Open CustodyWatch, Custody, to see them.") % {
+                    "list": ", ".join(f"{code} ({n})" for code, n in sorted(by_facility.items()))}
+            emailed += send_mail(subject, body, None, [p.email for p in people], fail_silently=False)
+        # Nobody with an address: the notice in the app is the whole notification.
+        Notification.objects.filter(pk__in=notices[organisation_id]).update(emailed_to=len(people),
+                                                                          emailed_at=timezone.now())
+    return emailed
 
 
 @job(max_attempts=3, base_delay=timedelta(seconds=60))

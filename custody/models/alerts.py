@@ -62,6 +62,9 @@ class Notification(models.Model):
                                     related_name="notifications")
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_to = models.PositiveIntegerField(default=0)
+    # When the e-mail digest that carried this notice went out (or was found to have nobody to go
+    # to); empty until then, so a digest that failed to send is sent on the next run, not lost.
+    emailed_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 
 import pytest
 import time_machine
@@ -84,6 +85,30 @@ def test_an_alert_about_a_child_notifies_the_prosecutor_and_the_ombudsman_withou
         assert "M-1" not in message.body
     assert notify_alerts.call()["alerts"] == 0  # run again: nothing twice
     assert ombudsman.organisation_id == personas.ombudsman_monitor.organisation_id
+
+
+def test_a_digest_the_mail_server_refused_is_sent_on_the_next_run_and_only_once(
+        police, police_officer, personas, settings):
+    personas.prosecutor.email = "prosecutor@example.kz"
+    personas.prosecutor.save()
+    late = _body(court_sanction_at="05.03.2026 12:00", transferred_at="05.03.2026 13:00")
+    ApiClient(police_officer).send("put", f"/custody/facilities/{police.pk}/records/A-1", json.dumps(late))
+    with socket.socket() as probe:  # a real SMTP connection to a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port, 2
+    with pytest.raises(ConnectionRefusedError):
+        notify_alerts.call()
+    # The alerts are in the app already; the mail is still owed.
+    assert Notification.objects.filter(organisation__kind="prosecutor").exists()
+    assert not Notification.objects.filter(emailed_at__isnull=False).exists()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert notify_alerts.call()["emails"] == 1
+    assert [m.to for m in mail.outbox] == [["prosecutor@example.kz"]]
+    assert "TDC-1" in mail.outbox[0].body
+    assert notify_alerts.call()["emails"] == 0  # sent once
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
 def test_an_adult_alert_goes_to_the_prosecutor_only(police, police_officer, personas):
