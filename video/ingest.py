@@ -93,17 +93,22 @@ def public_key(recorder: Recorder) -> Ed25519PublicKey:
 class _Run:
     """One submission's checks, in the order its messages came."""
 
-    def __init__(self, recorder: Recorder, now: datetime) -> None:
+    def __init__(self, recorder: Recorder, now: datetime, batch: rp.BatchSignature | None) -> None:
         self.recorder = recorder
         self.now = now
         self.result = IngestResult()
         self.tamper: list[TamperEvent] = []
-        self.batch: rp.BatchSignature | None = None
+        self.batch = batch
         # Read once per submission, not once per manifest.
         self.max_offset_ms = conf.max_clock_offset().total_seconds() * 1000
         self.tolerance = conf.future_tolerance()
         self.latest_end = now + self.tolerance
-        self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=recorder)}
+        self.adapt_datetime = _adapt_datetime()
+        self.cameras: dict[str, Camera] = {}
+
+    def lock_cameras(self) -> None:
+        """Read the recorder's cameras (their chains' heads) for this submission's transaction."""
+        self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=self.recorder)}
 
     def alarm(self, kind: str, field_name: str, code: str, params: dict, *, camera: Camera | None = None,
               seq: int | None = None, digest: str = "") -> str:
@@ -179,16 +184,18 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
             field="sig" if parsed.batch is not None else "messages", detail=alarms.english(code, params)[:500],
             code=code, params=params, occurred_at=now)
         raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
+    run = _Run(recorder, now, parsed.batch)
+    # What each manifest says on its own is worked out before the writer's turn, which is only
+    # for what depends on the cameras' chains.
+    segments = [_Candidate.of(run, index, signed) for index, signed in good if isinstance(signed.message, rp.Segment)]
     with _writer_turn(), transaction.atomic():
-        run = _Run(recorder, now)
-        run.batch = parsed.batch
+        run.lock_cameras()
         for index, error in parsed.errors:
             run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",
                        {"field": error.field, "error": error.error})
         for index, signed in forged:
             run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig", "bad_signature", {},
                        digest=signed.digest)
-        segments = [(i, s) for i, s in good if isinstance(s.message, rp.Segment)]
         _take_segments(run, segments)
         for index, signed in good:
             message = signed.message
@@ -250,16 +257,38 @@ def _take_no_signal(run: _Run, index: int, signed: rp.Signed) -> None:
     run.result.accepted.append(index)
 
 
-def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
-    by_camera: dict[str, list[tuple[int, rp.Signed]]] = defaultdict(list)
-    for index, signed in segments:
-        camera = run.camera_of(index, signed)
+@dataclass(frozen=True)
+class _Candidate:
+    """A segment manifest with what it says on its own: its times on the reference clock (also as
+    the database writes them) and what is wrong with its clock, if anything."""
+
+    index: int
+    signed: rp.Signed
+    start: datetime
+    end: datetime
+    clock_error: tuple[str, str, dict] | None
+    db_start: object
+    db_end: object
+
+    @classmethod
+    def of(cls, run: _Run, index: int, signed: rp.Signed) -> _Candidate:
+        m: rp.Segment = signed.message
+        start = ms_to_datetime(m.start - m.clock_offset_ms)
+        end = ms_to_datetime(m.end - m.clock_offset_ms)
+        adapt = run.adapt_datetime
+        return cls(index, signed, start, end, run.clock_error(m, end), adapt(start), adapt(end))
+
+
+def _take_segments(run: _Run, segments: list[_Candidate]) -> None:
+    by_camera: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in segments:
+        camera = run.camera_of(candidate.index, candidate.signed)
         if camera is not None:
-            by_camera[camera.code].append((index, signed))
-    batches: list[tuple[Camera, SegmentBatch, list[_Taken]]] = []
+            by_camera[camera.code].append(candidate)
+    batches: list[tuple[Camera, SegmentBatch, list[_Candidate]]] = []
     for code, items in by_camera.items():
         camera = run.cameras[code]
-        taken = _check_chain(run, camera, sorted(items, key=lambda item: item[1].message.seq))
+        taken = _check_chain(run, camera, sorted(items, key=lambda c: c.signed.message.seq))
         if taken:
             seqs = [t.signed.message.seq for t in taken]
             batches.append((camera, SegmentBatch(camera=camera, first_seq=min(seqs), last_seq=max(seqs),
@@ -274,11 +303,10 @@ def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
             received_at=run.now).pk
     rows = []
     items = []
-    adapt = _adapt_datetime()
     for camera, batch, taken in batches:
         for t in taken:
             m, signed = t.signed.message, t.signed
-            rows.append((camera.pk, batch.pk, m.seq, adapt(t.start), adapt(t.end), m.sha256, m.size, signed.digest,
+            rows.append((camera.pk, batch.pk, m.seq, t.db_start, t.db_end, m.sha256, m.size, signed.digest,
                          signed.body, signed.signature, submission_id, t.index if submission_id else None))
         items.append(ledger.Item(
             record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
@@ -298,21 +326,14 @@ _INSERT_SEGMENT = (
 )
 
 
-@dataclass(frozen=True)
-class _Taken:
-    index: int
-    signed: rp.Signed
-    start: datetime
-    end: datetime
-
-
-def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) -> list[_Taken]:
+def _check_chain(run: _Run, camera: Camera, items: list[_Candidate]) -> list[_Candidate]:
     """The manifests that continue the camera's chain, in order; the others refused or acknowledged."""
-    seqs = [s.message.seq for _i, s in items if s.message.seq < camera.next_seq]
+    seqs = [c.signed.message.seq for c in items if c.signed.message.seq < camera.next_seq]
     known = dict(Segment.objects.filter(camera=camera, seq__in=seqs).values_list("seq", "digest")) if seqs else {}
-    taken: list[_Taken] = []
+    taken: list[_Candidate] = []
     seen: dict[int, str] = {}
-    for index, signed in items:
+    for candidate in items:
+        index, signed = candidate.index, candidate.signed
         m: rp.Segment = signed.message
         if m.seq in seen or m.seq in known:
             if (seen.get(m.seq) or known.get(m.seq)) == signed.digest:
@@ -326,11 +347,9 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
                        {"seq": m.seq, "last": camera.next_seq - 1, "camera": camera.code},
                        camera=camera, seq=m.seq, digest=signed.digest)
             continue
-        start = ms_to_datetime(m.start - m.clock_offset_ms)
-        end = ms_to_datetime(m.end - m.clock_offset_ms)
-        error = run.clock_error(m, end)
-        if error:
-            run.refuse(index, TamperKind.CLOCK, *error, camera=camera, seq=m.seq, digest=signed.digest)
+        if candidate.clock_error:
+            run.refuse(index, TamperKind.CLOCK, *candidate.clock_error, camera=camera, seq=m.seq,
+                       digest=signed.digest)
             continue
         if m.seq == camera.next_seq:
             expected = camera.last_sha256 or rp.ZERO_HASH
@@ -344,18 +363,18 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
             run.alarm(TamperKind.SEQUENCE_GAP, "seq", "sequence_gap",
                       {"first": camera.next_seq, "last": m.seq - 1, "camera": camera.code},
                       camera=camera, seq=m.seq, digest=signed.digest)
-        if camera.last_end is not None and start < camera.last_end - run.tolerance:
+        if camera.last_end is not None and candidate.start < camera.last_end - run.tolerance:
             run.refuse(index, TamperKind.CLOCK, "start", "clock_before_previous",
-                       {"seq": m.seq, "start": start.isoformat(), "previous": camera.next_seq - 1,
+                       {"seq": m.seq, "start": candidate.start.isoformat(), "previous": camera.next_seq - 1,
                         "previous_end": camera.last_end.isoformat()}, camera=camera, seq=m.seq, digest=signed.digest)
             continue
         seen[m.seq] = signed.digest
-        taken.append(_Taken(index, signed, start, end))
+        taken.append(candidate)
         if m.picture in PICTURE_ALARMS:
             run.alarm(m.picture, "picture", "picture", {"seq": m.seq, "camera": camera.code, "picture": m.picture},
                       camera=camera, seq=m.seq, digest=signed.digest)
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
-        camera.last_end = end
+        camera.last_end = candidate.end
         run.result.accepted.append(index)
     return taken

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import functools
 import hashlib
 import json
 import re
@@ -191,13 +190,18 @@ class Deletion:
 Message = Segment | Heartbeat | NoSignal | Inventory | Deletion
 
 
+# Each field's check also says which JSON value it takes (``check.json``: "int", "str", or None
+# for anything else), so that a canonical body can be read without a JSON parser (_CANONICAL_FORMS).
+
+
 def _int(name: str, lo: int, hi: int):
     def check(value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
+        if type(value) is not int and (not isinstance(value, int) or isinstance(value, bool)):
             raise ProtocolError(name, "must be an integer")
         if not lo <= value <= hi:
             raise ProtocolError(name, f"must be between {lo} and {hi}")
         return value
+    check.json = "int"
     return check
 
 
@@ -208,6 +212,7 @@ def _text(name: str, pattern: re.Pattern[str], what: str):
         if not pattern.match(value):
             raise ProtocolError(name, f"must be {what}")
         return value
+    check.json = "str"
     return check
 
 
@@ -216,6 +221,7 @@ def _choice(name: str, choices: Sequence[str]):
         if not isinstance(value, str) or value not in choices:
             raise ProtocolError(name, f"must be one of {', '.join(choices)}")
         return value
+    check.json = "str"
     return check
 
 
@@ -307,12 +313,48 @@ def encode_message(message: Message) -> bytes:
     return body
 
 
-def parse_message(body: bytes) -> Message:
-    """Parse one message body; ``ProtocolError`` names the first field that is wrong."""
-    if not isinstance(body, bytes | bytearray):
-        raise ProtocolError("body", "must be bytes")
-    if len(body) > MAX_BODY_BYTES:
-        raise ProtocolError("body", f"longer than {MAX_BODY_BYTES} bytes")
+def _canonical_form(kind: str) -> re.Pattern[str] | None:
+    """The exact canonical body of a ``kind`` message whose strings need no escape: its keys in
+    order, integers without a sign on zero or leading zeros, strings of printable ASCII other than
+    quote and backslash. None when a field takes another JSON value (the inventory's ranges)."""
+    fields = _FIELDS[kind]
+    if any(getattr(check, "json", None) is None for check in fields.values()):
+        return None
+    value = {"int": r"(0|-?[1-9][0-9]{0,17})", "str": r'"([\x20\x21\x23-\x5b\x5d-\x7e]*)"'}
+    members = [f'"type":"{kind}"' if name == "type" else f'"{name}":{value[fields[name].json]}'
+               for name in sorted(_KEYS[kind])]
+    return re.compile(r"\{" + ",".join(members) + r"\}\Z")
+
+
+# kind: (its canonical form, the fields in the order of the form's groups, those that are integers)
+_CANONICAL_FORMS = {
+    kind: (form, sorted(_FIELDS[kind]), [name for name, check in _FIELDS[kind].items() if check.json == "int"])
+    for kind in _FIELDS if (form := _canonical_form(kind)) is not None
+}
+
+
+def _read_canonical(body: bytes) -> tuple[str, dict[str, Any]] | None:
+    """The kind and JSON object of a body in one of the canonical forms, or None for any other.
+
+    Such a body is exactly what ``json.loads`` reads and ``_CANONICAL`` writes again, so the field
+    checks and the message are the same as on the full path; that path takes every other body
+    (and names what is wrong with it)."""
+    try:
+        text = body.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    for kind, (form, names, integers) in _CANONICAL_FORMS.items():
+        match = form.match(text)
+        if match is not None:
+            obj: dict[str, Any] = dict(zip(names, match.groups(), strict=True))
+            for name in integers:
+                obj[name] = int(obj[name])
+            return kind, obj
+    return None
+
+
+def _read_json(body: bytes) -> tuple[str, dict[str, Any]]:
+    """The kind and JSON object of any body, with its fields exactly those of its kind."""
     try:
         obj = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as e:
@@ -329,11 +371,22 @@ def parse_message(body: bytes) -> Message:
             raise ProtocolError(missing[0], "is missing")
         extra = sorted(set(obj) - set(fields) - {"type"})
         raise ProtocolError(extra[0], "is not a field of a " + kind + " message")
-    values = {name: check(obj[name]) for name, check in fields.items()}
+    return kind, obj
+
+
+def parse_message(body: bytes) -> Message:
+    """Parse one message body; ``ProtocolError`` names the first field that is wrong."""
+    if not isinstance(body, bytes | bytearray):
+        raise ProtocolError("body", "must be bytes")
+    if len(body) > MAX_BODY_BYTES:
+        raise ProtocolError("body", f"longer than {MAX_BODY_BYTES} bytes")
+    # What recorders send is canonical: read it in one step (a third of the time of the full path).
+    read = _read_canonical(body)
+    kind, obj = read if read is not None else _read_json(body)
+    values = {name: check(obj[name]) for name, check in _FIELDS[kind].items()}
     # Every value is now known to be an ASCII string, an integer within +-2**53 or a list of such
     # integers, for which RFC 8785 is exactly Python's sorted, compact JSON.
-    canonical = _CANONICAL.encode(obj).encode("utf-8")
-    if canonical != bytes(body):
+    if read is None and _CANONICAL.encode(obj).encode("utf-8") != bytes(body):
         raise ProtocolError("body", "not in canonical form (RFC 8785: sorted keys, no whitespace)")
     message = _CLASSES[kind](**values)
     _check_consistency(message)
@@ -418,11 +471,11 @@ class Signed:
     signature: bytes
     message: Message
     batch: BatchProof | None = None
+    # The SHA-256 of the body in hex: the message's name in the ledger and in export packages.
+    digest: str = field(init=False, repr=False, compare=False)
 
-    @functools.cached_property
-    def digest(self) -> str:
-        """The SHA-256 of the body in hex: the message's name in the ledger and in export packages."""
-        return hashlib.sha256(self.body).hexdigest()
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digest", hashlib.sha256(self.body).hexdigest())
 
     def wire(self) -> dict[str, Any]:
         body = base64.b64encode(self.body).decode("ascii")
