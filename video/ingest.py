@@ -70,17 +70,24 @@ class IngestResult:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MS = timedelta(milliseconds=1)
 
 
 def ms_to_datetime(ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
 
-def _adapt_datetime():
-    """How a UTC datetime is written in a raw query on this connection (SQLite: Django's text form)."""
+def datetime_to_ms(value: datetime) -> int:
+    return (value - _EPOCH) // _MS
+
+
+def _db_datetime():
+    """How a time in milliseconds is written in a raw query on this connection (SQLite: Django's
+    text form of the UTC time; other engines take the datetime itself)."""
     if connection.vendor == "sqlite":
-        return lambda value: value.replace(tzinfo=None).isoformat(" ")
-    return connection.ops.adapt_datetimefield_value
+        return lambda ms: (_NAIVE_EPOCH + timedelta(milliseconds=ms)).isoformat(" ")
+    return lambda ms: connection.ops.adapt_datetimefield_value(ms_to_datetime(ms))
 
 
 def public_key(recorder: Recorder) -> Ed25519PublicKey:
@@ -102,8 +109,9 @@ class _Run:
         # Read once per submission, not once per manifest.
         self.max_offset_ms = conf.max_clock_offset().total_seconds() * 1000
         self.tolerance = conf.future_tolerance()
-        self.latest_end = now + self.tolerance
-        self.adapt_datetime = _adapt_datetime()
+        self.tolerance_ms = self.tolerance // _MS
+        self.latest_end_ms = datetime_to_ms(now + self.tolerance)
+        self.db_datetime = _db_datetime()
         self.cameras: dict[str, Camera] = {}
 
     def lock_cameras(self) -> None:
@@ -133,17 +141,15 @@ class _Run:
                         {"camera": signed.message.camera, "recorder": self.recorder.code}, digest=signed.digest)
         return camera
 
-    def clock_error(self, message: rp.Segment | rp.Heartbeat,
-                    end: datetime | None = None) -> tuple[str, str, dict] | None:
+    def clock_error(self, message: rp.Segment | rp.Heartbeat) -> tuple[str, str, dict] | None:
         """(field, code, parameters) of what is wrong with the message's clock, or None."""
         if abs(message.clock_offset_ms) > self.max_offset_ms:
             return "clock_offset_ms", "clock_offset", {"offset": message.clock_offset_ms,
                                                        "reference": message.clock_ref,
                                                        "limit": int(self.max_offset_ms // 1000)}
-        if isinstance(message, rp.Segment):
-            end = end or ms_to_datetime(message.end - message.clock_offset_ms)
-            if end > self.latest_end:
-                return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
+        if isinstance(message, rp.Segment) and message.end - message.clock_offset_ms > self.latest_end_ms:
+            end = ms_to_datetime(message.end - message.clock_offset_ms)
+            return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
         return None
 
 
@@ -257,15 +263,15 @@ def _take_no_signal(run: _Run, index: int, signed: rp.Signed) -> None:
     run.result.accepted.append(index)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Candidate:
-    """A segment manifest with what it says on its own: its times on the reference clock (also as
-    the database writes them) and what is wrong with its clock, if anything."""
+    """A segment manifest with what it says on its own: its times on the reference clock in
+    milliseconds (and as the database writes them), and what is wrong with its clock, if anything."""
 
     index: int
     signed: rp.Signed
-    start: datetime
-    end: datetime
+    start_ms: int
+    end_ms: int
     clock_error: tuple[str, str, dict] | None
     db_start: object
     db_end: object
@@ -273,10 +279,8 @@ class _Candidate:
     @classmethod
     def of(cls, run: _Run, index: int, signed: rp.Signed) -> _Candidate:
         m: rp.Segment = signed.message
-        start = ms_to_datetime(m.start - m.clock_offset_ms)
-        end = ms_to_datetime(m.end - m.clock_offset_ms)
-        adapt = run.adapt_datetime
-        return cls(index, signed, start, end, run.clock_error(m, end), adapt(start), adapt(end))
+        start, end = m.start - m.clock_offset_ms, m.end - m.clock_offset_ms
+        return cls(index, signed, start, end, run.clock_error(m), run.db_datetime(start), run.db_datetime(end))
 
 
 def _take_segments(run: _Run, segments: list[_Candidate]) -> None:
@@ -304,16 +308,16 @@ def _take_segments(run: _Run, segments: list[_Candidate]) -> None:
     rows = []
     items = []
     for camera, batch, taken in batches:
+        camera_id, batch_id = camera.pk, batch.pk
         for t in taken:
             m, signed = t.signed.message, t.signed
-            rows.append((camera.pk, batch.pk, m.seq, t.db_start, t.db_end, m.sha256, m.size, signed.digest,
+            rows.append((camera_id, batch_id, m.seq, t.db_start, t.db_end, m.sha256, m.size, signed.digest,
                          signed.body, signed.signature, submission_id, t.index if submission_id else None))
         items.append(ledger.Item(
             record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
                     "last_seq": batch.last_seq, "manifests": [t.signed.digest for t in taken]},
             scope=camera.facility_id, subject=batch.subject))
-        Camera.objects.filter(pk=camera.pk).update(next_seq=camera.next_seq, last_sha256=camera.last_sha256,
-                                                   last_end=camera.last_end)
+    Camera.objects.bulk_update([camera for camera, _b, _t in batches], ["next_seq", "last_sha256", "last_end"])
     # Plain executemany: the ORM's bulk_create cost more than every check of a manifest together.
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_SEGMENT, rows)
@@ -332,6 +336,7 @@ def _check_chain(run: _Run, camera: Camera, items: list[_Candidate]) -> list[_Ca
     known = dict(Segment.objects.filter(camera=camera, seq__in=seqs).values_list("seq", "digest")) if seqs else {}
     taken: list[_Candidate] = []
     seen: dict[int, str] = {}
+    last_end_ms = datetime_to_ms(camera.last_end) if camera.last_end is not None else None
     for candidate in items:
         index, signed = candidate.index, candidate.signed
         m: rp.Segment = signed.message
@@ -363,10 +368,11 @@ def _check_chain(run: _Run, camera: Camera, items: list[_Candidate]) -> list[_Ca
             run.alarm(TamperKind.SEQUENCE_GAP, "seq", "sequence_gap",
                       {"first": camera.next_seq, "last": m.seq - 1, "camera": camera.code},
                       camera=camera, seq=m.seq, digest=signed.digest)
-        if camera.last_end is not None and candidate.start < camera.last_end - run.tolerance:
+        if last_end_ms is not None and candidate.start_ms < last_end_ms - run.tolerance_ms:
             run.refuse(index, TamperKind.CLOCK, "start", "clock_before_previous",
-                       {"seq": m.seq, "start": candidate.start.isoformat(), "previous": camera.next_seq - 1,
-                        "previous_end": camera.last_end.isoformat()}, camera=camera, seq=m.seq, digest=signed.digest)
+                       {"seq": m.seq, "start": ms_to_datetime(candidate.start_ms).isoformat(),
+                        "previous": camera.next_seq - 1, "previous_end": ms_to_datetime(last_end_ms).isoformat()},
+                       camera=camera, seq=m.seq, digest=signed.digest)
             continue
         seen[m.seq] = signed.digest
         taken.append(candidate)
@@ -375,6 +381,8 @@ def _check_chain(run: _Run, camera: Camera, items: list[_Candidate]) -> list[_Ca
                       camera=camera, seq=m.seq, digest=signed.digest)
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
-        camera.last_end = candidate.end
+        last_end_ms = candidate.end_ms
         run.result.accepted.append(index)
+    if taken:
+        camera.last_end = ms_to_datetime(last_end_ms)
     return taken
