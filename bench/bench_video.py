@@ -158,7 +158,8 @@ def bench_ingest(url: str, key_dir: str, segments: int, workdir: str) -> dict:
         return harness.server_log(gunicorn)
 
     def probe() -> int:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        # Generous: on a busy machine a worker may take a while to import the project (not timed).
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         try:
             conn.request("POST", "/api/v1/video/manifests", body=b"{}", headers={"Content-Type": "application/json"})
             return conn.getresponse().status

@@ -70,17 +70,24 @@ class IngestResult:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_MS = timedelta(milliseconds=1)
 
 
 def ms_to_datetime(ms: int) -> datetime:
     return _EPOCH + timedelta(milliseconds=ms)
 
 
-def _adapt_datetime():
-    """How a UTC datetime is written in a raw query on this connection (SQLite: Django's text form)."""
+def datetime_to_ms(value: datetime) -> int:
+    return (value - _EPOCH) // _MS
+
+
+def _db_datetime():
+    """How a time in milliseconds is written in a raw query on this connection (SQLite: Django's
+    text form of the UTC time; other engines take the datetime itself)."""
     if connection.vendor == "sqlite":
-        return lambda value: value.replace(tzinfo=None).isoformat(" ")
-    return connection.ops.adapt_datetimefield_value
+        return lambda ms: (_NAIVE_EPOCH + timedelta(milliseconds=ms)).isoformat(" ")
+    return lambda ms: connection.ops.adapt_datetimefield_value(ms_to_datetime(ms))
 
 
 def public_key(recorder: Recorder) -> Ed25519PublicKey:
@@ -93,17 +100,23 @@ def public_key(recorder: Recorder) -> Ed25519PublicKey:
 class _Run:
     """One submission's checks, in the order its messages came."""
 
-    def __init__(self, recorder: Recorder, now: datetime) -> None:
+    def __init__(self, recorder: Recorder, now: datetime, batch: rp.BatchSignature | None) -> None:
         self.recorder = recorder
         self.now = now
         self.result = IngestResult()
         self.tamper: list[TamperEvent] = []
-        self.batch: rp.BatchSignature | None = None
+        self.batch = batch
         # Read once per submission, not once per manifest.
         self.max_offset_ms = conf.max_clock_offset().total_seconds() * 1000
         self.tolerance = conf.future_tolerance()
-        self.latest_end = now + self.tolerance
-        self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=recorder)}
+        self.tolerance_ms = self.tolerance // _MS
+        self.latest_end_ms = datetime_to_ms(now + self.tolerance)
+        self.db_datetime = _db_datetime()
+        self.cameras: dict[str, Camera] = {}
+
+    def lock_cameras(self) -> None:
+        """Read the recorder's cameras (their chains' heads) for this submission's transaction."""
+        self.cameras = {c.code: c for c in Camera.objects.select_for_update().filter(recorder=self.recorder)}
 
     def alarm(self, kind: str, field_name: str, code: str, params: dict, *, camera: Camera | None = None,
               seq: int | None = None, digest: str = "") -> str:
@@ -128,17 +141,15 @@ class _Run:
                         {"camera": signed.message.camera, "recorder": self.recorder.code}, digest=signed.digest)
         return camera
 
-    def clock_error(self, message: rp.Segment | rp.Heartbeat,
-                    end: datetime | None = None) -> tuple[str, str, dict] | None:
+    def clock_error(self, message: rp.Segment | rp.Heartbeat) -> tuple[str, str, dict] | None:
         """(field, code, parameters) of what is wrong with the message's clock, or None."""
         if abs(message.clock_offset_ms) > self.max_offset_ms:
             return "clock_offset_ms", "clock_offset", {"offset": message.clock_offset_ms,
                                                        "reference": message.clock_ref,
                                                        "limit": int(self.max_offset_ms // 1000)}
-        if isinstance(message, rp.Segment):
-            end = end or ms_to_datetime(message.end - message.clock_offset_ms)
-            if end > self.latest_end:
-                return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
+        if isinstance(message, rp.Segment) and message.end - message.clock_offset_ms > self.latest_end_ms:
+            end = ms_to_datetime(message.end - message.clock_offset_ms)
+            return "end", "clock_future", {"end": end.isoformat(), "now": self.now.isoformat()}
         return None
 
 
@@ -179,16 +190,18 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
             field="sig" if parsed.batch is not None else "messages", detail=alarms.english(code, params)[:500],
             code=code, params=params, occurred_at=now)
         raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
+    run = _Run(recorder, now, parsed.batch)
+    # What each manifest says on its own is worked out before the writer's turn, which is only
+    # for what depends on the cameras' chains.
+    segments = [_Candidate.of(run, index, signed) for index, signed in good if isinstance(signed.message, rp.Segment)]
     with _writer_turn(), transaction.atomic():
-        run = _Run(recorder, now)
-        run.batch = parsed.batch
+        run.lock_cameras()
         for index, error in parsed.errors:
             run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",
                        {"field": error.field, "error": error.error})
         for index, signed in forged:
             run.refuse(index, TamperKind.BAD_SIGNATURE, f"messages[{index}].sig", "bad_signature", {},
                        digest=signed.digest)
-        segments = [(i, s) for i, s in good if isinstance(s.message, rp.Segment)]
         _take_segments(run, segments)
         for index, signed in good:
             message = signed.message
@@ -250,16 +263,36 @@ def _take_no_signal(run: _Run, index: int, signed: rp.Signed) -> None:
     run.result.accepted.append(index)
 
 
-def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
-    by_camera: dict[str, list[tuple[int, rp.Signed]]] = defaultdict(list)
-    for index, signed in segments:
-        camera = run.camera_of(index, signed)
+@dataclass(slots=True)
+class _Candidate:
+    """A segment manifest with what it says on its own: its times on the reference clock in
+    milliseconds (and as the database writes them), and what is wrong with its clock, if anything."""
+
+    index: int
+    signed: rp.Signed
+    start_ms: int
+    end_ms: int
+    clock_error: tuple[str, str, dict] | None
+    db_start: object
+    db_end: object
+
+    @classmethod
+    def of(cls, run: _Run, index: int, signed: rp.Signed) -> _Candidate:
+        m: rp.Segment = signed.message
+        start, end = m.start - m.clock_offset_ms, m.end - m.clock_offset_ms
+        return cls(index, signed, start, end, run.clock_error(m), run.db_datetime(start), run.db_datetime(end))
+
+
+def _take_segments(run: _Run, segments: list[_Candidate]) -> None:
+    by_camera: dict[str, list[_Candidate]] = defaultdict(list)
+    for candidate in segments:
+        camera = run.camera_of(candidate.index, candidate.signed)
         if camera is not None:
-            by_camera[camera.code].append((index, signed))
-    batches: list[tuple[Camera, SegmentBatch, list[_Taken]]] = []
+            by_camera[camera.code].append(candidate)
+    batches: list[tuple[Camera, SegmentBatch, list[_Candidate]]] = []
     for code, items in by_camera.items():
         camera = run.cameras[code]
-        taken = _check_chain(run, camera, sorted(items, key=lambda item: item[1].message.seq))
+        taken = _check_chain(run, camera, sorted(items, key=lambda c: c.signed.message.seq))
         if taken:
             seqs = [t.signed.message.seq for t in taken]
             batches.append((camera, SegmentBatch(camera=camera, first_seq=min(seqs), last_seq=max(seqs),
@@ -274,18 +307,17 @@ def _take_segments(run: _Run, segments: list[tuple[int, rp.Signed]]) -> None:
             received_at=run.now).pk
     rows = []
     items = []
-    adapt = _adapt_datetime()
     for camera, batch, taken in batches:
+        camera_id, batch_id = camera.pk, batch.pk
         for t in taken:
             m, signed = t.signed.message, t.signed
-            rows.append((camera.pk, batch.pk, m.seq, adapt(t.start), adapt(t.end), m.sha256, m.size, signed.digest,
+            rows.append((camera_id, batch_id, m.seq, t.db_start, t.db_end, m.sha256, m.size, signed.digest,
                          signed.body, signed.signature, submission_id, t.index if submission_id else None))
         items.append(ledger.Item(
             record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
                     "last_seq": batch.last_seq, "manifests": [t.signed.digest for t in taken]},
             scope=camera.facility_id, subject=batch.subject))
-        Camera.objects.filter(pk=camera.pk).update(next_seq=camera.next_seq, last_sha256=camera.last_sha256,
-                                                   last_end=camera.last_end)
+    Camera.objects.bulk_update([camera for camera, _b, _t in batches], ["next_seq", "last_sha256", "last_end"])
     # Plain executemany: the ORM's bulk_create cost more than every check of a manifest together.
     with connection.cursor() as cursor:
         cursor.executemany(_INSERT_SEGMENT, rows)
@@ -298,21 +330,15 @@ _INSERT_SEGMENT = (
 )
 
 
-@dataclass(frozen=True)
-class _Taken:
-    index: int
-    signed: rp.Signed
-    start: datetime
-    end: datetime
-
-
-def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) -> list[_Taken]:
+def _check_chain(run: _Run, camera: Camera, items: list[_Candidate]) -> list[_Candidate]:
     """The manifests that continue the camera's chain, in order; the others refused or acknowledged."""
-    seqs = [s.message.seq for _i, s in items if s.message.seq < camera.next_seq]
+    seqs = [c.signed.message.seq for c in items if c.signed.message.seq < camera.next_seq]
     known = dict(Segment.objects.filter(camera=camera, seq__in=seqs).values_list("seq", "digest")) if seqs else {}
-    taken: list[_Taken] = []
+    taken: list[_Candidate] = []
     seen: dict[int, str] = {}
-    for index, signed in items:
+    last_end_ms = datetime_to_ms(camera.last_end) if camera.last_end is not None else None
+    for candidate in items:
+        index, signed = candidate.index, candidate.signed
         m: rp.Segment = signed.message
         if m.seq in seen or m.seq in known:
             if (seen.get(m.seq) or known.get(m.seq)) == signed.digest:
@@ -326,11 +352,9 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
                        {"seq": m.seq, "last": camera.next_seq - 1, "camera": camera.code},
                        camera=camera, seq=m.seq, digest=signed.digest)
             continue
-        start = ms_to_datetime(m.start - m.clock_offset_ms)
-        end = ms_to_datetime(m.end - m.clock_offset_ms)
-        error = run.clock_error(m, end)
-        if error:
-            run.refuse(index, TamperKind.CLOCK, *error, camera=camera, seq=m.seq, digest=signed.digest)
+        if candidate.clock_error:
+            run.refuse(index, TamperKind.CLOCK, *candidate.clock_error, camera=camera, seq=m.seq,
+                       digest=signed.digest)
             continue
         if m.seq == camera.next_seq:
             expected = camera.last_sha256 or rp.ZERO_HASH
@@ -344,18 +368,21 @@ def _check_chain(run: _Run, camera: Camera, items: list[tuple[int, rp.Signed]]) 
             run.alarm(TamperKind.SEQUENCE_GAP, "seq", "sequence_gap",
                       {"first": camera.next_seq, "last": m.seq - 1, "camera": camera.code},
                       camera=camera, seq=m.seq, digest=signed.digest)
-        if camera.last_end is not None and start < camera.last_end - run.tolerance:
+        if last_end_ms is not None and candidate.start_ms < last_end_ms - run.tolerance_ms:
             run.refuse(index, TamperKind.CLOCK, "start", "clock_before_previous",
-                       {"seq": m.seq, "start": start.isoformat(), "previous": camera.next_seq - 1,
-                        "previous_end": camera.last_end.isoformat()}, camera=camera, seq=m.seq, digest=signed.digest)
+                       {"seq": m.seq, "start": ms_to_datetime(candidate.start_ms).isoformat(),
+                        "previous": camera.next_seq - 1, "previous_end": ms_to_datetime(last_end_ms).isoformat()},
+                       camera=camera, seq=m.seq, digest=signed.digest)
             continue
         seen[m.seq] = signed.digest
-        taken.append(_Taken(index, signed, start, end))
+        taken.append(candidate)
         if m.picture in PICTURE_ALARMS:
             run.alarm(m.picture, "picture", "picture", {"seq": m.seq, "camera": camera.code, "picture": m.picture},
                       camera=camera, seq=m.seq, digest=signed.digest)
         camera.next_seq = m.seq + 1
         camera.last_sha256 = m.sha256
-        camera.last_end = end
+        last_end_ms = candidate.end_ms
         run.result.accepted.append(index)
+    if taken:
+        camera.last_end = ms_to_datetime(last_end_ms)
     return taken

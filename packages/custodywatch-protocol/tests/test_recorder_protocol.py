@@ -212,3 +212,70 @@ def test_a_malformed_batch_proof_is_named(batch, field):
     with pytest.raises(rp.ProtocolError) as caught:
         rp.parse_signed({"body": body, "batch": batch}, "manifest")
     assert caught.value.field == field
+
+
+def sorted_json(obj: dict) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def read_in_full(body: bytes) -> tuple[str, dict]:
+    """What the full path (JSON parser, field checks, canonical form) makes of a body."""
+    kind, obj = rp._read_json(body)
+    values = {name: check(obj[name]) for name, check in rp._FIELDS[kind].items()}
+    if sorted_json(obj) != body:
+        raise rp.ProtocolError("body", "not in canonical form")
+    return kind, values
+
+
+any_value = st.integers(-(2**62), 2**62) | st.text(max_size=70) | st.sampled_from(
+    ["", "-0", "01", "mp4", "ok", "a\"b", "a\\b", "ntp:x y", "\u00e9", "\x7f", "ab" * 32])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["segment", "heartbeat", "no_signal", "deletion"]), st.data())
+def test_a_body_read_in_one_step_is_exactly_what_the_full_path_reads(kind, data):
+    base = {
+        "segment": rp.message_object(segment(3)),
+        "heartbeat": rp.message_object(rp.Heartbeat(recorder="nvr-1", at=T0, clock_offset_ms=0, clock_ref="gps")),
+        "no_signal": rp.message_object(rp.NoSignal(recorder="nvr-1", camera="c", start=T0, end=T0)),
+        "deletion": rp.message_object(rp.Deletion(recorder="nvr-1", camera="c", at=T0, first=0, last=0,
+                                                  reason="overwrite")),
+    }[kind]
+    changed = {name: data.draw(any_value) for name in data.draw(st.sets(st.sampled_from(sorted(base)), max_size=3))}
+    body = sorted_json(base | changed)
+    if data.draw(st.booleans()):  # one byte changed, added or taken away anywhere
+        at = data.draw(st.integers(0, len(body)))
+        byte = bytes([data.draw(st.sampled_from(b'"\\,:{}[] 0-9e.\x00\x7f\xc3') | st.integers(0, 255))])
+        body = data.draw(st.sampled_from([body[:at] + byte + body[at + 1:], body[:at] + byte + body[at:],
+                                          body[:at] + body[at + 1:]]))
+    read = rp._read_canonical(body)
+    if read is not None:
+        assert read_in_full(body) == read
+    try:
+        full = read_in_full(body)
+    except rp.ProtocolError:
+        return
+    if all(ord(" ") <= b <= ord("~") for b in body) and b"\\" not in body:
+        # A good body whose strings need no escape is always read in one step.
+        assert read == full
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    (b'"clock_ref":"ntp:time.kz"', b'"clock_ref":"ntp:"time.kz"'),  # not JSON
+    (b'"clock_ref":"ntp:time.kz"', b'"clock_ref":"ntp:time.kz","codec":"vp9"'),  # a key twice
+    (b'"clock_ref":"ntp:time.kz"', b'"clock_ref":"ntp:\\u0074ime.kz"'),  # an escape it does not need
+    (b'"seq":3', b'"seq":03'),
+    (b'"seq":3', b'"seq":3.0'),
+    (b'"clock_offset_ms":12', b'"clock_offset_ms":-0'),
+    (b'"seq":3', b'"seq": 3'),
+    (b'"width":640', b'"width":640000'),
+    (b'"container":"mpegts"', b'"container":"mpeg"'),
+])
+def test_a_body_not_exactly_canonical_or_not_good_is_not_read_in_one_step(old, new):
+    body = rp.encode_message(segment(3))
+    assert old in body
+    changed = body.replace(old, new)
+    assert rp._read_canonical(changed) is None
+    with pytest.raises(rp.ProtocolError):
+        rp.parse_message(changed)
+    assert rp._read_canonical(body) is not None
