@@ -1,9 +1,10 @@
 """The rule set as data: read, validate and (optionally) adjust from the settings.
 
 The file (``CUSTODY_RULES_FILE``, default ``custody/rules/kz.yaml``) lists rules with their
-legal basis; ``CUSTODY_RULE_OVERRIDES`` (a dict: code -> {param: value, "enabled": false}) changes
-a threshold for a jurisdiction without editing the file. An override raises nothing silently: an
-unknown code or parameter is refused when the rules are loaded.
+legal basis and title, each in Kazakh, Russian and English; ``CUSTODY_RULE_OVERRIDES`` (a dict:
+code -> {param: value, "enabled": false}) changes a threshold for a jurisdiction without editing
+the file. An override raises nothing silently: an unknown code or parameter is refused when the
+rules are loaded.
 """
 
 from __future__ import annotations
@@ -30,14 +31,34 @@ class Rule:
     version: int
     check: str
     params: Mapping[str, Any]
-    legal_basis: str
+    legal_basis: Mapping[str, str]
     basis_confirmed: bool
     severity: str
     title: Mapping[str, str]
     enabled: bool = True
 
     def title_in(self, language: str) -> str:
-        return self.title.get((language or "en")[:2]) or self.title["en"]
+        return _in(self.title, language)
+
+    def basis_in(self, language: str) -> str:
+        return _in(self.legal_basis, language)
+
+
+def _in(texts: Mapping[str, str], language: str) -> str:
+    """The text in ``language`` (``"kk"``, ``"ru-ru"``...), English for any other language."""
+    return texts.get((language or "en")[:2].lower()) or texts["en"]
+
+
+def _languages(raw: Mapping[str, Any], name: str, where: str) -> dict[str, str]:
+    """``raw[name]`` as a map of every language to a non-empty text; RuleSetError naming what is missing."""
+    texts = raw.get(name)
+    if not isinstance(texts, dict):
+        raise RuleSetError(f"{where}: {name} must be a map of {', '.join(LANGUAGES)} to texts")
+    for lang in LANGUAGES:
+        text = texts.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise RuleSetError(f"{where}: {name} has no {lang} text ({name} needs {', '.join(LANGUAGES)})")
+    return {lang: texts[lang] for lang in LANGUAGES}
 
 
 @dataclass(frozen=True)
@@ -77,11 +98,10 @@ def parse(text: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -
             raise RuleSetError(f"{where}: unknown check {check!r}; known: {', '.join(sorted(CHECKS))}")
         if raw.get("severity") not in SEVERITIES:
             raise RuleSetError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
-        title = raw.get("title")
-        if not isinstance(title, dict) or not all(isinstance(title.get(lang), str) for lang in LANGUAGES):
-            raise RuleSetError(f"{where}: title needs en, ru and kk")
-        if not isinstance(raw.get("legal_basis"), str) or not isinstance(raw.get("basis_confirmed"), bool):
-            raise RuleSetError(f"{where}: legal_basis (text) and basis_confirmed (true/false) are required")
+        title = _languages(raw, "title", where)
+        legal_basis = _languages(raw, "legal_basis", where)
+        if not isinstance(raw.get("basis_confirmed"), bool):
+            raise RuleSetError(f"{where}: basis_confirmed (true/false) is required")
         if not isinstance(raw.get("version"), int):
             raise RuleSetError(f"{where}: version must be a whole number")
         params = dict(raw.get("params") or {})
@@ -95,7 +115,7 @@ def parse(text: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -
                 params[name] = value
         CHECKS[check].validate(code, params)
         rules.append(Rule(code=code, version=raw["version"], check=check, params=params,
-                          legal_basis=raw["legal_basis"], basis_confirmed=raw["basis_confirmed"],
+                          legal_basis=legal_basis, basis_confirmed=raw["basis_confirmed"],
                           severity=raw["severity"], title=title, enabled=enabled))
     unknown = set(overrides or {}) - seen
     if unknown:

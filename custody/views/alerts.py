@@ -131,5 +131,6 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
         evidence.append({"line": line, "facts": facts, "placements": placements})
     return render(request, "custody/alert_detail.html", {
         "alert": alert, "rule": rule, "title": _rule_title(alert.rule), "detail": detail, "evidence": evidence,
+        "basis": rule.basis_in(get_language() or "en") if rule else "",
         "missing": _field_label(alert.missing) if alert.missing else "",
     })
