@@ -138,3 +138,21 @@ def workspace_rows(workspace):
 def test_a_cap_smaller_than_a_page_is_refused():
     with pytest.raises(ValueError, match="at least one page"):
         CappedPaginator(ComplaintRecipient.objects.none(), 50, cap=10)
+
+
+def test_the_rows_written_in_python_escape_what_people_typed(workspace):
+    p = workspace.personas
+    made = workspace.complaint()
+    p.npm_monitor.first_name, p.npm_monitor.last_name = "<script>alert(1)</script>", "&"
+    p.npm_monitor.save()
+    from complaints.services import handling
+
+    handling.assign(complaint=made, to=p.npm_monitor, by=p.npm_monitor)
+    client = Client()
+    client.force_login(p.npm_monitor)
+
+    page = client.get(reverse("complaints:inbox")).content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp;" in page
+    assert f'<a href="{reverse("complaints:detail", args=[made.pk])}">' in page

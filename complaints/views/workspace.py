@@ -22,16 +22,16 @@ from accounts.models import User
 from accounts.permissions import Capability, require
 from complaints import keys, selectors
 from complaints.forms import AssignForm, ClassifyForm, InboxFilterForm, StatementForm, StatusForm
-from complaints.models import Channel, Complaint, ComplaintStatus, Priority, StatementKind
+from complaints.models import Complaint, StatementKind
 from complaints.paging import CappedPaginator
 from complaints.services import escalation, handling
 from complaints.services.sealing import CannotOpen
+from complaints.views.rows import inbox_rows
 from facilities.models import Region
 from facilities.selectors import facilities_for
 from lib.localized import localized_field_names
 
 PAGE_SIZE = 50
-CHOICE_LABELS = (("status", ComplaintStatus.choices), ("priority", Priority.choices), ("channel", Channel.choices))
 # The inbox counts its list exactly up to this many complaints, and beyond says "more than" it.
 COUNT_CAP = 10_000
 
@@ -76,15 +76,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
                                 counted=selectors.countable(rows))
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = selectors.in_order(selectors.inbox_page(request.user), list(page.object_list))
-    # Each choice's label looked up once per page: a model's get_*_display rebuilds (and hashes,
-    # translating each label) the field's choices on every call, three times a row.
-    labels = {name: {value: str(label) for value, label in choices} for name, choices in CHOICE_LABELS}
-    for complaint in page.object_list:
-        complaint.labels = {name: labels[name].get(value, value) for name in labels
-                            for value in [getattr(complaint, name)]}
     query = {k: v for k, v in request.GET.items() if k != "page"}
     return render(request, "complaints/inbox.html", {
-        "form": form, "page": page, "unlocked": keys.is_unlocked(request), "query": urlencode(query),
+        "form": form, "page": page, "rows": inbox_rows(page.object_list), "unlocked": keys.is_unlocked(request),
+        "query": urlencode(query),
     })
 
 
