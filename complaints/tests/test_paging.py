@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from complaints import selectors
 from complaints.models import ComplaintRecipient
 from complaints.paging import CappedPaginator
+from complaints.services import handling
 from complaints.views import workspace as workspace_views
 from complaints.workspace_testing import make_complaint
 
@@ -145,8 +146,6 @@ def test_the_rows_written_in_python_escape_what_people_typed(workspace):
     made = workspace.complaint()
     p.npm_monitor.first_name, p.npm_monitor.last_name = "<script>alert(1)</script>", "&"
     p.npm_monitor.save()
-    from complaints.services import handling
-
     handling.assign(complaint=made, to=p.npm_monitor, by=p.npm_monitor)
     client = Client()
     client.force_login(p.npm_monitor)
