@@ -11,7 +11,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,12 +23,17 @@ from accounts.permissions import Capability, require
 from complaints import keys, selectors
 from complaints.forms import AssignForm, ClassifyForm, InboxFilterForm, StatementForm, StatusForm
 from complaints.models import Complaint, StatementKind
+from complaints.paging import CappedPaginator
 from complaints.services import escalation, handling
 from complaints.services.sealing import CannotOpen
+from complaints.views.rows import inbox_rows
 from facilities.models import Region
 from facilities.selectors import facilities_for
+from lib.localized import localized_field_names
 
 PAGE_SIZE = 50
+# The inbox counts its list exactly up to this many complaints, and beyond says "more than" it.
+COUNT_CAP = 10_000
 
 
 def require_handler(user: Any) -> None:
@@ -59,23 +63,23 @@ def inbox(request: HttpRequest) -> HttpResponse:
     require_handler(request.user)
     # The filter's choices are the facilities of the mandate (not those with complaints: that
     # would cost a pass over every complaint on each page).
-    facilities = facilities_for(request.user).select_related(None).order_by("sort_key")
+    facilities = facilities_for(request.user).select_related(None).only("code", *localized_field_names("name"))
     regions = Region.objects.filter(pk__in=facilities.values("region")).order_by("code")
     form = InboxFilterForm(request.GET or None, facilities=[(f.code, f"{f.code} · {f.name}") for f in facilities],
                            regions=[(r.code, r.name) for r in regions])
     chosen = form.inbox_filter()
-    # The inbox rows are counted and paged along their indexes, yielding the page's ids only;
-    # the page's complaints are then read by id (never their ciphertext: the list never decrypts).
+    # The inbox rows are counted (no further than the cap) and paged along their indexes, yielding
+    # the page's ids only; the page's complaints are then read by id with what a row shows, whether
+    # each is overdue included (never their ciphertext: the list never decrypts).
     rows = selectors.filter_inbox(selectors.inbox_for(request.user), chosen, user=request.user)
-    page = Paginator(rows.values_list("complaint_id", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
-    ids = list(page.object_list)
-    shown = selectors.complaints_for(request.user).defer("sealed")
-    page.object_list = selectors.in_order(shown, ids)
-    overdue = selectors.filter_inbox(shown.filter(pk__in=ids), selectors.InboxFilter(overdue=True), user=request.user)
+    paginator = CappedPaginator(rows.values_list("complaint_id", flat=True), PAGE_SIZE, cap=COUNT_CAP,
+                                counted=selectors.countable(rows))
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = selectors.in_order(selectors.inbox_page(request.user), list(page.object_list))
     query = {k: v for k, v in request.GET.items() if k != "page"}
     return render(request, "complaints/inbox.html", {
-        "form": form, "page": page, "unlocked": keys.is_unlocked(request), "query": urlencode(query),
-        "overdue_ids": set(overdue.values_list("pk", flat=True)),
+        "form": form, "page": page, "rows": inbox_rows(page.object_list), "unlocked": keys.is_unlocked(request),
+        "query": urlencode(query),
     })
 
 
