@@ -105,22 +105,29 @@ class InboxFilter:
 
 def filter_inbox(queryset: QuerySet, f: InboxFilter, *, user: Any) -> QuerySet:
     """``queryset`` (complaints, or the inbox rows that copy their columns) narrowed by ``f``."""
+    return queryset.filter(inbox_condition(f, user=user))
+
+
+def inbox_condition(f: InboxFilter, *, user: Any) -> Q:
+    """The condition ``f`` sets on complaints or inbox rows (one definition for the list and for
+    every figure that counts it)."""
+    condition = Q()
     if f.status:
-        queryset = queryset.filter(status=f.status)
+        condition &= Q(status=f.status)
     if f.open:
-        queryset = queryset.filter(status__in=OPEN_STATUSES)
+        condition &= Q(status__in=OPEN_STATUSES)
     if f.priority:
-        queryset = queryset.filter(priority=f.priority)
+        condition &= Q(priority=f.priority)
     # By the facilities' ids, so the inbox's index on (organisation, facility, received_at) serves.
     if f.facility:
-        queryset = queryset.filter(facility__in=Facility.objects.filter(code=f.facility))
+        condition &= Q(facility__in=Facility.objects.filter(code=f.facility))
     if f.region:
-        queryset = queryset.filter(facility__in=Facility.objects.filter(region__code=f.region))
+        condition &= Q(facility__in=Facility.objects.filter(region__code=f.region))
     if f.overdue:
-        queryset = queryset.filter(overdue_q())
+        condition &= overdue_q()
     if f.mine:
-        queryset = queryset.filter(assigned_to=user)
-    return queryset
+        condition &= Q(assigned_to=user)
+    return condition
 
 
 def handlers_of(complaint: Complaint) -> QuerySet:
