@@ -60,7 +60,7 @@ test-sqlite: venv
 
 # The same suite on PostgreSQL, minus the browser tests (they exercise templates, not the database).
 test-postgres: venv
-	$(TEST_ENV) scripts/with-postgres $(VENV)/bin/pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) PG_FSYNC=off scripts/with-postgres $(VENV)/bin/pytest -q -n 2 -m "not browser" $(PYTEST_ARGS)
 
 bench: venv
 	$(PY) bench/run_all.py

@@ -138,6 +138,11 @@ def test_commits_are_synced_to_disk_so_they_survive_a_power_cut():
             cursor.execute("PRAGMA synchronous")
             assert cursor.fetchone()[0] == 2  # FULL: the WAL is synced at every commit
         else:
-            for setting in ("fsync", "synchronous_commit"):
-                cursor.execute(f"SHOW {setting}")
-                assert cursor.fetchone()[0] == "on", setting
+            # The application asks for it on every connection, whatever the server's default.
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+            # fsync is the server's own setting (docs/deployment.md); the suite's throw-away
+            # server is started without it on purpose (scripts/with-postgres, PG_FSYNC=off).
+            if os.environ.get("PG_FSYNC") != "off":
+                cursor.execute("SHOW fsync")
+                assert cursor.fetchone()[0] == "on"
