@@ -35,6 +35,8 @@ def test_every_number_in_a_data_attribute_is_written_unlocalised():
                     continue
                 for expression in EXPRESSION.findall(value):
                     found += 1
+                    if "|date:" in expression:
+                        continue  # a date written in a fixed format, not a localised number
                     if not expression.replace(" ", "").endswith("|unlocalize"):
                         missing.append(f"{path.name}:{line_no} {name}={expression}")
     assert found > 15  # the check reads the templates it is meant to
