@@ -47,6 +47,8 @@ class RecordIn(Schema):
     citizenship: str | None = Field(default=None, max_length=3)
     offence_category: str | None = Field(default=None, max_length=20)
     state_of_emergency: bool | None = None
+    term_ground: str | None = Field(default=None, max_length=32)
+    cell_exception: str | None = Field(default=None, max_length=32)
     related_group: str | None = Field(default=None, max_length=64)
     infectious: bool | None = None
     lawyer_kind: str | None = Field(default=None, max_length=12)

@@ -102,13 +102,16 @@ class EnrolmentForm(forms.Form):
 
 
 class EnrolmentListForm(forms.Form):
-    """Which national figure's list: a programme, enrolled or completed, reported or not."""
+    """Which figure's list: a programme, enrolled or completed, reported or not, of a month or of
+    each facility's latest month."""
 
     programme = forms.ChoiceField(label=_("Programme"), choices=[])
     measure = forms.ChoiceField(label=_("Figure"), choices=[("enrolled", _("Enrolled")),
                                                              ("completed", _("Completed"))])
     reported = forms.ChoiceField(label=_("Facilities"), choices=[
         ("yes", _("that reported it")), ("no", _("expected to report that did not"))])
+    month = forms.DateField(label=_("Month"), required=False, input_formats=["%Y-%m"],
+                            help_text=_("the month the reports are of; without it, each facility's latest"))
 
     def __init__(self, *args, **kwargs):
         from custody.models import Programme

@@ -285,18 +285,31 @@ class EnrolmentFigure:
     last_month: dt.date | None
 
 
-def national_enrolment(facilities: QuerySet[Facility]) -> tuple[list[EnrolmentFigure], int]:
-    """Every programme's enrolled and completed figures over the latest report per facility, and
-    the number of facilities expected to report, in one query.
+def counted_reports(facilities: QuerySet[Facility], month: dt.date | None = None) -> QuerySet[Any]:
+    """The operator reports a figure adds up: per facility, its operator's reports of ``month``, or
+    without a month of the latest month that operator reported any programme."""
+    if month is None:
+        return latest_reports(facilities)
+    return operator_reports(facilities).filter(month=month.replace(day=1))
+
+
+def national_enrolment(facilities: QuerySet[Facility], month: dt.date | None = None
+                       ) -> tuple[list[EnrolmentFigure], int]:
+    """Every programme's enrolled and completed figures over the reports ``counted_reports`` gives
+    (the latest per facility, or the month's), and the number of facilities expected to report,
+    in one query.
 
     Read from the facilities expected to report, per operator, joined to their enrolments: a
-    report counts when it is the operator's of the facility's latest month (the condition of
-    ``latest_reports``, which the lists behind the figures use).
+    report counts when it is the operator's of the facility's latest month, or of the month given
+    (the condition of ``counted_reports``, which the lists behind the figures use).
     """
     from custody.models import Programme
 
-    latest = Q(enrolments__reported_by=F("operator"),
-               enrolments__month=_latest_month(OuterRef("pk"), OuterRef("operator")))
+    if month is None:
+        when = Q(enrolments__month=_latest_month(OuterRef("pk"), OuterRef("operator")))
+    else:
+        when = Q(enrolments__month=month.replace(day=1))
+    latest = Q(enrolments__reported_by=F("operator")) & when
     aggregates: dict[str, Any] = {"expected": Count("pk", distinct=True),
                                   "first": Min("enrolments__month", filter=latest),
                                   "last": Max("enrolments__month", filter=latest)}
@@ -329,10 +342,33 @@ def national_enrolment(facilities: QuerySet[Facility]) -> tuple[list[EnrolmentFi
     return figures, expected
 
 
-def enrolment_rows(facilities: QuerySet[Facility], *, programme: str, measure: str, reported: bool) -> list[Any]:
-    """The list behind a national figure: the latest reports giving that number, one per facility
-    (their values add up to the figure), or the facilities expected to report that did not."""
-    given = latest_reports(facilities).filter(reported_condition(programme, measure))
+def enrolment_table(facilities: QuerySet[Facility], month: dt.date | None = None) -> dict[str, Any]:
+    """The figures of ``national_enrolment`` as a table shows them: each with the link to the list it
+    equals (the same facilities, programme, measure and month), the operators who reported, and the
+    months the reports are of."""
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    figures, expected = national_enrolment(facilities, month)
+    url = reverse("custody:enrolment")
+    rows = []
+    for figure in figures:
+        query = {"programme": figure.programme, "measure": figure.measure}
+        if month is not None:
+            query["month"] = f"{month:%Y-%m}"
+        rows.append({"figure": figure, "href": f"{url}?{urlencode({**query, 'reported': 'yes'})}",
+                     "missing_href": f"{url}?{urlencode({**query, 'reported': 'no'})}"})
+    months = [m for f in figures for m in (f.first_month, f.last_month) if m is not None]
+    reporters = sorted({name for f in figures for name in f.reporters})
+    return {"rows": rows, "expected": expected, "reporters": reporters, "month": month,
+            "first_month": min(months, default=None), "last_month": max(months, default=None)}
+
+
+def enrolment_rows(facilities: QuerySet[Facility], *, programme: str, measure: str, reported: bool,
+                   month: dt.date | None = None) -> list[Any]:
+    """The list behind a figure of ``national_enrolment``: the reports giving that number, one per
+    facility (their values add up to the figure), or the facilities expected to report that did not."""
+    given = counted_reports(facilities, month).filter(reported_condition(programme, measure))
     if reported:
         return list(given.select_related("facility", "facility__region", "reported_by")
                     .order_by("facility__code"))

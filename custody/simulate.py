@@ -91,6 +91,16 @@ def _chosen_lawyer(r: Record) -> None:
     r.lawyer_arrived_at = r.lawyer_replacement_offered_at = None
 
 
+def _claimed_term(r: Record) -> None:
+    _held(60)(r)
+    r.term_ground = "criminal_group"  # lawful for 72 hours on that ground: listed for a monitor to check
+
+
+def _claimed_cell(r: Record) -> None:
+    _cell("children")(r)
+    r.cell_exception = "first_time_adult"  # an adult placed with the children on that ground
+
+
 def _no_detention_time(r: Record) -> None:
     r.detained_at = None
 
@@ -108,6 +118,8 @@ PLANTS: dict[str, tuple[str, Callable[[Record], None]]] = {
     "chosen_lawyer_absent_24h": ("adult", _chosen_lawyer),
     "minor_with_adult": ("minor", _cell("men")),
     "infectious_with_others": ("adult", _infectious),
+    "longer_term_claimed": ("adult", _claimed_term),
+    "cell_exception_claimed": ("adult", _claimed_cell),
 }
 
 
@@ -154,7 +166,8 @@ def as_rows(records: list[Record]) -> Iterator[tuple[dict[str, str], list[dict[s
         row = {"record_id": r.key, "facility": r.facility, "iin": iin.make(r.birth_date, r.sex, serial=n),
                "citizenship": r.citizenship, "legal_basis": r.legal_basis, "offence_category": r.offence_category,
                "infectious": "yes" if r.infectious else "no", "lawyer_kind": r.lawyer_kind,
-               "court_decision": r.court_decision, "medical_result": r.medical_result}
+               "court_decision": r.court_decision, "medical_result": r.medical_result,
+               "term_ground": r.term_ground, "cell_exception": r.cell_exception}
         for name in MOMENT_NAMES:
             value = getattr(r, name)
             if value is not None:

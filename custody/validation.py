@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from custody import iin
 from custody.conf import KAZAKHSTAN, SINGLE_ZONE_SINCE, person_key
+from custody.grounds import GROUNDS_OF_BASIS, CellException, TermGround
 from custody.models.register import (
     MOMENTS,
     CourtDecision,
@@ -46,13 +47,14 @@ FUTURE_TOLERANCE = dt.timedelta(hours=1)
 
 CHOICES: dict[str, type] = {
     "sex": Sex, "legal_basis": LegalBasis, "offence_category": OffenceCategory, "lawyer_kind": LawyerKind,
-    "court_decision": CourtDecision, "medical_result": MedicalResult,
+    "court_decision": CourtDecision, "medical_result": MedicalResult, "term_ground": TermGround,
+    "cell_exception": CellException,
 }
 BOOLEANS = ("state_of_emergency", "infectious")
 # Every field a register row may have, in the order of the import's columns.
 FIELDS = ("record_id", "facility", "iin", "birth_date", "sex", "citizenship", "legal_basis", "offence_category",
           "state_of_emergency", "related_group", "infectious", "lawyer_kind", "court_decision", "medical_result",
-          *MOMENTS)
+          "term_ground", "cell_exception", *MOMENTS)
 REQUIRED = ("record_id", "facility", "iin", "legal_basis")
 
 
@@ -227,6 +229,7 @@ def clean_record(raw: Mapping[str, Any], *, now: dt.datetime, key: bytes | None 
                 if out[name] > now + FUTURE_TOLERANCE:
                     errors[name] = _("This moment is in the future.")
     _check_order(out, errors)
+    _check_exceptions(out, errors)
     if errors:
         raise RowInvalid(errors)
     return out
@@ -250,6 +253,28 @@ def _check_order(out: Mapping[str, Any], errors: dict[str, str]) -> None:
     start = out.get("detained_at") or out.get("delivered_at")
     if born is not None and start is not None and start.date() < born and "birth_date" not in errors:
         errors["birth_date"] = _("The person would be detained before they were born.")
+
+
+def _check_exceptions(out: Mapping[str, Any], errors: dict[str, str]) -> None:
+    """A claimed exception must be one the record's kind of detention allows: a Criminal Procedure
+    Code ground for a criminal detention, a Code of Administrative Offences ground for an
+    administrative one; the cell exception is an adult's."""
+    ground, basis = out.get("term_ground"), out.get("legal_basis")
+    if ground and basis in GROUNDS_OF_BASIS and ground not in GROUNDS_OF_BASIS[basis] and "term_ground" not in errors:
+        allowed = ", ".join(sorted(GROUNDS_OF_BASIS[basis]))
+        errors["term_ground"] = _("This ground is not one of a detention on this legal basis (%(basis)s); "
+                                  "it may be one of: %(values)s.") % {"basis": basis, "values": allowed}
+    born = out.get("birth_date")
+    start = out.get("detained_at") or out.get("delivered_at")
+    if out.get("cell_exception") and born is not None and start is not None and "cell_exception" not in errors:
+        start_day = start.astimezone(KAZAKHSTAN).date()
+        try:
+            adult_from = born.replace(year=born.year + 18)
+        except ValueError:  # 29 February
+            adult_from = dt.date(born.year + 18, 3, 1)
+        if start_day < adult_from:
+            errors["cell_exception"] = _("Only an adult may be placed with minors on this ground; "
+                                         "the person is a minor.")
 
 
 def clean_placement(raw: Mapping[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from custody.grounds import CellException, TermGround
+
 
 class Sex(models.TextChoices):
     MALE = "male", _("male")
@@ -102,6 +104,11 @@ class Detention(models.Model):
     offence_category = models.CharField(_("offence category"), max_length=20, choices=OffenceCategory.choices,
                                         blank=True, default="")
     state_of_emergency = models.BooleanField(_("state of emergency"), default=False)
+    # A lawful exception the register claims, by its ground (custody.grounds); blank: none claimed.
+    term_ground = models.CharField(_("ground for a longer term"), max_length=32, choices=TermGround.choices,
+                                   blank=True, default="")
+    cell_exception = models.CharField(_("ground for sharing a cell with minors"), max_length=32,
+                                      choices=CellException.choices, blank=True, default="")
     # People held together who are family (a mother and her child): the same code; blank: none.
     related_group = models.CharField(_("related group"), max_length=64, blank=True, default="")
     infectious = models.BooleanField(_("infectious disease"), null=True, blank=True)

@@ -49,6 +49,24 @@ class Check:
                 raise RuleSetError(f"rule {code}: {name} must be one of the register's moments")
         if "fields" in params and not set(params["fields"]) <= set(MOMENT_NAMES) | set(FACT_NAMES):
             raise RuleSetError(f"rule {code}: fields must be fields of the register")
+        _validate_grounds(code, params)
+
+
+def _validate_grounds(code: str, params: Mapping[str, Any]) -> None:
+    """``grounds`` (a list, or a map of ground to hours) and ``exceptions`` name the choices of
+    custody.grounds and nothing else."""
+    from custody.grounds import CellException, TermGround
+    from custody.rules.catalogue import RuleSetError
+
+    grounds = params.get("grounds", ())
+    if not isinstance(grounds, list | tuple | dict) or not set(grounds) <= set(TermGround.values):
+        raise RuleSetError(f"rule {code}: grounds must be among {', '.join(TermGround.values)}")
+    if isinstance(grounds, dict) and not all(isinstance(h, int | float) and 0 < h <= 24 * 365
+                                             for h in grounds.values()):
+        raise RuleSetError(f"rule {code}: each ground's hours must be a positive number")
+    exceptions = params.get("exceptions", ())
+    if not isinstance(exceptions, list | tuple) or not set(exceptions) <= set(CellException.values):
+        raise RuleSetError(f"rule {code}: exceptions must be among {', '.join(CellException.values)}")
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -59,17 +77,33 @@ def _minor(record: Record, ctx: Context) -> bool:
     return record.is_minor_at(record.clock_start or record.start, ctx.zone) is True
 
 
+def extended_ground(params: Mapping[str, Any], record: Record) -> str:
+    """The ground on which ``record`` may be held for the longer term, or "": the register's stated
+    ground when the rule names it, else an offence category or the state of emergency the rule counts."""
+    if record.term_ground and record.term_ground in params.get("grounds", ()):
+        return record.term_ground
+    if record.offence_category and record.offence_category in params.get("categories", ()):
+        return record.offence_category
+    return "emergency" if record.state_of_emergency else ""
+
+
 def limit_applies(params: Mapping[str, Any], record: Record, ctx: Context) -> bool:
-    """Whether a sanction-term rule with ``params`` governs ``record`` (age judged at the start)."""
+    """Whether a sanction-term rule with ``params`` governs ``record`` (age judged at the start).
+
+    The longer term (``extended``) governs adults and minors alike on its grounds (Criminal
+    Procedure Code art. 131(4), 133(2)); otherwise the minor's or the adult's term, an unknown age
+    counted as an adult's (the required_fields rule reports the missing birth date)."""
     if record.legal_basis != "criminal":
+        return False
+    extended = bool(extended_ground(params, record))
+    if params.get("extended", False):
+        return extended
+    if extended:
         return False
     minor = record.is_minor_at(record.clock_start or record.start, ctx.zone)
     if params["who"] == "minor":
         return minor is True
-    if minor is True:
-        return False
-    extended = record.offence_category in params.get("categories", ()) or bool(record.state_of_emergency)
-    return extended == bool(params.get("extended", False))
+    return minor is not True
 
 
 def held_without_sanction(rule: Rule, record: Record, ctx: Context) -> Iterator[Finding]:
@@ -81,8 +115,10 @@ def held_without_sanction(rule: Rule, record: Record, ctx: Context) -> Iterator[
                                      (record.transferred_at, "transfer")) if t is not None]
     end, why = min(ends, key=lambda pair: pair[0]) if ends else (ctx.now, "still_held")
     if end > limit:
+        ground = extended_ground(rule.params, record) if rule.params.get("extended") else ""
         yield Finding(rule.code, record.key, detail=(("held_hours", _hours(end - start)),
-                                                     ("limit_hours", rule.params["hours"]), ("until", why)),
+                                                     ("limit_hours", rule.params["hours"]), ("until", why),
+                                                     *((("ground", ground),) if ground else ())),
                       minor=_minor(record, ctx))
 
 
@@ -102,16 +138,80 @@ def sanction_after_limit(rule: Rule, record: Record, ctx: Context) -> Iterator[F
         return
 
 
+def administrative_hours(params: Mapping[str, Any], record: Record) -> tuple[float, str]:
+    """The hours an administrative detention may last, and the ground that allows more than the
+    ordinary term ("" when none is claimed, or the rule does not count the one claimed)."""
+    grounds = params.get("grounds", {})
+    if record.term_ground and record.term_ground in grounds:
+        return grounds[record.term_ground], record.term_ground
+    return params["hours"], ""
+
+
 def administrative_limit(rule: Rule, record: Record, ctx: Context) -> Iterator[Finding]:
     start = record.start
     if record.legal_basis != "administrative" or start is None:
         return
     ends = [t for t in (record.released_at, record.transferred_at, record.court_sanction_at) if t is not None]
     end = min(ends) if ends else ctx.now
-    if end > start + rule.params["hours"] * HOUR:
-        yield Finding(rule.code, record.key, detail=(("held_hours", _hours(end - start)),
-                                                     ("limit_hours", rule.params["hours"])),
+    hours, ground = administrative_hours(rule.params, record)
+    if end > start + hours * HOUR:
+        yield Finding(rule.code, record.key, detail=(("held_hours", _hours(end - start)), ("limit_hours", hours),
+                                                     *((("ground", ground),) if ground else ())),
                       minor=_minor(record, ctx))
+
+
+def ground_hours(rules: RuleSet, ground: str) -> float | None:
+    """The hours the enabled rules allow on a stated ground (None when no rule counts it)."""
+    for rule in rules.enabled():
+        grounds = rule.params.get("grounds", ())
+        if ground not in grounds:
+            continue
+        if rule.check == "held_without_sanction" and rule.params.get("extended"):
+            return rule.params["hours"]
+        if rule.check == "administrative_limit":
+            return grounds[ground]
+    return None
+
+
+def longer_term_claimed(rule: Rule, record: Record, ctx: Context) -> Iterator[Finding]:
+    """A longer term the register claims and the person was held into, so that a monitor checks its
+    ground against the case file: not a breach, the claim the other rules accepted."""
+    start = record.clock_start or record.start
+    if not record.term_ground or start is None:
+        return
+    ordinary, allowed = _terms(rule, record, ctx)
+    end = min([t for t in (record.court_sanction_at, record.left_at) if t is not None], default=ctx.now)
+    if allowed is not None and end - start > ordinary * HOUR:
+        yield Finding(rule.code, record.key, detail=(
+            ("ground", record.term_ground), ("allowed_hours", allowed), ("ordinary_hours", ordinary),
+            ("held_hours", _hours(end - start))), minor=_minor(record, ctx))
+
+
+def cell_exception_claimed(rule: Rule, record: Record, ctx: Context) -> Iterator[Finding]:
+    """An adult the register says may share a cell with minors, and the cells they were placed in."""
+    if record.cell_exception and record.placements:
+        cells = ", ".join(sorted({p.cell.rsplit(":", 1)[-1] for p in record.placements}))
+        yield Finding(rule.code, record.key, detail=(("ground", record.cell_exception), ("cells", cells)))
+
+
+def _terms(rule: Rule, record: Record, ctx: Context) -> tuple[float, float | None]:
+    """The ordinary term of ``record`` and the longer one its claimed ground allows (None: the
+    ground allows nothing longer under the rules in force), from the rules the claim rule names."""
+    by_code = ctx.rules.by_code
+    if record.legal_basis == "administrative":
+        governing = by_code.get(rule.params["administrative"])
+        if governing is None or not governing.enabled:
+            return 0, None
+        hours, ground = administrative_hours(governing.params, record)
+        return governing.params["hours"], hours if ground else None
+    minor = record.is_minor_at(record.clock_start or record.start, ctx.zone) is True
+    ordinary_rule = by_code.get(rule.params["minor" if minor else "adult"])
+    extended_rule = by_code.get(rule.params["extended"])
+    if ordinary_rule is None or extended_rule is None or not extended_rule.enabled:
+        return 0, None
+    if record.term_ground not in extended_rule.params.get("grounds", ()):
+        return ordinary_rule.params["hours"], None
+    return ordinary_rule.params["hours"], extended_rule.params["hours"]
 
 
 def actual_detention_time(rule: Rule, record: Record, ctx: Context) -> Iterator[Finding]:
@@ -184,9 +284,11 @@ def required_fields(rule: Rule, record: Record, ctx: Context) -> Iterator[Findin
 
 CHECKS: dict[str, Check] = {
     "held_without_sanction": Check(held_without_sanction, frozenset({"hours", "who"}),
-                                   frozenset({"extended", "categories"})),
+                                   frozenset({"extended", "categories", "grounds"})),
     "sanction_after_limit": Check(sanction_after_limit, frozenset({"limits_from"})),
-    "administrative_limit": Check(administrative_limit, frozenset({"hours"})),
+    "administrative_limit": Check(administrative_limit, frozenset({"hours"}), frozenset({"grounds"})),
+    "longer_term_claimed": Check(longer_term_claimed, frozenset({"adult", "minor", "extended", "administrative"})),
+    "cell_exception_claimed": Check(cell_exception_claimed),
     "actual_detention_time": Check(actual_detention_time),
     "deadline": Check(deadline, frozenset({"base", "target", "hours"}),
                       frozenset({"minor_hours", "basis", "foreigners", "when_result"})),
@@ -194,5 +296,5 @@ CHECKS: dict[str, Check] = {
     "chosen_lawyer_absent": Check(chosen_lawyer_absent, frozenset({"hours"})),
     "redetention": Check(redetention, frozenset({"hours"})),
     "required_fields": Check(required_fields, frozenset({"fields"})),
-    "cell_separation": Check(None, frozenset({"kind"}), per_cell=True),
+    "cell_separation": Check(None, frozenset({"kind"}), frozenset({"exceptions"}), per_cell=True),
 }

@@ -70,7 +70,7 @@ def pair_findings(rule: Rule, a: tuple[Record, Placement], b: tuple[Record, Plac
         return ()
     found = []
     for (x, px), (y, py) in (((ra, pa), (rb, pb)), ((rb, pb), (ra, pa))):
-        hit = _breach(rule.params["kind"], x, y, start, end, ctx)
+        hit = _breach(rule.params["kind"], x, y, start, end, ctx, rule.params.get("exceptions", ()))
         if hit is not None:
             s, e = hit
             found.append(Finding(rule.code, x.key, other=y.key, minor=x.is_minor_at(s, ctx.zone) is True,
@@ -80,7 +80,7 @@ def pair_findings(rule: Rule, a: tuple[Record, Placement], b: tuple[Record, Plac
 
 
 def _breach(kind: str, x: Record, y: Record, start: dt.datetime, end: dt.datetime,
-            ctx: Context) -> tuple[dt.datetime, dt.datetime] | None:
+            ctx: Context, exceptions: Iterable[str] = ()) -> tuple[dt.datetime, dt.datetime] | None:
     if kind == "woman_with_men":
         return (start, end) if x.sex == "female" and y.sex == "male" else None
     if kind == "infectious_with_others":
@@ -88,6 +88,8 @@ def _breach(kind: str, x: Record, y: Record, start: dt.datetime, end: dt.datetim
     if kind == "minor_with_adult":
         if x.related_group and x.related_group == y.related_group:
             return None
+        if y.cell_exception and y.cell_exception in exceptions:
+            return None  # the adult's claimed ground (Law 353-I art. 32): the exception_claimed rule lists it
         x_adult, y_adult = _moment(x.adult_from(), ctx.zone), _moment(y.adult_from(), ctx.zone)
         if x_adult is None or y_adult is None:
             return None  # an unknown age is the required_fields rule's finding

@@ -14,6 +14,7 @@ MOMENT_NAMES = (
 FACT_NAMES = (
     "birth_date", "sex", "citizenship", "legal_basis", "offence_category", "state_of_emergency",
     "related_group", "infectious", "lawyer_kind", "court_decision", "medical_result",
+    "term_ground", "cell_exception",
 )
 
 
@@ -44,6 +45,8 @@ class Record:
     lawyer_kind: str = ""
     court_decision: str = ""
     medical_result: str = ""
+    term_ground: str = ""  # the ground of a longer term the register claims (custody.grounds.TermGround)
+    cell_exception: str = ""  # the ground of an adult sharing a cell with minors (CellException)
     detained_at: dt.datetime | None = None
     delivered_at: dt.datetime | None = None
     protocol_at: dt.datetime | None = None

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from custody.models import CellPlacement, Detention, ImportChannel, RegisterImport
+from custody.models.register import MOMENTS
+from custody.rules.facts import FACT_NAMES
 from custody.services.alerts import evaluate_facilities
 from custody.validation import RowInvalid, clean_placement, clean_record
 from facilities.models import Facility, Unit
@@ -28,12 +30,7 @@ from lib import faultpoints
 
 LEDGER_KIND = "custody:import"
 # The fields of Detention a submission sets (everything clean_record returns but the keys).
-STORED = ("person", "birth_date", "sex", "citizenship", "legal_basis", "offence_category", "state_of_emergency",
-          "related_group", "infectious", "lawyer_kind", "court_decision", "medical_result",
-          "detained_at", "delivered_at", "protocol_at", "prosecutor_notified_at", "family_notified_at",
-          "consulate_notified_at", "lawyer_requested_at", "lawyer_arrived_at", "lawyer_replacement_offered_at",
-          "first_interview_at", "medical_exam_at", "injuries_reported_at", "court_sanction_at",
-          "transferred_at", "released_at")
+STORED = ("person", *FACT_NAMES, *MOMENTS)
 
 
 @dataclass(frozen=True)

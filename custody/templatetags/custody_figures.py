@@ -13,8 +13,6 @@ from typing import Any
 
 from django import template
 from django.db.models import Max
-from django.urls import reverse
-from django.utils.http import urlencode
 
 from custody import selectors
 from custody.models import Enrolment
@@ -54,14 +52,4 @@ def custody_enrolment_overview(context: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not selectors.may_read_programmes(user):
         return {"shown": False}
-    figures, expected = selectors.national_enrolment(selectors.programme_facilities_for(user))
-    url = reverse("custody:enrolment")
-    rows = []
-    for figure in figures:
-        query = {"programme": figure.programme, "measure": figure.measure}
-        rows.append({"figure": figure, "href": f"{url}?{urlencode({**query, 'reported': 'yes'})}",
-                     "missing_href": f"{url}?{urlencode({**query, 'reported': 'no'})}"})
-    months = [m for f in figures for m in (f.first_month, f.last_month) if m is not None]
-    reporters = sorted({name for f in figures for name in f.reporters})
-    return {"shown": True, "rows": rows, "expected": expected, "reporters": reporters,
-            "first_month": min(months, default=None), "last_month": max(months, default=None)}
+    return {"shown": True, **selectors.enrolment_table(selectors.programme_facilities_for(user))}

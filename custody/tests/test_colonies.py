@@ -4,19 +4,26 @@ deferral reviews, and enrolment figures where unknown is never zero."""
 from __future__ import annotations
 
 import datetime as dt
+import html as html_lib
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from custody.models import Pregnancy
-from custody.selectors import child_age_limit, children_in_homes, deferral_reviews, enrolment_figures
+from custody.selectors import child_age_limit, children_in_homes, deferral_reviews, national_enrolment
 from custody.services.colonies import record_child, record_enrolment
 from facilities.factories import FacilityFactory, UserFactory
 from facilities.models import Facility
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
+ROW = re.compile(r'<tr data-programme="(\w+)" data-measure="(\w+)">(.*?)</tr>', re.S)
+SUM = re.compile(r'href="([^"]+)" data-sum="(\d+)"')
+COUNT = re.compile(r'href="([^"]+)" data-count="(\d+)"')
+VALUE = re.compile(r'data-value="(\d+)"')
+LIST_COUNT = re.compile(r'class="result-count" data-count="(\d+)"')
 
 
 @pytest.fixture
@@ -75,24 +82,45 @@ def test_a_child_cannot_be_admitted_before_birth_and_officers_record_only_their_
                      admitted_on=dt.date(2025, 1, 3))
 
 
-def test_enrolment_figures_sum_what_was_reported_and_say_who_did_not(women, personas, client):
+def test_the_months_figures_add_the_operators_reports_only_and_say_who_reported(women, personas, client):
     colony, officer = women
     record_enrolment(by=officer, facility=colony, programme="secondary", month=dt.date(2026, 11, 5),
                      enrolled=40, completed=None)
     record_enrolment(by=personas.npm_monitor, facility=personas.colony, programme="secondary",
-                     month=dt.date(2026, 11, 1), enrolled=25, completed=10)
+                     month=dt.date(2026, 11, 1), enrolled=25, completed=10)  # another body's count: not added
+    record_enrolment(by=officer, facility=colony, programme="secondary", month=dt.date(2026, 10, 1),
+                     enrolled=999, completed=None)  # another month
     with pytest.raises(ValidationError):
         record_enrolment(by=officer, facility=colony, programme="secondary", month=dt.date(2026, 11, 1),
                          enrolled=5, completed=6)
-    figures = enrolment_figures(Facility.objects.all(), dt.date(2026, 11, 1))
-    secondary = next(p for p in figures["programmes"] if p["programme"] == "secondary")
-    assert (secondary["enrolled"], secondary["completed"], secondary["reported_by"]) == (65, 10, 2)
-    vocational = next(p for p in figures["programmes"] if p["programme"] == "vocational")
-    assert vocational["enrolled"] is None
+    figures, expected = national_enrolment(Facility.objects.all(), dt.date(2026, 11, 1))
+    by_key = {(f.programme, f.measure): f for f in figures}
+    secondary = by_key["secondary", "enrolled"]
+    assert (secondary.people, secondary.reporting, secondary.reporters) == (40, 1, (colony.operator.name_en,))
+    assert secondary.not_reporting == expected - 1
+    assert by_key["secondary", "completed"].people is None  # the NPM's 10 completions are not the operator's
+    assert by_key["vocational", "enrolled"].people is None
+
     client.force_login(personas.npm_monitor)
     page = client.get(reverse("custody:colonies") + "?month=2026-11").content.decode()
-    assert "65" in page
-    assert "not reported" in page
+    rows = dict(((p, m), cells) for p, m, cells in ROW.findall(page))
+    [(href, people)] = SUM.findall(rows["secondary", "enrolled"])
+    assert people == "40"
+    assert "month=2026-11" in html_lib.unescape(href)
+    listing = client.get(html_lib.unescape(href)).content.decode()
+    assert [int(v) for v in VALUE.findall(listing)] == [40]  # the figure is the list it opens
+    assert colony.code in listing
+    assert personas.colony.code not in listing
+    (reported_href, reporting), (missing_href, missing) = COUNT.findall(rows["secondary", "enrolled"])
+    reported_page = client.get(html_lib.unescape(reported_href)).content.decode()
+    assert int(LIST_COUNT.search(reported_page).group(1)) == int(reporting) == 1
+    missing_page = client.get(html_lib.unescape(missing_href)).content.decode()
+    assert int(LIST_COUNT.search(missing_page).group(1)) == int(missing) == expected - 1
+    assert personas.colony.code in missing_page  # reported by the NPM only: the operator did not report
+    assert colony.operator.name_en in rows["secondary", "enrolled"]
+    assert "not reported" in rows["vocational", "enrolled"]
+    october = client.get(reverse("custody:colonies") + "?month=2026-10").content.decode()
+    assert dict(((p, m), SUM.findall(c)) for p, m, c in ROW.findall(october))["secondary", "enrolled"][0][1] == "999"
 
 
 def test_antenatal_care_is_measured_against_the_schedule(women):

@@ -162,11 +162,12 @@ def test_the_figures_cost_one_query_however_many_facilities_report(client, perso
 
 
 hostile = st.one_of(st.text(max_size=40), st.sampled_from(["secondary", "enrolled", "yes", "no", "\x00", "%00",
-                                                           "secondary' OR 1=1 --", "9" * 50]))
+                                                           "secondary' OR 1=1 --", "9" * 50,
+                                                           "2026-11", "0000-01", "2026-13", "9999-12"]))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.dictionaries(st.sampled_from(["programme", "measure", "reported", "page"]), hostile, max_size=4))
+@given(st.dictionaries(st.sampled_from(["programme", "measure", "reported", "month", "page"]), hostile, max_size=5))
 def test_any_query_gives_the_list_or_a_clear_refusal_never_an_error(client, personas, query):
     client.force_login(personas.npm_monitor)
     response = client.get(reverse("custody:enrolment"), query)

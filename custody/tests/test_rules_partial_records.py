@@ -31,6 +31,8 @@ def records(draw, key):
     r.infectious = draw(st.sampled_from([None, True, False]))
     r.lawyer_kind = draw(st.sampled_from(["", "chosen", "legal_aid"]))
     r.medical_result = draw(st.sampled_from(["", "injuries", "no_injuries"]))
+    r.term_ground = draw(st.sampled_from(["", "criminal_group", "border_migration", "emergency", "unheard-of"]))
+    r.cell_exception = draw(st.sampled_from(["", "first_time_adult", "unheard-of"]))
     for name in MOMENT_NAMES:
         setattr(r, name, draw(moments))
     for _ in range(draw(st.integers(0, 2))):

@@ -18,8 +18,10 @@ from django.views.decorators.http import require_GET
 
 from accounts.permissions import Capability, require
 from custody import selectors
+from custody.grounds import CellException, TermGround
 from custody.models import AlertStatus, Detention, Severity
 from custody.rules import catalogue
+from custody.rules.checks import ground_hours
 from custody.rules.facts import FACT_NAMES, MOMENT_NAMES
 
 PAGE_SIZE = 100
@@ -29,7 +31,11 @@ DETAIL_LABELS = {
     "sanction_after_hours": _("sanction after, hours"), "later_by_hours": _("later by, hours"),
     "after_hours": _("after, hours"), "gap_hours": _("hours between release and new detention"),
     "cell": _("cell"), "from": _("from"), "lines": _("register lines"),
+    "ground": _("ground stated in the register"), "allowed_hours": _("allowed on that ground, hours"),
+    "ordinary_hours": _("ordinary term, hours"), "cells": _("cells"),
 }
+# The facts shown by their label rather than their value (the grounds of a claimed exception).
+LABELLED = {"term_ground": dict(TermGround.choices), "cell_exception": dict(CellException.choices)}
 UNTIL_LABELS = {"sanction": _("the court sanction"), "release": _("the release"), "transfer": _("the transfer"),
                 "still_held": _("now (still held)")}
 
@@ -51,6 +57,31 @@ def _field_label(name: str) -> str:
         return str(Detention._meta.get_field(name).verbose_name)
     except Exception:
         return name
+
+
+def _fact(name: str, value: Any) -> Any:
+    if name in MOMENT_NAMES:
+        return _when(value)
+    return LABELLED.get(name, {}).get(value, value)
+
+
+def claimed_exceptions(facts: dict[str, Any]) -> list[str]:
+    """What a register line claims as a lawful exception, in words a monitor checks against the
+    case file: "72 h allowed: ground ..." (the hours the rules in force give that ground)."""
+    out = []
+    ground = facts.get("term_ground")
+    if ground:
+        label = LABELLED["term_ground"].get(ground, ground)
+        hours = ground_hours(catalogue.load(), ground)
+        if hours is None:
+            out.append(_("Ground stated, not counted by the rules in force: %(ground)s") % {"ground": label})
+        else:
+            out.append(_("%(hours)s h allowed: ground %(ground)s") % {
+                "hours": formats.number_format(hours), "ground": label})
+    if facts.get("cell_exception"):
+        out.append(_("May share a cell with minors: ground %(ground)s") % {
+            "ground": LABELLED["cell_exception"].get(facts["cell_exception"], facts["cell_exception"])})
+    return out
 
 
 def _link(**params: Any) -> str:
@@ -119,18 +150,22 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     for key, value in alert.detail.items():
         if key == "until" and value in UNTIL_LABELS:
             value = UNTIL_LABELS[value]
+        elif key == "ground":
+            value = LABELLED["term_ground"].get(value) or LABELLED["cell_exception"].get(value, value)
         elif key in ("from", "until"):
             value = _when(value)
         detail.append((DETAIL_LABELS.get(key, key), value))
     evidence = []
     for line in alert.evidence:
-        facts = [(_field_label(name), _when(line["facts"][name]) if name in MOMENT_NAMES else line["facts"][name])
+        facts = [(_field_label(name), _fact(name, line["facts"][name]))
                  for name in (*FACT_NAMES, *MOMENT_NAMES) if name in line["facts"]]
         placements = [{"cell": p["cell"], "from": _when(p["from"]), "until": _when(p["until"]) if p["until"] else "",
                        "line": p["line"]} for p in line.get("placements", [])]
-        evidence.append({"line": line, "facts": facts, "placements": placements})
+        evidence.append({"line": line, "facts": facts, "placements": placements,
+                         "claims": claimed_exceptions(line["facts"])})
     return render(request, "custody/alert_detail.html", {
         "alert": alert, "rule": rule, "title": _rule_title(alert.rule), "detail": detail, "evidence": evidence,
         "basis": rule.basis_in(get_language() or "en") if rule else "",
         "missing": _field_label(alert.missing) if alert.missing else "",
+        "claims": [claim for item in evidence for claim in item["claims"]],
     })

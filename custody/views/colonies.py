@@ -61,7 +61,7 @@ def colonies(request: HttpRequest) -> HttpResponse:
         "children": selectors.children_in_homes(facilities),
         "deferrals": sorted(selectors.deferral_reviews(facilities).items()),
         "antenatal": selectors.antenatal_care(facilities),
-        "figures": selectors.enrolment_figures(facilities, month), "month": month,
+        "figures": selectors.enrolment_table(facilities, month), "month": month,
         "recorder": recorder, "child_form": child_form, "enrolment_form": enrolment_form,
     })
 
@@ -78,11 +78,11 @@ def enrolment_list(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "custody/enrolment_list.html", {"form": form, "rows": None}, status=400)
     programme, measure = form.cleaned_data["programme"], form.cleaned_data["measure"]
-    reported = form.cleaned_data["reported"] == "yes"
+    reported, month = form.cleaned_data["reported"] == "yes", form.cleaned_data["month"]
     rows = selectors.enrolment_rows(selectors.programme_facilities_for(user), programme=programme,
-                                    measure=measure, reported=reported)
+                                    measure=measure, reported=reported, month=month)
     values = [getattr(row, measure) for row in rows] if reported else []
     return render(request, "custody/enrolment_list.html", {
         "form": form, "rows": rows, "reported": reported, "measure": measure,
-        "programme": Programme(programme), "values": values, "total": sum(values) if values else None,
+        "programme": Programme(programme), "month": month, "values": values, "total": sum(values) if values else None,
     })

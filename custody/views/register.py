@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, require
+from custody.grounds import CellException, TermGround
 from custody.services.importing import import_file
 
 SHOWN_PROBLEMS = 500
@@ -36,4 +37,5 @@ def import_register(request: HttpRequest) -> HttpResponse:
         "form": form, "outcome": outcome, "read_as": read_as, "problems": problems,
         "problems_hidden": (len(outcome.problems) - len(problems)) if outcome else 0,
         "dry_run": form.cleaned_data.get("dry_run") if form.is_bound and form.is_valid() else False,
+        "grounds": [("term_ground", TermGround.choices), ("cell_exception", CellException.choices)],
     })
