@@ -62,6 +62,11 @@ def inbox_for(user: Any) -> QuerySet[ComplaintRecipient]:
     return rows.order_by("-received_at", "-pk")
 
 
+def inbox_list(user: Any, f: InboxFilter) -> QuerySet[ComplaintRecipient]:
+    """The inbox list ``f`` asks for: what the inbox pages through and every figure linking to it counts."""
+    return filter_inbox(inbox_for(user), f, user=user)
+
+
 def countable(rows: QuerySet[ComplaintRecipient]) -> QuerySet:
     """Inbox rows selecting only their organisation, a column every inbox index starts with, so
     that counting them reads the filter's index alone (an index-only scan on PostgreSQL)."""
@@ -72,7 +77,16 @@ def inbox_page(user: Any) -> QuerySet[Complaint]:
     """``complaints_for(user)`` with what an inbox row shows and ``is_overdue`` (``overdue_q``),
     without the ciphertext: the page's complaints, read by the ids the inbox rows gave."""
     return (complaints_for(user).select_related(None).select_related("facility__region", "assigned_to")
-            .defer("sealed").annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())))
+            .only(*INBOX_ROW_FIELDS)
+            .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())))
+
+
+# What an inbox row shows (``complaints.views.rows``), and nothing else read for it.
+INBOX_ROW_FIELDS = (
+    "id", "received_at", "priority", "status", "acknowledge_by", "channel", "facility__code",
+    *(f"facility__region__name_{language}" for language in ("kk", "ru", "en")),
+    "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name",
+)
 
 
 def in_order(queryset: QuerySet[Complaint], ids: list[Any]) -> list[Complaint]:

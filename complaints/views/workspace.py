@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,20 +59,31 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
+def _name_field() -> str:
+    """The name column in the active language, as ``LocalizedNameMixin.name`` picks it."""
+    language = (get_language() or "en")[:2]
+    return f"name_{language}" if f"name_{language}" in localized_field_names("name") else "name_en"
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     require_handler(request.user)
     # The filter's choices are the facilities of the mandate (not those with complaints: that
     # would cost a pass over every complaint on each page).
-    facilities = facilities_for(request.user).select_related(None).only("code", *localized_field_names("name"))
+    # Read as plain values in the reader's language (no model per facility: there are hundreds).
+    name = _name_field()
+    facilities = facilities_for(request.user).select_related(None)
     regions = Region.objects.filter(pk__in=facilities.values("region")).order_by("code")
-    form = InboxFilterForm(request.GET or None, facilities=[(f.code, f"{f.code} · {f.name}") for f in facilities],
-                           regions=[(r.code, r.name) for r in regions])
+    form = InboxFilterForm(request.GET or None,
+                           facilities=[(code, f"{code} · {mine or english}")
+                                       for code, mine, english in facilities.values_list("code", name, "name_en")],
+                           regions=[(code, mine or english)
+                                    for code, mine, english in regions.values_list("code", name, "name_en")])
     chosen = form.inbox_filter()
     # The inbox rows are counted (no further than the cap) and paged along their indexes, yielding
     # the page's ids only; the page's complaints are then read by id with what a row shows, whether
     # each is overdue included (never their ciphertext: the list never decrypts).
-    rows = selectors.filter_inbox(selectors.inbox_for(request.user), chosen, user=request.user)
+    rows = selectors.inbox_list(request.user, chosen)
     paginator = CappedPaginator(rows.values_list("complaint_id", flat=True), PAGE_SIZE, cap=COUNT_CAP,
                                 counted=selectors.countable(rows))
     page = paginator.get_page(request.GET.get("page"))
