@@ -45,6 +45,7 @@ def _fill(count: int) -> None:
     from accounts.models import Organisation, OrganisationKind
     from complaints.models import Category, Complaint, Handling
     from complaints.models.recipient import inbox_copy
+    from complaints.services.handling import hours_after_receipt
     from complaints.workspace_testing import install_key, seal_document
     from facilities.models import Facility
 
@@ -83,6 +84,8 @@ def _fill(count: int) -> None:
                           if c.status in ("resolved", "rejected") else None)
                 handled.append(Handling(complaint=c, category=rng.choice(Category.values), classified_at=acknowledged,
                                         acknowledged_at=acknowledged, closed_at=closed,
+                                        hours_to_acknowledge=hours_after_receipt(c, acknowledged),
+                                        hours_to_close=hours_after_receipt(c, closed),
                                         rejection_reason="other" if c.status == "rejected" else ""))
             Handling.objects.bulk_create(handled)
 

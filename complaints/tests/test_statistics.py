@@ -170,6 +170,14 @@ def test_medians_are_of_the_middle_times_and_counted_in_the_database(workspace, 
         handling.change_status(complaint=complaint, to="acknowledged", by=workspace.personas.npm_monitor)
     found = statistics.time_to_acknowledge(Complaint.objects.all())
     assert (found.n, found.median_hours) == (6, 4.0)  # six times: the mean of the third and the fourth
+    # The hours the medians read are the service's, written with the moment they count from receipt.
+    for row in Handling.objects.select_related("complaint"):
+        assert row.hours_to_acknowledge == (row.acknowledged_at - row.complaint.received_at).total_seconds() / 3600
+        assert row.hours_to_close is None
+    time_machine.move_to(dt.datetime(2026, 11, 17, 8, tzinfo=dt.UTC), tick=False)
+    handling.change_status(complaint=complaints[0], to="rejected", reason="other", by=workspace.personas.npm_monitor)
+    closed = Handling.objects.get(complaint=complaints[0])
+    assert (closed.hours_to_acknowledge, closed.hours_to_close) == (1.0, 48.0)
     # Scoped to a mandate: only the complaints of the queryset count.
     assert statistics.time_to_acknowledge(Complaint.objects.filter(pk__in=[c.pk for c in complaints[:5]])).n == 5
 
