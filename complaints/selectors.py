@@ -14,10 +14,12 @@ from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.permissions import Capability, can, facility_scope
 from complaints.models import Complaint, ComplaintRecipient, ComplaintStatus
 from facilities.models import Facility
+from lib.localized import localized_field_names
 
 OPEN_STATUSES = frozenset({
     ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.UNDER_REVIEW,
@@ -36,6 +38,13 @@ def _reach(user: Any) -> tuple[int, QuerySet[Facility]] | None:
     if scope is None:
         return None
     return user.organisation_id, Facility.objects.filter(scope)
+
+
+def name_column() -> str:
+    """The ``name_*`` column in the active language, as ``LocalizedNameMixin.name`` picks it (for
+    lists of hundreds of names read as plain values; an empty one falls back to ``name_en``)."""
+    language = (get_language() or "en")[:2]
+    return f"name_{language}" if f"name_{language}" in localized_field_names("name") else "name_en"
 
 
 def complaints_for(user: Any) -> QuerySet[Complaint]:

@@ -116,8 +116,11 @@ def facility_counts(queryset: QuerySet[Complaint]) -> dict[int, int]:
 
 def by_facility(queryset: QuerySet[Complaint], *, raw: bool = False, counts: dict[int, int] | None = None) -> list[Any]:
     counts = facility_counts(queryset) if counts is None else counts
-    facilities = Facility.objects.filter(pk__in=counts).order_by("sort_key")
-    return _rows([(f.code, f"{f.code} · {f.name}", counts[f.pk]) for f in facilities], raw)
+    from complaints.selectors import name_column
+
+    facilities = Facility.objects.filter(pk__in=counts).order_by("sort_key").values_list(
+        "pk", "code", name_column(), "name_en")
+    return _rows([(code, f"{code} · {mine or english}", counts[pk]) for pk, code, mine, english in facilities], raw)
 
 
 def by_region(queryset: QuerySet[Complaint], *, raw: bool = False, counts: dict[int, int] | None = None) -> list[Any]:
@@ -134,8 +137,9 @@ def by_region(queryset: QuerySet[Complaint], *, raw: bool = False, counts: dict[
 
 def by_category(queryset: QuerySet[Complaint], *, raw: bool = False, counts: dict[int, int] | None = None) -> list[Any]:
     """The officers' classification; every complaint without one is "not yet classified"."""
+    # COUNT(*): read from the category's index alone.
     classified = dict(handlings_of(queryset).exclude(category="").order_by().values_list("category")
-                      .annotate(n=Count("pk")).values_list("category", "n"))
+                      .annotate(n=Count("*")).values_list("category", "n"))
     pairs = [(value, str(label), classified.get(value, 0)) for value, label in Category.choices]
     everything = sum((facility_counts(queryset) if counts is None else counts).values())
     return _rows([*pairs, ("", str(NOT_CLASSIFIED), everything - sum(classified.values()))], raw)

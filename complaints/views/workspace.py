@@ -15,7 +15,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,7 +29,6 @@ from complaints.services.sealing import CannotOpen
 from complaints.views.rows import inbox_rows
 from facilities.models import Region
 from facilities.selectors import facilities_for
-from lib.localized import localized_field_names
 
 PAGE_SIZE = 50
 # The inbox counts its list exactly up to this many complaints, and beyond says "more than" it.
@@ -59,19 +57,13 @@ def _errors(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def _name_field() -> str:
-    """The name column in the active language, as ``LocalizedNameMixin.name`` picks it."""
-    language = (get_language() or "en")[:2]
-    return f"name_{language}" if f"name_{language}" in localized_field_names("name") else "name_en"
-
-
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     require_handler(request.user)
     # The filter's choices are the facilities of the mandate (not those with complaints: that
     # would cost a pass over every complaint on each page).
     # Read as plain values in the reader's language (no model per facility: there are hundreds).
-    name = _name_field()
+    name = selectors.name_column()
     facilities = facilities_for(request.user).select_related(None)
     regions = Region.objects.filter(pk__in=facilities.values("region")).order_by("code")
     form = InboxFilterForm(request.GET or None,
