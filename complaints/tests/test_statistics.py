@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import re
 
 import pytest
@@ -194,3 +195,20 @@ def test_the_statistics_page_costs_the_same_queries_however_many_complaints(work
             workspace.complaint(facility=facility)
     with django_assert_num_queries(len(one)):
         assert client.get(reverse("complaints:statistics")).status_code == 200
+
+
+def test_the_migration_gives_the_complaints_handled_before_it_their_hours(workspace, time_machine):
+    from django.apps import apps
+
+    migration = importlib.import_module("complaints.migrations.0009_handling_hours_for_the_medians")
+    fill = migration.hours_of_what_was_handled
+    time_machine.move_to("2026-11-15 08:00Z", tick=False)
+    complaint = workspace.complaint()
+    time_machine.move_to("2026-11-15 14:30Z", tick=False)
+    handling.change_status(complaint=complaint, to="rejected", reason="other", by=workspace.personas.npm_monitor)
+    untouched = workspace.complaint()
+    Handling.objects.update(hours_to_acknowledge=None, hours_to_close=None)
+    fill(apps, None)
+    row = Handling.objects.get(complaint=complaint)
+    assert (row.hours_to_acknowledge, row.hours_to_close) == (6.5, 6.5)
+    assert not Handling.objects.filter(complaint=untouched, hours_to_acknowledge__isnull=False).exists()
