@@ -137,7 +137,10 @@ def test_each_inbox_figure_states_what_heads_its_list_within_the_mandate_and_bey
     for officer in (p.npm_monitor, p.ombudsman_monitor, p.prosecutor):
         client = Client()
         client.force_login(officer)
-        for url in (reverse("complaints:statistics"), reverse("facilities:overview")):
+        # The overview shows the same figures (the same function): once is enough to check its links.
+        pages = [reverse("complaints:statistics")]
+        pages += [reverse("facilities:overview")] if officer == p.npm_monitor else []
+        for url in pages:
             found = list(FIGURE.finditer(client.get(url).content.decode()))
             assert len(found) == 4, (officer, url)
             for match in found:
