@@ -5,15 +5,20 @@
 A temporary SQLite database (or the one given, emptied first) gets the demo country and
 ``--complaints`` sealed complaints (one real age ciphertext, reused: the inbox never decrypts),
 spread over its facilities and the last two years, sealed to the NPM and, a third of them, to the
-prosecutor. Each inbox page is requested through Django's test client as the NPM monitor with
-the key unlocked; the table shows median and p90 server time and the query count. Baseline in
-the same run: the officer's alerts page (a list of a few rows). Targets: median < 100 ms and at
-most 12 queries on every inbox page. Exits non-zero when a target is missed.
+prosecutor; those past "received" have the officers' classification and times. Each inbox page and
+the statistics page (whose figures count the inbox's lists and all the complaints) is requested
+through Django's test client as the NPM monitor with the key unlocked; the table shows median and
+p90 server time and the query count. Baseline in the same run: the officer's alerts page (a list
+of a few rows). Targets: median < 100 ms on every page, at most 12 queries on every inbox page and
+20 on the statistics page. Exits non-zero when a target is missed. The machine's load average is
+printed above the table: on a busy machine the figures are indicative only (compare them with the
+baseline's).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -26,6 +31,7 @@ import harness
 
 TIME_LIMIT_MS = 100.0
 QUERY_LIMIT = 12
+STATISTICS_QUERY_LIMIT = 20
 
 
 def _fill(count: int) -> None:
@@ -37,8 +43,9 @@ def _fill(count: int) -> None:
     from django.utils import timezone
 
     from accounts.models import Organisation, OrganisationKind
-    from complaints.models import Complaint
+    from complaints.models import Category, Complaint, Handling
     from complaints.models.recipient import inbox_copy
+    from complaints.services.handling import hours_after_receipt
     from complaints.workspace_testing import install_key, seal_document
     from facilities.models import Facility
 
@@ -67,6 +74,20 @@ def _fill(count: int) -> None:
             if prosecutor is not None:
                 links += [through(complaint=c, organisation_id=prosecutor.pk, **inbox_copy(c)) for c in batch[::3]]
             through.objects.bulk_create(links)
+            # What the officers recorded about the complaints past "received": the statistics count it.
+            handled = []
+            for c in batch:
+                if c.status == "received":
+                    continue
+                acknowledged = c.received_at + dt.timedelta(minutes=rng.randint(30, 5 * 24 * 60))
+                closed = (acknowledged + dt.timedelta(minutes=rng.randint(60, 60 * 24 * 60))
+                          if c.status in ("resolved", "rejected") else None)
+                handled.append(Handling(complaint=c, category=rng.choice(Category.values), classified_at=acknowledged,
+                                        acknowledged_at=acknowledged, closed_at=closed,
+                                        hours_to_acknowledge=hours_after_receipt(c, acknowledged),
+                                        hours_to_close=hours_after_receipt(c, closed),
+                                        rejection_reason="other" if c.status == "rejected" else ""))
+            Handling.objects.bulk_create(handled)
 
 
 def _measure(client, url: str, runs: int) -> dict:
@@ -123,15 +144,18 @@ def main() -> int:
         ("inbox, one facility", f"/complaints/?facility={facility.code}"),
         ("inbox, one region, page 20", f"/complaints/?region={facility.region.code}&page=20"),
         ("inbox, status resolved", "/complaints/?status=resolved"),
+        ("statistics", "/complaints/statistics/"),
     ]
     rows = [(label, _measure(client, url, args.runs)) for label, url in pages]
+    load = " ".join(f"{n:.2f}" for n in os.getloadavg())
     print(f"{args.complaints:,} complaints on {connection.vendor}, loaded in {load_seconds:.0f} s; "
-          f"{args.runs} runs each")
+          f"{args.runs} runs each; load average {load}")
     print(f"{'page':32} {'median ms':>10} {'p90 ms':>8} {'queries':>8}  target")
     failed = False
     for label, row in rows:
         baseline = label.endswith("(baseline)")
-        ok = baseline or (row["median"] < TIME_LIMIT_MS and row["queries"] <= QUERY_LIMIT)
+        queries = STATISTICS_QUERY_LIMIT if label == "statistics" else QUERY_LIMIT
+        ok = baseline or (row["median"] < TIME_LIMIT_MS and row["queries"] <= queries)
         failed |= not ok
         target = "baseline" if baseline else ("met" if ok else "MISSED")
         print(f"{label:32} {row['median']:10.1f} {row['p90']:8.1f} {row['queries']:8d}  {target}")

@@ -10,11 +10,57 @@ reached and the last one is known.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """How many rows a list has, counted no further than ``cap``: exactly ``count`` when ``exact``,
+    else more than ``cap``. What the inbox heads its list with and every figure linking to it shows."""
+
+    count: int
+    cap: int
+
+    @property
+    def exact(self) -> bool:
+        return self.count <= self.cap
+
+
+def capped_counts(lists: Sequence[QuerySet], *, cap: int) -> list[CappedCount]:
+    """Count each of ``lists`` (best in the cheap form ``selectors.countable`` gives) up to
+    ``cap`` + 1, in one query: a COUNT over a LIMIT each, so the database stops after cap + 1 rows
+    of the filter's index."""
+    if not lists:
+        return []
+    parts, params = [], []
+    for rows in lists:
+        try:
+            sql, part_params = rows.order_by()[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # a list that can hold nothing (none(), an empty IN): no SQL to run
+            parts.append("0")
+            continue
+        # The ORM's own SQL of each list, its values passed as parameters: nothing from input is spliced in.
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) capped_{len(parts)})")  # noqa: S608
+        params += part_params
+    if all(part == "0" for part in parts):
+        return [CappedCount(count=0, cap=cap) for _part in parts]
+    with connections[lists[0].db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return [CappedCount(count=n, cap=cap) for n in counts]
+
+
+def capped_count(rows: QuerySet, *, cap: int) -> CappedCount:
+    """``capped_counts`` of one list."""
+    return capped_counts([rows], cap=cap)[0]
 
 
 class CappedPaginator(Paginator):
@@ -36,8 +82,7 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         if self._in_full:
             return self.counted.count()
-        # COUNT over a LIMIT: the database stops after cap + 1 rows of the filter's index.
-        return self.counted[: self.cap + 1].count()
+        return capped_count(self.counted, cap=self.cap).count
 
     @property
     def exact(self) -> bool:

@@ -14,10 +14,12 @@ from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from accounts.permissions import Capability, can, facility_scope
 from complaints.models import Complaint, ComplaintRecipient, ComplaintStatus
 from facilities.models import Facility
+from lib.localized import localized_field_names
 
 OPEN_STATUSES = frozenset({
     ComplaintStatus.RECEIVED, ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.UNDER_REVIEW,
@@ -36,6 +38,13 @@ def _reach(user: Any) -> tuple[int, QuerySet[Facility]] | None:
     if scope is None:
         return None
     return user.organisation_id, Facility.objects.filter(scope)
+
+
+def name_column() -> str:
+    """The ``name_*`` column in the active language, as ``LocalizedNameMixin.name`` picks it (for
+    lists of hundreds of names read as plain values; an empty one falls back to ``name_en``)."""
+    language = (get_language() or "en")[:2]
+    return f"name_{language}" if f"name_{language}" in localized_field_names("name") else "name_en"
 
 
 def complaints_for(user: Any) -> QuerySet[Complaint]:
@@ -62,6 +71,11 @@ def inbox_for(user: Any) -> QuerySet[ComplaintRecipient]:
     return rows.order_by("-received_at", "-pk")
 
 
+def inbox_list(user: Any, f: InboxFilter) -> QuerySet[ComplaintRecipient]:
+    """The inbox list ``f`` asks for: what the inbox pages through and every figure linking to it counts."""
+    return filter_inbox(inbox_for(user), f, user=user)
+
+
 def countable(rows: QuerySet[ComplaintRecipient]) -> QuerySet:
     """Inbox rows selecting only their organisation, a column every inbox index starts with, so
     that counting them reads the filter's index alone (an index-only scan on PostgreSQL)."""
@@ -72,7 +86,16 @@ def inbox_page(user: Any) -> QuerySet[Complaint]:
     """``complaints_for(user)`` with what an inbox row shows and ``is_overdue`` (``overdue_q``),
     without the ciphertext: the page's complaints, read by the ids the inbox rows gave."""
     return (complaints_for(user).select_related(None).select_related("facility__region", "assigned_to")
-            .defer("sealed").annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())))
+            .only(*INBOX_ROW_FIELDS)
+            .annotate(is_overdue=ExpressionWrapper(overdue_q(), output_field=BooleanField())))
+
+
+# What an inbox row shows (``complaints.views.rows``), and nothing else read for it.
+INBOX_ROW_FIELDS = (
+    "id", "received_at", "priority", "status", "acknowledge_by", "channel", "facility__code",
+    *(f"facility__region__name_{language}" for language in ("kk", "ru", "en")),
+    "assigned_to__username", "assigned_to__first_name", "assigned_to__last_name",
+)
 
 
 def in_order(queryset: QuerySet[Complaint], ids: list[Any]) -> list[Complaint]:

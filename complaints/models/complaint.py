@@ -90,7 +90,10 @@ class Complaint(models.Model):
                 condition=Q(sealed_sha256__regex=r"^[0-9a-f]{64}$"), name="complaint_sealed_sha256_hex"
             ),
         ]
-        indexes = [models.Index(fields=["facility", "received_at"], name="complaint_facility_received")]
+        # (facility, received_at): a facility's complaints and the statistics' counts by facility;
+        # received_at: the statistics' counts by month, a range of it each.
+        indexes = [models.Index(fields=["facility", "received_at"], name="complaint_facility_received"),
+                   models.Index(fields=["received_at"], name="complaint_received")]
 
     def __str__(self) -> str:
         return f"complaint {self.pk}"

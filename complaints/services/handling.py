@@ -222,12 +222,19 @@ def change_status(*, complaint: Complaint, to: str, by: Any, reason: str = "") -
         handling.closed_at = now
         if handling.acknowledged_at is None:
             handling.acknowledged_at = now  # a decision answers the complaint too
+    handling.hours_to_acknowledge = hours_after_receipt(complaint, handling.acknowledged_at)
+    handling.hours_to_close = hours_after_receipt(complaint, handling.closed_at)
     if to == S.REJECTED:
         handling.rejection_reason = reason
     handling.save()
     record_event(kind=EventKind.STATUS_CHANGED, complaint=complaint, actor=by, from_status=current, to_status=to,
                  detail={"reason": reason} if to == S.REJECTED else {})
     return complaint
+
+
+def hours_after_receipt(complaint: Complaint, moment: Any) -> float | None:
+    """Hours from the complaint's receipt to ``moment`` (None for none): what the statistics' medians count."""
+    return None if moment is None else (moment - complaint.received_at).total_seconds() / 3600
 
 
 @transaction.atomic

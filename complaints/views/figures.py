@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,15 +13,17 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import Capability, can, require
 from complaints import selectors, statistics
-from complaints.views.workspace import inbox_url
+from complaints.paging import capped_counts
+from complaints.views import workspace
 from facilities.models import Facility
 
 
 def inbox_figures(user: Any) -> list[dict[str, Any]]:
-    """The inbox's figures, each counted with the very filter of the list it links to."""
+    """The inbox's figures, each the count heading the list it links to: the same rows
+    (``selectors.inbox_list``), counted the same way (``paging.capped_counts``, exact up to the
+    inbox's cap and "more than" it beyond)."""
     if not can(user, Capability.HANDLE_COMPLAINTS):
         return []
-    mine = selectors.complaints_for(user)
     figures = (
         (_("Open complaints"), selectors.InboxFilter(open=True), {"open": "on"}),
         (_("Urgent and open"), selectors.InboxFilter(open=True, priority="urgent"),
@@ -30,11 +31,11 @@ def inbox_figures(user: Any) -> list[dict[str, Any]]:
         (_("Overdue for acknowledgement"), selectors.InboxFilter(overdue=True), {"overdue": "on"}),
         (_("Assigned to me and open"), selectors.InboxFilter(open=True, mine=True), {"open": "on", "mine": "on"}),
     )
-    # One query for all four: each figure counts with the condition that filters its list.
-    counts = mine.aggregate(**{f"figure_{i}": Count("pk", filter=selectors.inbox_condition(f, user=user))
-                               for i, (_label, f, _query) in enumerate(figures)})
-    return [{"label": label, "count": counts[f"figure_{i}"], "href": inbox_url(**query)}
-            for i, (label, _f, query) in enumerate(figures)]
+    # All four in one query, each counted as the inbox counts it.
+    counts = capped_counts([selectors.countable(selectors.inbox_list(user, f)) for _label, f, _query in figures],
+                           cap=workspace.COUNT_CAP)
+    return [{"label": label, "count": counted.count, "exact": counted.exact, "cap": counted.cap,
+             "href": workspace.inbox_url(**query)} for (label, _f, query), counted in zip(figures, counts, strict=True)]
 
 
 @login_required

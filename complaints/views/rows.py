@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -22,8 +22,8 @@ from complaints.models import Channel, ComplaintStatus, Priority
 CHOICES = (("status", ComplaintStatus.choices), ("priority", Priority.choices), ("channel", Channel.choices))
 
 
-def _when(value: Any) -> str:
-    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+def _when(value: Any, *, fmt: str, zone: Any) -> str:
+    return dateformat.format(timezone.localtime(value, zone), fmt)
 
 
 def inbox_rows(complaints: Iterable[Any]) -> SafeString:
@@ -33,15 +33,20 @@ def inbox_rows(complaints: Iterable[Any]) -> SafeString:
     labels = {name: {value: str(label) for value, label in choices} for name, choices in CHOICES}
     overdue = format_html(' <span class="badge bad">{}</span>', _("overdue"))
     nobody = format_html('<span class="muted">{}</span>', _("nobody"))
+    # The format and zone the date filter would look up for every date, looked up once.
+    fmt, zone = formats.get_format("SHORT_DATETIME_FORMAT"), timezone.get_current_timezone()
+
+    def when(value: Any) -> str:
+        return _when(value, fmt=fmt, zone=zone)
 
     def cells(c: Any) -> tuple[Any, ...]:
         priority = labels["priority"].get(c.priority, c.priority)
         person = c.assigned_to
         return (
-            c.pk, reverse("complaints:detail", args=[c.pk]), _when(c.received_at), c.facility.code,
+            c.pk, reverse("complaints:detail", args=[c.pk]), when(c.received_at), c.facility.code,
             c.facility.region.name,
             format_html('<span class="badge bad">{}</span>', priority) if c.priority == Priority.URGENT else priority,
-            labels["status"].get(c.status, c.status), _when(c.acknowledge_by) if c.acknowledge_by else "—",
+            labels["status"].get(c.status, c.status), when(c.acknowledge_by) if c.acknowledge_by else "—",
             overdue if c.is_overdue else "",
             (person.get_full_name() or person.username) if person is not None else nobody,
             labels["channel"].get(c.channel, c.channel),

@@ -29,7 +29,6 @@ from complaints.services.sealing import CannotOpen
 from complaints.views.rows import inbox_rows
 from facilities.models import Region
 from facilities.selectors import facilities_for
-from lib.localized import localized_field_names
 
 PAGE_SIZE = 50
 # The inbox counts its list exactly up to this many complaints, and beyond says "more than" it.
@@ -63,15 +62,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
     require_handler(request.user)
     # The filter's choices are the facilities of the mandate (not those with complaints: that
     # would cost a pass over every complaint on each page).
-    facilities = facilities_for(request.user).select_related(None).only("code", *localized_field_names("name"))
+    # Read as plain values in the reader's language (no model per facility: there are hundreds).
+    name = selectors.name_column()
+    facilities = facilities_for(request.user).select_related(None)
     regions = Region.objects.filter(pk__in=facilities.values("region")).order_by("code")
-    form = InboxFilterForm(request.GET or None, facilities=[(f.code, f"{f.code} · {f.name}") for f in facilities],
-                           regions=[(r.code, r.name) for r in regions])
+    form = InboxFilterForm(request.GET or None,
+                           facilities=[(code, f"{code} · {mine or english}")
+                                       for code, mine, english in facilities.values_list("code", name, "name_en")],
+                           regions=[(code, mine or english)
+                                    for code, mine, english in regions.values_list("code", name, "name_en")])
     chosen = form.inbox_filter()
     # The inbox rows are counted (no further than the cap) and paged along their indexes, yielding
     # the page's ids only; the page's complaints are then read by id with what a row shows, whether
     # each is overdue included (never their ciphertext: the list never decrypts).
-    rows = selectors.filter_inbox(selectors.inbox_for(request.user), chosen, user=request.user)
+    rows = selectors.inbox_list(request.user, chosen)
     paginator = CappedPaginator(rows.values_list("complaint_id", flat=True), PAGE_SIZE, cap=COUNT_CAP,
                                 counted=selectors.countable(rows))
     page = paginator.get_page(request.GET.get("page"))
