@@ -35,6 +35,7 @@ from video.models import (
     SignedSubmission,
     TamperEvent,
     TamperKind,
+    sha256_prefix,
 )
 
 # What the recorder's frame sampling may report that is an alarm (custodywatch_protocol.recorder.PICTURES).
@@ -311,22 +312,46 @@ def _take_segments(run: _Run, segments: list[_Candidate]) -> None:
         camera_id, batch_id = camera.pk, batch.pk
         for t in taken:
             m, signed = t.signed.message, t.signed
-            rows.append((camera_id, batch_id, m.seq, t.db_start, t.db_end, m.sha256, m.size, signed.digest,
-                         signed.body, signed.signature, submission_id, t.index if submission_id else None))
+            rows.append((camera_id, batch_id, m.seq, t.db_start, t.db_end, m.sha256, sha256_prefix(m.sha256), m.size,
+                         signed.digest, signed.body, signed.signature, submission_id,
+                         t.index if submission_id else None))
         items.append(ledger.Item(
             record={"recorder": run.recorder.code, "camera": camera.code, "first_seq": batch.first_seq,
                     "last_seq": batch.last_seq, "manifests": [t.signed.digest for t in taken]},
             scope=camera.facility_id, subject=batch.subject))
-    Camera.objects.bulk_update([camera for camera, _b, _t in batches], ["next_seq", "last_sha256", "last_end"])
-    # Plain executemany: the ORM's bulk_create cost more than every check of a manifest together.
+    heads = [(camera.next_seq, camera.last_sha256, run.db_datetime(datetime_to_ms(camera.last_end)), camera.pk)
+             for camera, _b, _t in batches]
+    # Plain SQL: the ORM's bulk_create and bulk_update cost more than every check of a manifest together.
     with connection.cursor() as cursor:
-        cursor.executemany(_INSERT_SEGMENT, rows)
+        if connection.vendor == "postgresql":
+            cursor.execute(_UPDATE_HEADS_PG, [list(column) for column in zip(*heads, strict=True)])
+            # COPY in binary: a fifth of the time of one INSERT of arrays, whose values psycopg
+            # would first quote as text (and executemany waits for each row).
+            with cursor.copy(_COPY_SEGMENTS_PG) as copy:
+                copy.set_types(_SEGMENT_TYPES_PG)
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(_UPDATE_HEAD, heads)
+            cursor.executemany(_INSERT_SEGMENT, rows)
     run.result.records.extend(ledger.record_many(kind="segment", items=items, now=run.now))
 
 
-_INSERT_SEGMENT = (
-    f'INSERT INTO "{Segment._meta.db_table}" ("camera_id", "batch_id", "seq", "start", "end", "sha256", "size", '  # noqa: S608
-    '"digest", "body", "signature", "submission_id", "leaf") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)'
+_SEGMENT_COLUMNS = ("camera_id", "batch_id", "seq", "start", "end", "sha256", "sha_prefix", "size", "digest", "body",
+                    "signature", "submission_id", "leaf")
+_SEGMENT_TYPES_PG = ("int8", "int8", "int8", "timestamptz", "timestamptz", "varchar", "int8", "int8", "varchar",
+                     "bytea", "bytea", "int8", "int4")
+_SEGMENT_LIST = f'"{Segment._meta.db_table}" (' + ", ".join(f'"{c}"' for c in _SEGMENT_COLUMNS) + ")"
+_INSERT_SEGMENT = f"INSERT INTO {_SEGMENT_LIST} VALUES ({', '.join(['%s'] * len(_SEGMENT_COLUMNS))})"  # noqa: S608
+_COPY_SEGMENTS_PG = f"COPY {_SEGMENT_LIST} FROM STDIN (FORMAT BINARY)"
+_UPDATE_HEAD = (
+    f'UPDATE "{Camera._meta.db_table}" SET "next_seq" = %s, "last_sha256" = %s, "last_end" = %s '  # noqa: S608
+    'WHERE "id" = %s'
+)
+_UPDATE_HEADS_PG = (
+    f'UPDATE "{Camera._meta.db_table}" AS c SET "next_seq" = v.next_seq, "last_sha256" = v.last_sha256, '  # noqa: S608
+    '"last_end" = v.last_end FROM unnest(%s::bigint[], %s::varchar[], %s::timestamptz[], %s::bigint[]) '
+    'AS v(next_seq, last_sha256, last_end, id) WHERE c."id" = v.id'
 )
 
 
