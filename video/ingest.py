@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -25,6 +23,7 @@ from django.utils import timezone
 
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
+from lib.writer_turn import writer_turn
 from video import alarms, conf, retention
 from video.models import (
     Camera,
@@ -195,7 +194,7 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
     # What each manifest says on its own is worked out before the writer's turn, which is only
     # for what depends on the cameras' chains.
     segments = [_Candidate.of(run, index, signed) for index, signed in good if isinstance(signed.message, rp.Segment)]
-    with _writer_turn(), transaction.atomic():
+    with writer_turn(), transaction.atomic():
         run.lock_cameras()
         for index, error in parsed.errors:
             run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",
@@ -216,22 +215,6 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
                 retention.take_deletion(run, index, signed)
         TamperEvent.objects.bulk_create(run.tamper)
     return run.result
-
-
-@contextmanager
-def _writer_turn():
-    """On SQLite, submissions take their turn to write through a file lock, which wakes the next
-    one the moment it is free; SQLite's own busy handler sleeps up to 100 ms between tries, and
-    under load the server spent more time asleep than writing. Other engines lock rows."""
-    if connection.vendor != "sqlite" or connection.is_in_memory_db():
-        yield
-        return
-    with open(f"{connection.settings_dict['NAME']}.ingest-lock", "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _take_heartbeat(run: _Run, index: int, message: rp.Heartbeat) -> None:
