@@ -125,3 +125,38 @@ def test_the_browser_verifier_proves_the_package_offline_and_refuses_one_changed
         assert page.locator("li[data-step=segment][data-status=ok]").count() == 1
     finally:
         context.close()
+
+
+@pytest.mark.browser
+def test_the_browser_verifier_refuses_what_is_not_a_readable_package_with_its_reason(tmp_path, chromium):
+    """Hostile or damaged packages end in a refusal naming the problem, never in an error of the page."""
+    def archive(**members):
+        buffer = tmp_path / "made.zip"
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in members.items():
+                z.writestr(name.replace("__", "/"), data)
+        return buffer.read_bytes()
+
+    real = archive(**{"manifest.json": '{"format": "custodywatch/footage-export/v1", "segments": []}'})
+    cases = {
+        "not a zip": (b"PK\x03\x04 not really a zip", "packageNotZip"),
+        "truncated": (real[: len(real) // 2], "packageNotZip"),
+        "no manifest": (archive(**{"README.txt": "hello"}), "packageNoManifest"),
+        "manifest not JSON": (archive(**{"manifest.json": "{"}), "packageNoManifest"),
+        "another format": (archive(**{"manifest.json": '{"format": "other", "segments": []}'}), "packageFormat"),
+        "no segments": (real, "packageEmpty"),
+    }
+    context = chromium.new_context()
+    page = context.new_page()
+    try:
+        page.goto(VERIFIER.as_uri() + "?lang=en")
+        page.locator("body[data-ready=true]").wait_for()
+        for name, (data, key) in cases.items():
+            result = page.evaluate(
+                "async (bytes) => { const r = await window.custodywatchVerifyPackage("
+                "{ package: new Uint8Array(bytes), logKey: 'x' }); "
+                "return [r.verdict, r.steps[0].step, r.steps[0].key]; }",
+                list(data))
+            assert result == ["not-proven", "package", key], name
+    finally:
+        context.close()
