@@ -10,7 +10,7 @@ from typing import Any
 from accounts.permissions import Capability
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
-from video.models import Segment
+from video.models import Segment, with_sha256
 from video.selectors import video_facilities_for
 
 
@@ -58,6 +58,6 @@ def _manifest(segment: Segment, batches: dict[int, rp.BatchSignature]) -> dict[s
 
 def for_hashes(user: Any, hashes: list[str]) -> list[dict[str, Any]]:
     facilities = video_facilities_for(user, Capability.VIEW_VIDEO_INTEGRITY)
-    segments = list(Segment.objects.filter(sha256__in=hashes, camera__facility__in=facilities)
+    segments = list(Segment.objects.filter(with_sha256(hashes), camera__facility__in=facilities)
                     .select_related("camera__recorder", "camera__facility").order_by("camera_id", "seq"))
     return describe(segments, user)

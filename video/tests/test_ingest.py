@@ -246,3 +246,22 @@ def test_an_alarm_recorded_before_codes_were_kept_shows_its_stored_wording(nvr, 
     event = TamperEvent.objects.create(facility=nvr.recorder.facility, recorder=nvr.recorder, kind=TamperKind.CLOCK,
                                        detail="the recorder clock is far off", occurred_at=NOW)
     assert event.message == "the recorder clock is far off"
+
+
+def test_a_segment_is_found_by_its_whole_hash_even_when_another_shares_its_indexed_prefix(personas, frozen):
+    from video.models import sha256_prefix
+    from video.testing import SimulatedRecorder
+
+    recorder = SimulatedRecorder.create(personas.colony, code="nvr-prefix")
+    ingest_submission(data=recorder.submission(*[recorder.segment("cam-1", NOW - timedelta(seconds=30 - 10 * i))
+                                                 for i in range(2)]))
+    first, second = Segment.objects.order_by("seq")
+    assert [s.sha_prefix for s in (first, second)] == [sha256_prefix(first.sha256), sha256_prefix(second.sha256)]
+    assert 0 <= first.sha_prefix < 2**60
+    # Another file whose hash begins like the first one's (60 bits alike, the rest not).
+    twin = first.sha256[:15] + ("0" if first.sha256[15] != "0" else "1") + first.sha256[16:]
+    Segment.objects.filter(pk=second.pk).update(sha256=twin, sha_prefix=sha256_prefix(twin))
+
+    assert [doc["seq"] for doc in evidence.for_hashes(personas.npm_monitor, [first.sha256])] == [0]
+    assert [doc["seq"] for doc in evidence.for_hashes(personas.npm_monitor, [twin])] == [1]
+    assert evidence.for_hashes(personas.npm_monitor, [first.sha256[:15] + "f" * 49]) == []
