@@ -17,14 +17,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import connection as default_connection
 
 _held = threading.local()
 
 
 @contextmanager
-def writer_turn() -> Iterator[None]:
-    """Hold this database's writer turn for the block (see the module docstring)."""
+def writer_turn(connection=None) -> Iterator[None]:
+    """Hold this database's writer turn for the block (see the module docstring); ``connection``
+    is the default database's unless given."""
+    connection = connection or default_connection
     if (connection.vendor != "sqlite" or connection.is_in_memory_db() or connection.in_atomic_block
             or getattr(_held, "depth", 0)):
         _held.depth = getattr(_held, "depth", 0) + 1
