@@ -251,6 +251,11 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Source maps (megabytes each, of the API documentation's bundles) are for a developer's tools,
+# not for the pages: served as they are, not compressed at every collectstatic.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (
+    "jpg", "jpeg", "png", "gif", "webp", "zip", "gz", "tgz", "bz2", "tbz", "xz", "br", "swf", "flv", "woff",
+    "woff2", "3gp", "3gpp", "asf", "avi", "m4v", "mov", "mp4", "mpeg", "mpg", "webm", "wmv", "map")
 # No inline script or style anywhere: pages load only the app's own files. A template that really
 # needs an inline <script> gives it nonce="{{ request.csp_nonce }}" and the header carries the nonce.
 CONTENT_SECURITY_POLICY = {
