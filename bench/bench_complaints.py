@@ -12,8 +12,11 @@ same server and client threads: a trivial view (a GET of the packet endpoint, re
 by the same middleware and API stack, no database). Targets: >= 50 submissions/s, p99 < 500 ms.
 Exits non-zero when a target is missed.
 
-The terminal's sealing and receipt key derivation per complaint belong to the terminal agent's
-benchmark (a row can be added here once that agent is in this tree).
+The same run then reports the two other parts of the complaint path, each in its own process and
+table, as their own scripts print them (they stay runnable alone): the terminal's sealing and
+receipt key derivation per complaint (``bench_terminal.py``) and the officer inbox at
+``--complaints`` complaints, query counts and medians (``bench_complaints_inbox.py``, on SQLite and,
+with ``--postgres``, on a fresh database of that server). Any part's miss fails the run.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import secrets
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -116,11 +120,34 @@ def _suite(label: str, url: str, work_dir: Path, args: argparse.Namespace) -> li
     ]
 
 
+def _part(script: str, *options: str) -> bool:
+    """Run another part's benchmark script; True when it met its targets."""
+    print(f"\n{script} {' '.join(options)}".rstrip(), flush=True)
+    command = [sys.executable, str(Path(__file__).parent / script), *options]
+    return subprocess.run(command, check=False).returncode == 0
+
+
+def _other_parts(args: argparse.Namespace) -> bool:
+    met = _part("bench_terminal.py", "--rounds", str(args.rounds))
+    inbox = ("--complaints", str(args.complaints))
+    met &= _part("bench_complaints_inbox.py", *inbox)
+    if args.postgres:
+        url, drop = harness.fresh_database(args.postgres, "bench_complaints_inbox")
+        try:
+            met &= _part("bench_complaints_inbox.py", *inbox, "--database-url", url)
+        finally:
+            drop()
+    return met
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--terminals", type=int, default=8)
     parser.add_argument("--postgres", default="", help="also on this PostgreSQL server (a fresh database in it)")
+    parser.add_argument("--rounds", type=int, default=20, help="the terminal's operations, times each")
+    parser.add_argument("--complaints", type=int, default=100_000, help="in the inbox part")
+    parser.add_argument("--intake-only", action="store_true", help="leave out the terminal and inbox parts")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-complaints-"))
     rows = []
@@ -137,7 +164,9 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     harness.print_boxed(rows, value=24, target=10, met=6)
-    return harness.verdict(harness.missed_rows(rows))
+    intake = harness.verdict(harness.missed_rows(rows))
+    others = True if args.intake_only else _other_parts(args)
+    return intake or (0 if others else 1)
 
 
 if __name__ == "__main__":
