@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
-import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,16 +13,12 @@ from django.urls import reverse
 from custody.models import Pregnancy
 from custody.selectors import child_age_limit, children_in_homes, deferral_reviews, national_enrolment
 from custody.services.colonies import record_child, record_enrolment
+from custody.tests.enrolment_table import COUNT, LIST_COUNT, ROW, SUM, VALUE
 from facilities.factories import FacilityFactory, UserFactory
 from facilities.models import Facility
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 12, 1)
-ROW = re.compile(r'<tr data-programme="(\w+)" data-measure="(\w+)">(.*?)</tr>', re.S)
-SUM = re.compile(r'href="([^"]+)" data-sum="(\d+)"')
-COUNT = re.compile(r'href="([^"]+)" data-count="(\d+)"')
-VALUE = re.compile(r'data-value="(\d+)"')
-LIST_COUNT = re.compile(r'class="result-count" data-count="(\d+)"')
 
 
 @pytest.fixture

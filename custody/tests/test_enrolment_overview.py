@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html as html_lib
-import re
 
 import pytest
 from django.db import connection
@@ -17,16 +16,12 @@ from hypothesis import strategies as st
 
 from accounts.models import Role
 from custody.services.colonies import record_enrolment
+from custody.tests.enrolment_table import COUNT, LIST_COUNT, ROW, SUM, VALUE
 from facilities.factories import FacilityFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 NOVEMBER, OCTOBER = dt.date(2026, 11, 1), dt.date(2026, 10, 1)
-ROW = re.compile(r'<tr data-programme="(\w+)" data-measure="(\w+)">(.*?)</tr>', re.S)
-SUM = re.compile(r'href="([^"]+)" data-sum="(\d+)"')
-COUNT = re.compile(r'href="([^"]+)" data-count="(\d+)"')
-VALUE = re.compile(r'data-value="(\d+)"')
-LIST_COUNT = re.compile(r'class="result-count" data-count="(\d+)"')
 
 
 @pytest.fixture
