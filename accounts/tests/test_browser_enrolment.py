@@ -9,7 +9,7 @@ from django.utils import translation
 
 from accounts.models import AccountAuditRecord, AuditAction, User
 from facilities.factories import TEST_PASSWORD
-from lib.testing.browser import log_in, serious_accessibility_violations
+from lib.testing.browser import htmx_swap, log_in, serious_accessibility_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,9 +18,8 @@ LANGUAGE_NAMES = {"kk": "Қазақша", "en": "English"}
 
 def choose_organisation(page, organisation_pk: int) -> None:
     # The page fetches the roles and facilities this organisation can give and swaps them in.
-    with page.expect_response(lambda response: f"organisation={organisation_pk}" in response.url):
+    with htmx_swap(page, f"organisation={organisation_pk}"):
         page.locator("#id_organisation").select_option(str(organisation_pk))
-    page.wait_for_timeout(100)
 
 
 def enrol(page, *, username: str, organisation_pk: int, role: str, facility_pk: int | None = None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,28 @@ def log_in(page, username: str, password: str) -> None:
     page.locator("#id_password").fill(password)
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
+
+
+_WATCH_SETTLE = """(part) => {
+  window.cwSettled = window.cwSettled || {};
+  window.cwSettled[part] = false;
+  document.addEventListener("htmx:afterSettle", function settled(event) {
+    const xhr = event.detail && event.detail.xhr;
+    if (xhr && xhr.responseURL.includes(part)) {
+      window.cwSettled[part] = true;
+      document.removeEventListener("htmx:afterSettle", settled);
+    }
+  });
+}"""
+
+
+@contextmanager
+def htmx_swap(page, url_part: str) -> Iterator[None]:
+    """After the block, waits until htmx has swapped in and settled the answer to a request whose
+    address contains url_part: the response alone arrives before the page shows it."""
+    page.evaluate(_WATCH_SETTLE, url_part)
+    yield
+    page.wait_for_function("(part) => window.cwSettled[part] === true", arg=url_part)
 
 
 def serious_accessibility_violations(page) -> list[dict]:
