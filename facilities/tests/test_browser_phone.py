@@ -121,7 +121,8 @@ def test_a_table_that_scrolls_in_its_box_shows_a_cue(phone, registry):
     box = phone.locator(".table-wrap:has(table.units)")
     box.evaluate("""b => { b.querySelector('td').style.minWidth = '900px';
                            window.dispatchEvent(new Event('resize')); }""")
-    phone.wait_for_timeout(100)
+    # The page refits on the next animation frame: wait for the frame after it.
+    phone.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
 
     assert box.evaluate("b => b.scrollWidth > b.clientWidth")
     assert box.get_attribute("data-scrolls") is not None
