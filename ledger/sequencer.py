@@ -118,7 +118,9 @@ class _State:
 
 
 class Progress:
-    """What waiters in this process learn from its sequencers: batches committed, failures seen."""
+    """What waiters in this process learn from its sequencers: batches looked at (committed, or
+    found nothing pending: then every record committed before it was sequenced, perhaps by another
+    process, and a waiter looks again at once rather than at its next poll), failures seen."""
 
     def __init__(self) -> None:
         self.cond = threading.Condition()
@@ -187,10 +189,9 @@ class Sequencer:
                         return
                     continue
                 delay = 0.0
-                if count:
-                    progress.committed()
-                    if count == self.max_batch:
-                        continue
+                progress.committed()
+                if count == self.max_batch:
+                    continue
                 if self._closed.is_set():
                     return
                 self._wake.wait(self.idle_poll)

@@ -52,6 +52,7 @@ from complaints.models import (
 from complaints.models.recipient import seal_to
 from custodywatch_protocol import terminal as protocol
 from ledger import interface as ledger
+from lib.writer_turn import writer_turn
 
 logger = logging.getLogger("complaints.intake")
 
@@ -121,7 +122,7 @@ def _handle(terminal: Terminal, opened: protocol.Packet, now: datetime) -> proto
     taken: _Taken | None = None
     chunk_answer: dict | None = None
     refused: dict | None = None
-    with transaction.atomic():
+    with writer_turn(), transaction.atomic():
         terminal = Terminal.objects.select_for_update().select_related("facility").get(pk=terminal.pk)
         try:
             if isinstance(item, protocol.SignedChunk):
@@ -303,8 +304,6 @@ def _store_complaint(terminal: Terminal, opened: protocol.Packet, record: protoc
     organisations = list(Organisation.objects.filter(code__in=codes))
     if len(organisations) != len(codes):
         raise _Refused("recipients", "an organisation of the routing list is not known here", "bad_recipients")
-    if Complaint.objects.filter(locator=data["locator"]).exists():
-        raise _Refused("locator", "this locator is taken: draw another and sign again", "locator_taken")
     sealed = _blob(terminal, record, opened.data, now)
     try:
         with transaction.atomic():  # two terminals may draw one locator at the same moment

@@ -67,8 +67,12 @@ def inbox_copy(complaint: Complaint) -> dict[str, Any]:
 
 
 def seal_to(complaint: Complaint, organisations: Iterable[Any]) -> None:
-    """Record that ``complaint`` was sealed to ``organisations`` (its inbox rows with their copies)."""
-    complaint.recipients.set(list(organisations), through_defaults=inbox_copy(complaint))
+    """Record that ``complaint``, just stored, was sealed to ``organisations`` (its inbox rows with
+    their copies). A complaint is sealed once: a second call fails on the unique constraint."""
+    copy = inbox_copy(complaint)
+    ComplaintRecipient.objects.bulk_create([
+        ComplaintRecipient(complaint_id=complaint.pk, organisation_id=organisation.pk, **copy)
+        for organisation in dict.fromkeys(organisations)])
 
 
 def refresh_inbox(complaint: Complaint, *names: str) -> None:

@@ -17,7 +17,7 @@ from django.db import OperationalError, connection, connections, transaction
 
 from ledger import interface, selectors
 from ledger.models import Entry, Record
-from ledger.sequencer import STEPS, Sequencer, SequencingError, close_default_sequencer, sequence_pending
+from ledger.sequencer import STEPS, Sequencer, SequencingError, close_default_sequencer, progress, sequence_pending
 
 pytestmark = pytest.mark.usefixtures("ledger_settings")
 
@@ -88,6 +88,25 @@ def test_a_wait_times_out_when_no_sequencer_runs(background, ledger_transactiona
     with pytest.raises(TimeoutError):
         interface.wait_for_index(recorded, timeout=0.2)
     sequence_pending()
+    assert interface.wait_for_index(recorded, timeout=1) == 0
+
+
+def test_a_look_that_finds_nothing_pending_wakes_this_processs_waiters_too(background, ledger_transactional_db):
+    # Another process's sequencer logged the record: this process's waiter learns it from its own
+    # sequencer's empty look, at once, not from its next poll.
+    [recorded] = _write(1)
+    sequence_pending()  # as another process would
+    sequencer = Sequencer(idle_poll=60)
+    try:
+        deadline = time.monotonic() + 10
+        while progress.state.batches == 0 and time.monotonic() < deadline:  # its first look, at start
+            time.sleep(0.01)
+        with progress.cond:
+            seen = progress.state.batches
+            sequencer.wake()
+            assert progress.cond.wait_for(lambda: progress.state.batches > seen, timeout=10)
+    finally:
+        sequencer.close(10)
     assert interface.wait_for_index(recorded, timeout=1) == 0
 
 
