@@ -48,7 +48,6 @@ def _fill(count: int) -> None:
     from complaints.services.handling import hours_after_receipt
     from complaints.workspace_testing import install_key, seal_document
     from facilities.models import Facility
-    from lib.writer_turn import writer_turn
 
     npm = Organisation.objects.get(kind=OrganisationKind.NPM)
     prosecutor = Organisation.objects.filter(kind=OrganisationKind.PROSECUTOR).first()
@@ -59,8 +58,8 @@ def _fill(count: int) -> None:
     now = timezone.now()
     through = Complaint.recipients.through
     statuses = ["received"] * 3 + ["acknowledged", "under_review", "resolved", "rejected"]
-    # One long write: the ledger's sequencer waits for its turn rather than time out in SQLite's busy handler.
-    with writer_turn(), transaction.atomic():
+    # One long write: the ledger's sequencer waits for its turn (lib.writer_turn) until it ends.
+    with transaction.atomic():
         for start in range(0, count, 5000):
             batch = []
             for _i in range(min(5000, count - start)):

@@ -194,20 +194,29 @@ def part_import(url: str, key_dir: str, rows: int, with_import: bool, seconds: f
     import datetime as dt
 
     from django.db import connections
+    from django.db.models import Q
 
     from facilities import services
-    from facilities.models import Facility
+    from facilities.models import Facility, PopulationSnapshot
     from facilities.transfer.formats import Limits
     from facilities.transfer.importer import import_file
     from ledger.sequencer import close_default_sequencer, start_sequencer
 
     start_sequencer()
-    codes = list(Facility.objects.order_by("pk").values_list("code", flat=True))
+    # New counts of the past year: a count may be neither in the future nor older than its
+    # facility, and a day a facility has already reported is left out (the import would merge the
+    # two, and an earlier breakdown could exceed the new total).
+    first_day = dt.date.today() - dt.timedelta(days=366)
+    in_use = Q(opened_on__isnull=True) | Q(opened_on__lte=first_day)
+    codes = list(Facility.objects.filter(in_use).order_by("pk").values_list("code", flat=True))
+    reported = set(PopulationSnapshot.objects.filter(date__gte=first_day)
+                   .values_list("facility__code", "date"))
     others = list(Facility.objects.order_by("-pk")[:2])
     lines = ["facility_code,date,total"]
-    day = dt.date(2031, 1, 1)
+    day = first_day
     while len(lines) <= rows:
-        lines += [f"{code},{day.isoformat()},{100 + len(lines) % 50}" for code in codes]
+        lines += [f"{code},{day.isoformat()},{100 + len(lines) % 50}" for code in codes
+                  if (code, day) not in reported]
         day += dt.timedelta(days=1)
     data = ("\n".join(lines[: rows + 1]) + "\n").encode()
     waits: list[float] = []

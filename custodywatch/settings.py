@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONCE
 
 from custodywatch.secret_key import secret_key_file
+from lib.db.sqlite import ENGINE as SQLITE_ENGINE
 from lib.env import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -100,6 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # synchronous=FULL syncs the WAL at every commit, so a committed ledger entry survives a power
     # cut, not only a killed process (NORMAL may lose the last commits); the sequencer commits in
     # batches, so the cost is one fsync per batch.
+    # Every transaction first waits for its writer turn (lib.writer_turn), so writers queue in
+    # the order they came instead of polling in SQLite's busy handler.
+    DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
+    # Tests on an in-memory database, as Django's own SQLite engine has by default (test runners
+    # recognise that engine by name only).
+    DATABASES["default"].setdefault("TEST", {}).setdefault("NAME", ":memory:")
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,

@@ -37,6 +37,7 @@ from custodywatch_log.durable import atomic_write, fsync_directory
 from custodywatch_log.note import NoteError, Signer, Verifier, parse_note, verify_note
 from ledger.errors import SigningKeyError
 from ledger.models import SigningKey
+from lib.db.sqlite import database_directory
 from lib.env import env_str
 
 KEY_ENV = "LEDGER_SIGNING_KEY"
@@ -50,15 +51,7 @@ def origin() -> str:
 
 def sqlite_database_directory(alias: str = "default") -> Path | None:
     """The directory holding the SQLite database file, or None (PostgreSQL, in-memory)."""
-    database = connections[alias].settings_dict
-    name = str(database.get("NAME") or "")
-    if database.get("ENGINE") != "django.db.backends.sqlite3" or not name or name == ":memory:":
-        return None
-    if name.startswith("file:"):
-        if "mode=memory" in name:
-            return None
-        name = name.removeprefix("file:").split("?", 1)[0]
-    return Path(name).resolve().parent
+    return database_directory(connections[alias])
 
 
 def key_dir_problem() -> str | None:

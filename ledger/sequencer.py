@@ -31,7 +31,6 @@ from django.db import OperationalError, connection, connections, transaction
 from ledger.encoding import entry_from_data
 from ledger.models import Record
 from ledger.services import append_entries, lock_log
-from lib.writer_turn import writer_turn
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +66,9 @@ def sequence_batch(*, max_batch: int = MAX_BATCH, fault: Fault = _no_fault) -> i
     """Append up to ``max_batch`` pending records to the log in one transaction; return how many.
 
     Inside a caller's transaction it runs in a savepoint and holds the log lock to the caller's end.
-    On SQLite it waits for its turn among the writers (``lib.writer_turn``), not in the busy handler.
+    On SQLite, as every transaction there, it waits for its turn among the writers (``lib.writer_turn``).
     """
-    with writer_turn(), transaction.atomic():
+    with transaction.atomic():
         fault("lock")
         lock_log()
         fault("read")

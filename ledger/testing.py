@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from lib.db.sqlite import ENGINE as SQLITE_ENGINE
+
 _TRIGGERS = importlib.import_module("ledger.migrations.0002_append_only_triggers")
 _MORE_TRIGGERS = importlib.import_module("ledger.migrations.0004_refuse_replace_and_key_changes")
 _RECORD_TRIGGERS = importlib.import_module("ledger.migrations.0003_records_outbox_and_openings")
@@ -27,6 +29,7 @@ def configure_standalone(database_url: str, *, key_dir: Path | str, **overrides:
 
     database = dj_database_url.parse(database_url)
     if database["ENGINE"] == "django.db.backends.sqlite3":
+        database["ENGINE"] = SQLITE_ENGINE
         database["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,

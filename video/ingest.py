@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from custodywatch_protocol import recorder as rp
 from ledger import interface as ledger
-from lib.writer_turn import writer_turn
 from video import alarms, conf, retention
 from video.models import (
     Camera,
@@ -191,10 +190,10 @@ def ingest_submission(*, data: bytes, now: datetime | None = None) -> IngestResu
             code=code, params=params, occurred_at=now)
         raise UnknownRecorder(f"no message is signed by recorder {parsed.recorder}'s key")
     run = _Run(recorder, now, parsed.batch)
-    # What each manifest says on its own is worked out before the writer's turn, which is only
-    # for what depends on the cameras' chains.
+    # What each manifest says on its own is worked out before the transaction (on SQLite, the
+    # writer's turn), which is only for what depends on the cameras' chains.
     segments = [_Candidate.of(run, index, signed) for index, signed in good if isinstance(signed.message, rp.Segment)]
-    with writer_turn(), transaction.atomic():
+    with transaction.atomic():
         run.lock_cameras()
         for index, error in parsed.errors:
             run.refuse(index, TamperKind.MALFORMED, error.field, "malformed",

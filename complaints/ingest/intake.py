@@ -52,7 +52,6 @@ from complaints.models import (
 from complaints.models.recipient import seal_to
 from custodywatch_protocol import terminal as protocol
 from ledger import interface as ledger
-from lib.writer_turn import writer_turn
 
 logger = logging.getLogger("complaints.intake")
 
@@ -122,7 +121,7 @@ def _handle(terminal: Terminal, opened: protocol.Packet, now: datetime) -> proto
     taken: _Taken | None = None
     chunk_answer: dict | None = None
     refused: dict | None = None
-    with writer_turn(), transaction.atomic():
+    with transaction.atomic():
         terminal = Terminal.objects.select_for_update().select_related("facility").get(pk=terminal.pk)
         try:
             if isinstance(item, protocol.SignedChunk):

@@ -28,6 +28,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from custodywatch_log.durable import atomic_write
+from lib.db.sqlite import database_directory
 
 TRANSPORT, ACK, ROUTING = "transport.key", "ack.key", "routing.key"
 
@@ -36,14 +37,11 @@ def key_dir() -> Path:
     configured = getattr(settings, "COMPLAINTS_KEY_DIR", None)
     path = Path(configured) if configured else Path(settings.LEDGER_KEY_DIR) / "complaints"
     path = path.resolve()
-    database = connections["default"].settings_dict
-    name = str(database.get("NAME") or "")
-    if database.get("ENGINE", "").endswith("sqlite3") and name and "memory" not in name:
-        db_dir = Path(name.removeprefix("file:").split("?", 1)[0]).resolve().parent
-        if path == db_dir or db_dir in path.parents:
-            raise ImproperlyConfigured(
-                f"COMPLAINTS_KEY_DIR ({path}) lies inside the database's directory: keep the keys apart from backups"
-            )
+    db_dir = database_directory(connections["default"])
+    if db_dir is not None and (path == db_dir or db_dir in path.parents):
+        raise ImproperlyConfigured(
+            f"COMPLAINTS_KEY_DIR ({path}) lies inside the database's directory: keep the keys apart from backups"
+        )
     return path
 
 
