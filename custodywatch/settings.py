@@ -231,6 +231,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 200_000)
+# An import through the web page stops applying after this many seconds (well within
+# GUNICORN_TIMEOUT, 60 s) and says how many rows it saved; importing the file again saves the rest.
+IMPORT_WEB_SECONDS = env_int("IMPORT_WEB_SECONDS", 40)
 
 # The ledger: where signing keys and the last signed checkpoint live (a directory of Ed25519
 # seeds, created on first use in development) and the log's origin line. The key directory must

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -463,3 +464,73 @@ def test_a_blank_count_cell_is_imported_as_not_reported_not_zero(personas):
     assert report.ok, report.problems
     snapshot = personas.colony.snapshots.get()
     assert (snapshot.total, snapshot.women, snapshot.minors, snapshot.disabled) == (450, None, None, None)
+
+
+# --- a file larger than a web request's time ---------------------------------------------------
+
+def _population_rows(facility, days: int) -> bytes:
+    first = dt.date.today() - dt.timedelta(days=days + 1)
+    return csv_bytes([["facility_code", "date", "total"]]
+                     + [[facility.code, (first + dt.timedelta(days=i)).isoformat(), 100 + i % 7] for i in range(days)])
+
+
+def test_an_import_past_the_web_time_limit_says_what_it_saved_and_the_same_file_saves_the_rest(
+        npm_client, personas, settings):
+    """The server would cut a longer request off mid-file (a 502, and no word of what was saved);
+    the page stops between chunks in time and says how far it got."""
+    settings.IMPORT_WEB_SECONDS = 0  # past the limit after the first chunk
+    personas.colony.opened_on = None
+    personas.colony.save()
+    data = _population_rows(personas.colony, 250)
+    counts: list[int] = []
+    for _attempt in range(250):
+        page = upload(npm_client, data, dataset="population").content.decode()
+        counts.append(PopulationSnapshot.objects.filter(facility=personas.colony).count())
+        if "The file was imported." in page:
+            break
+        saved = counts[-1] - (counts[-2] if len(counts) > 1 else 0)
+        assert "The file was imported in part" in page
+        assert f"{saved} of {250 - (counts[-1] - saved)} rows were saved" in page
+        assert "Nothing was changed" not in page
+    assert len(counts) > 1 and counts[0] < 250  # it did stop, and went on where it stopped
+    assert counts == sorted(counts) and counts[-1] == 250
+    created = RegistryChange.objects.filter(model="facilities.populationsnapshot", action=ChangeAction.CREATE,
+                                            facility=personas.colony)
+    assert created.count() == 250  # each row once: none saved twice, none lost between requests
+    assert not PopulationSnapshot.objects.filter(facility=personas.colony, version__gt=1).exists()
+
+
+def test_without_a_time_limit_the_same_file_is_imported_at_once(personas):
+    personas.colony.opened_on = None
+    personas.colony.save()
+
+    report = import_file(data=_population_rows(personas.colony, 250), filename="p.csv", by=personas.npm_monitor)
+
+    assert report.applied and not report.problems and report.saved == 0
+    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == 250
+
+
+def test_the_import_command_says_how_many_rows_a_failed_import_saved(tmp_path, personas, capsys, monkeypatch):
+    from facilities.transfer import importer
+
+    real = importer._apply_step
+    applied: list[object] = []
+
+    def fail_at_the_150th_row(plan, step, occupancy):
+        if len(applied) == 150:
+            raise importer.DatabaseError("the disk is full")
+        real(plan, step, occupancy)
+        applied.append(step)
+
+    monkeypatch.setattr(importer, "_apply_step", fail_at_the_150th_row)
+    personas.colony.opened_on = None
+    personas.colony.save()
+    path = tmp_path / "population.csv"
+    path.write_bytes(_population_rows(personas.colony, 250))
+
+    with pytest.raises(CommandError, match=r"problem\(s\); (\d+) of 250 rows were saved") as refusal:
+        call_command("import_registry", str(path), "--dataset", "population")
+
+    saved = int(re.search(r"(\d+) of 250", str(refusal.value)).group(1))
+    assert 0 < saved <= 150  # whole chunks before the failure; the failed one was undone
+    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == saved

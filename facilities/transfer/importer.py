@@ -30,6 +30,7 @@ from facilities.transfer import formats
 from facilities.transfer.cells import Problem, Row, normalise_name, parse_table
 from facilities.transfer.columns import APPLY_ORDER, DATASETS, FACILITIES, POPULATION, UNITS, Dataset
 from facilities.transfer.formats import FileRejected, Limits, Table
+from lib.charts import format_number
 
 CHUNK = 500  # ids per IN (...) clause: well under SQLite's and PostgreSQL's parameter limits
 # Rows per transaction when applying, and at most this long: what another writer may wait for.
@@ -54,6 +55,10 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     outcomes: dict[str, Outcome] = field(default_factory=dict)
     applied: bool = False
+    # Rows applied before a problem or the time limit stopped the import, of the rows to apply
+    # (0 of 0 when nothing was applied).
+    saved: int = 0
+    to_save: int = 0
     # How the file was read: "CSV", with the encoding found (formats.Encoding), or "XLSX".
     read_as: str = ""
 
@@ -65,12 +70,16 @@ class ImportReport:
 # --- entry point -------------------------------------------------------------------------------
 
 def import_file(
-    *, data: bytes, filename: str, by: Any, dataset: str = "", dry_run: bool = False, limits: Limits | None = None
+    *, data: bytes, filename: str, by: Any, dataset: str = "", dry_run: bool = False, limits: Limits | None = None,
+    apply_until: float | None = None,
 ) -> ImportReport:
     """Validate the whole file and, if nothing is wrong and not `dry_run`, apply it atomically.
 
     `by` is the user the changes are recorded against and whose mandate bounds them (None: the
     system, e.g. a management command run without --user, with no mandate limit).
+    `apply_until` (a ``time.monotonic()`` moment; a web request's, which its server would cut off)
+    stops applying after the chunk that passes it, and the report says how many rows were saved
+    and that the same file imported again saves the rest.
     """
     limits = limits or Limits.from_settings()
     report = ImportReport()
@@ -102,7 +111,7 @@ def import_file(
         _sort_problems(report.problems, tables)
         return report
     if not dry_run:
-        _apply(plan, report)
+        _apply(plan, report, until=apply_until)
     return report
 
 
@@ -522,10 +531,11 @@ _VALIDATORS = {
 
 # --- applying ----------------------------------------------------------------------------------
 
-def _apply(plan: _Plan, report: ImportReport) -> None:
+def _apply(plan: _Plan, report: ImportReport, *, until: float | None = None) -> None:
     """Make every change, in transactions of at most APPLY_CHUNK rows or APPLY_CHUNK_SECONDS, so
     other writers never wait for a whole file. A failure (only a concurrent change gets one: every
-    row was checked) undoes its chunk and becomes a problem saying how many rows were saved before."""
+    row was checked) undoes its chunk and becomes a problem saying how many rows were saved before.
+    Past `until`, it stops between chunks and says how many rows were saved."""
     occupancy = _occupancy_of(plan)
     step: _Step | None = None
     saved = 0
@@ -540,16 +550,24 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
                     if time.monotonic() > deadline:
                         break
             saved = done  # a writer waiting meanwhile goes next (on SQLite: lib.writer_turn)
+            if until is not None and saved < len(plan.steps) and time.monotonic() > until:
+                report.saved, report.to_save = saved, len(plan.steps)
+                report.problems.append(_file_problem(
+                    _("The time a web page may take ran out: %(saved)s of %(total)s rows were saved. "
+                      "Import the same file again to save the rest (the saved rows will count as "
+                      "unchanged), or import a file this large with the import_registry command.")
+                    % {"saved": format_number(saved), "total": format_number(len(plan.steps))}))
+                return
     except services.OutsideMandate as refusal:
         # Checked beforehand, so only a concurrent change gets here.
         step.row.problem("", str(refusal), report.problems)
-        _report_saved(saved, report)
+        _report_saved(saved, report, len(plan.steps))
         return
     except ValidationError as exc:
         _report_validation_error(exc, step.row, DATASETS[step.dataset], report.problems)
         if not report.problems:
             step.row.problem("", _("The row could not be saved; no change was made."), report.problems)
-        _report_saved(saved, report)
+        _report_saved(saved, report, len(plan.steps))
         return
     except DatabaseError:
         message = _("The row could not be saved; no change was made. Try again.")
@@ -557,16 +575,17 @@ def _apply(plan: _Plan, report: ImportReport) -> None:
             report.problems.append(_file_problem(message))
         else:
             step.row.problem("", message, report.problems)
-        _report_saved(saved, report)
+        _report_saved(saved, report, len(plan.steps))
         return
     report.applied = True
 
 
-def _report_saved(saved: int, report: ImportReport) -> None:
+def _report_saved(saved: int, report: ImportReport, to_save: int) -> None:
     if saved:
+        report.saved, report.to_save = saved, to_save
         report.problems.insert(0, _file_problem(
             _("%(saved)s rows before this problem were saved. Import the corrected file again: "
-              "the saved rows will count as unchanged.") % {"saved": saved}
+              "the saved rows will count as unchanged.") % {"saved": format_number(saved)}
         ))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 from django.conf import settings
@@ -64,6 +65,8 @@ def import_registry(request: HttpRequest) -> HttpResponse:
 def _import_page(request: HttpRequest, limit: _UploadLimit | None) -> HttpResponse:
     report = None
     if request.method == "POST":
+        # Applying stops in time for the answer to reach the user before the server's timeout.
+        apply_until = time.monotonic() + settings.IMPORT_WEB_SECONDS
         form = ImportForm(request.POST, request.FILES)
         if limit is not None and limit.exceeded:
             report = importer.ImportReport(problems=[importer.too_large_problem(settings.IMPORT_MAX_BYTES)])
@@ -75,6 +78,7 @@ def _import_page(request: HttpRequest, limit: _UploadLimit | None) -> HttpRespon
                 dataset=form.cleaned_data["dataset"],
                 dry_run=form.cleaned_data["dry_run"],
                 by=request.user,
+                apply_until=apply_until,
             )
         elif request.htmx:
             # The htmx answer replaces only the result, so the form's errors go there.

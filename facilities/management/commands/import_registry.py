@@ -62,6 +62,9 @@ class Command(BaseCommand):
             for p in report.problems:
                 self.stdout.write("\t".join((p.sheet, "" if p.line is None else str(p.line), p.column,
                                              p.value, p.reason)))
+            if report.saved:
+                raise CommandError(_("%(count)s problem(s); %(saved)s of %(total)s rows were saved.") % {
+                    "count": len(report.problems), "saved": report.saved, "total": report.to_save})
             raise CommandError(_("%(count)s problem(s); nothing was changed.") % {"count": len(report.problems)})
         for name, outcome in report.outcomes.items():
             self.stdout.write(_("%(dataset)s: %(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
