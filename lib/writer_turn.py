@@ -16,7 +16,9 @@ the turn there could deadlock with a writer that holds the turn and waits for th
 
 The turn only decides who goes first: SQLite's own lock still guards the data, so a writer that
 ignores the turn (another program, a statement outside a transaction) is slower to get in, never
-wrong.
+wrong. A writer waits for the turn as long as the transaction holding it lasts (SQLite's busy
+timeout bounds only the wait for SQLite's own lock); a process that dies gives it back at once,
+as the kernel releases the dead process's lock.
 """
 
 from __future__ import annotations
