@@ -468,6 +468,8 @@ def test_a_blank_count_cell_is_imported_as_not_reported_not_zero(personas):
 
 # --- a file larger than a web request's time ---------------------------------------------------
 
+ROWS = 120  # more than one chunk (APPLY_CHUNK rows at most)
+
 def _population_rows(facility, days: int) -> bytes:
     first = dt.date.today() - dt.timedelta(days=days + 1)
     return csv_bytes([["facility_code", "date", "total"]]
@@ -481,24 +483,24 @@ def test_an_import_past_the_web_time_limit_says_what_it_saved_and_the_same_file_
     settings.IMPORT_WEB_SECONDS = 0  # past the limit after the first chunk
     personas.colony.opened_on = None
     personas.colony.save()
-    data = _population_rows(personas.colony, 250)
+    data = _population_rows(personas.colony, ROWS)
     counts: list[int] = []
-    for _attempt in range(250):
+    for _attempt in range(ROWS):
         page = upload(npm_client, data, dataset="population").content.decode()
         counts.append(PopulationSnapshot.objects.filter(facility=personas.colony).count())
         if "The file was imported." in page:
             break
         saved = counts[-1] - (counts[-2] if len(counts) > 1 else 0)
         assert "The file was imported in part" in page
-        assert f"{saved} of {250 - (counts[-1] - saved)} rows were saved" in page
+        assert f"{saved} of {ROWS - (counts[-1] - saved)} rows were saved" in page
         assert "Nothing was changed" not in page
     assert len(counts) > 1
-    assert counts[0] < 250
+    assert counts[0] < ROWS
     assert counts == sorted(counts)
-    assert counts[-1] == 250
+    assert counts[-1] == ROWS
     created = RegistryChange.objects.filter(model="facilities.populationsnapshot", action=ChangeAction.CREATE,
                                             facility=personas.colony)
-    assert created.count() == 250  # each row once: none saved twice, none lost between requests
+    assert created.count() == ROWS  # each row once: none saved twice, none lost between requests
     assert not PopulationSnapshot.objects.filter(facility=personas.colony, version__gt=1).exists()
 
 
@@ -506,12 +508,12 @@ def test_without_a_time_limit_the_same_file_is_imported_at_once(personas):
     personas.colony.opened_on = None
     personas.colony.save()
 
-    report = import_file(data=_population_rows(personas.colony, 250), filename="p.csv", by=personas.npm_monitor)
+    report = import_file(data=_population_rows(personas.colony, ROWS), filename="p.csv", by=personas.npm_monitor)
 
     assert report.applied
     assert not report.problems
     assert report.saved == 0
-    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == 250
+    assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == ROWS
 
 
 def test_the_import_command_says_how_many_rows_a_failed_import_saved(tmp_path, personas, capsys, monkeypatch):
@@ -520,21 +522,21 @@ def test_the_import_command_says_how_many_rows_a_failed_import_saved(tmp_path, p
     real = importer._apply_step
     applied: list[object] = []
 
-    def fail_at_the_150th_row(plan, step, occupancy):
-        if len(applied) == 150:
+    def fail_at_the_110th_row(plan, step, occupancy):
+        if len(applied) == 110:
             raise importer.DatabaseError("the disk is full")
         real(plan, step, occupancy)
         applied.append(step)
 
-    monkeypatch.setattr(importer, "_apply_step", fail_at_the_150th_row)
+    monkeypatch.setattr(importer, "_apply_step", fail_at_the_110th_row)
     personas.colony.opened_on = None
     personas.colony.save()
     path = tmp_path / "population.csv"
-    path.write_bytes(_population_rows(personas.colony, 250))
+    path.write_bytes(_population_rows(personas.colony, ROWS))
 
-    with pytest.raises(CommandError, match=r"problem\(s\); (\d+) of 250 rows were saved") as refusal:
+    with pytest.raises(CommandError, match=rf"problem\(s\); (\d+) of {ROWS} rows were saved") as refusal:
         call_command("import_registry", str(path), "--dataset", "population")
 
-    saved = int(re.search(r"(\d+) of 250", str(refusal.value)).group(1))
-    assert 0 < saved <= 150  # whole chunks before the failure; the failed one was undone
+    saved = int(re.search(rf"(\d+) of {ROWS}", str(refusal.value)).group(1))
+    assert 0 < saved <= 110  # whole chunks before the failure; the failed one was undone
     assert PopulationSnapshot.objects.filter(facility=personas.colony).count() == saved
