@@ -217,7 +217,7 @@ def test_a_transaction_that_cannot_begin_gives_the_turn_back(engine, monkeypatch
 
 def test_a_writer_looping_transactions_on_the_engine_does_not_keep_another_waiting(engine):
     """The busy handler let a writer that took the lock again at once keep the others out for
-    seconds; on the turn, a waiting writer gets in after about one transaction."""
+    seconds; on the turn, a waiting writer gets in after about one transaction (here 5 ms)."""
     stop, looping = threading.Event(), threading.Event()
 
     def loop(own):
@@ -242,4 +242,4 @@ def test_a_writer_looping_transactions_on_the_engine_does_not_keep_another_waiti
     stop.set()
     thread.join(5)
     assert len(waits) == 20
-    assert max(waits) < 0.5, waits
+    assert max(waits) < 1, waits  # on the busy handler: 2 to 9 s each, and most never got in
