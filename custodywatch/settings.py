@@ -101,8 +101,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # synchronous=FULL syncs the WAL at every commit, so a committed ledger entry survives a power
     # cut, not only a killed process (NORMAL may lose the last commits); the sequencer commits in
     # batches, so the cost is one fsync per batch.
-    # Every transaction first waits for its writer turn (lib.writer_turn), so writers queue in
-    # the order they came instead of polling in SQLite's busy handler.
+    # Every transaction first waits for its writer turn (lib.writer_turn), a lock the kernel hands
+    # on as soon as it is free, instead of polling in SQLite's busy handler.
     DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
     # Tests on an in-memory database, as Django's own SQLite engine has by default (test runners
     # recognise that engine by name only).
