@@ -34,6 +34,11 @@ from django.db import connection as default_connection
 _held = threading.local()
 
 
+def _depths() -> dict[str, int]:
+    """This thread's turns: how deeply each database's turn is held."""
+    return _held.__dict__.setdefault("depths", {})
+
+
 def _lock_path(connection) -> str | None:
     if connection.vendor != "sqlite" or connection.is_in_memory_db():
         return None
@@ -46,7 +51,7 @@ def take(connection) -> tuple[str, IO[str] | None] | None:
     path = _lock_path(connection)
     if path is None:
         return None
-    depths: dict[str, int] = _held.__dict__.setdefault("depths", {})
+    depths = _depths()
     if depths.get(path):
         depths[path] += 1
         return path, None
@@ -65,7 +70,7 @@ def give(turn: tuple[str, IO[str] | None] | None) -> None:
     if turn is None:
         return
     path, lock = turn
-    depths: dict[str, int] = _held.__dict__.setdefault("depths", {})
+    depths = _depths()
     if lock is None:
         depths[path] = max(depths.get(path, 0) - 1, 0)
         return
@@ -89,4 +94,4 @@ def writer_turn(connection=None) -> Iterator[None]:
 def holds_turn(connection) -> bool:
     """Whether this thread holds the turn of the connection's database."""
     path = _lock_path(connection)
-    return bool(path and getattr(_held, "depths", {}).get(path))
+    return bool(path and _depths().get(path))
